@@ -1,0 +1,122 @@
+//! Server functions for signing in and out, and for "who am I".
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use webauthn_rs_proto::{PublicKeyCredential, RequestChallengeResponse};
+
+use super::model::{PasskeyChallenge, SignedInUser};
+use crate::error::AppError;
+
+/// Starts a passkey sign-in without a user name: the browser offers the passkeys it holds.
+#[server(prefix = "/api", endpoint = "start_sign_in", input = Json)]
+pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse>, AppError> {
+    use super::server::{CeremonyPurpose, store_ceremony};
+    use crate::context::{app_state, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let (options, ceremony_state) = state
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(AppError::internal)?;
+        let ceremony =
+            store_ceremony(&state.db, CeremonyPurpose::SignIn, &ceremony_state, &(), now()).await?;
+        Ok(PasskeyChallenge {
+            ceremony: ceremony.expose().to_owned(),
+            options,
+        })
+    })
+    .await
+}
+
+/// Finishes a passkey sign-in, starts a session and returns where to go next.
+#[server(prefix = "/api", endpoint = "finish_sign_in", input = Json)]
+pub async fn finish_sign_in(
+    ceremony: String,
+    credential: PublicKeyCredential,
+) -> Result<String, AppError> {
+    use super::server::{
+        CeremonyPurpose, load_signed_in_user, set_session_cookie, start_session, take_ceremony,
+    };
+    use crate::context::{app_state, now, respond};
+    use crate::passkeys::server::{find_by_credential, record_use};
+    use webauthn_rs::prelude::DiscoverableAuthentication;
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        let (ceremony_state, ()): (DiscoverableAuthentication, ()) =
+            take_ceremony(&state.db, CeremonyPurpose::SignIn, ceremony, now).await?;
+        let unknown = || {
+            AppError::SignInFailed(
+                "This passkey is not registered with Gatehouse. Choose another passkey, or ask \
+                 an admin of your tailnet for an invitation."
+                    .into(),
+            )
+        };
+        let (user_handle, credential_id) = state
+            .webauthn
+            .identify_discoverable_authentication(&credential)
+            .map_err(|_| unknown())?;
+        let mut stored = find_by_credential(&state.db, credential_id)
+            .await?
+            .filter(|stored| stored.webauthn_user_id == user_handle.to_string())
+            .ok_or_else(unknown)?;
+        let result = state
+            .webauthn
+            .finish_discoverable_authentication_v2(&credential, ceremony_state, &stored.passkey)
+            .map_err(|error| {
+                tracing::info!(%error, "passkey sign-in refused");
+                AppError::SignInFailed(
+                    "Gatehouse could not verify this passkey. Please try again.".into(),
+                )
+            })?;
+        stored.passkey.update_credential(&result);
+
+        let mut tx = state.db.begin().await?;
+        record_use(&mut tx, &stored, now).await?;
+        let token = start_session(&mut tx, &stored.user_id, now).await?;
+        tx.commit().await?;
+        set_session_cookie(&state.settings, &token);
+
+        let user = load_signed_in_user(&state.db, &stored.user_id).await?;
+        Ok(user.landing_path())
+    })
+    .await
+}
+
+/// Ends the current session. Signing out twice is not an error.
+#[server(prefix = "/api", endpoint = "sign_out", input = Json)]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::server::{clear_session_cookie, end_session};
+    use crate::context::{app_state, current_session, respond};
+
+    respond(async {
+        let state = app_state()?;
+        match current_session(&state).await {
+            Ok(session) => end_session(&state.db, &session).await?,
+            Err(AppError::Unauthenticated) => {}
+            Err(other) => return Err(other),
+        }
+        clear_session_cookie(&state.settings);
+        Ok(())
+    })
+    .await
+}
+
+/// The signed-in person, or `None` when nobody is signed in.
+#[server(prefix = "/api", endpoint = "current_user", input = Json)]
+pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
+    use super::server::load_signed_in_user;
+    use crate::context::{app_state, current_session, respond};
+
+    respond(async {
+        let state = app_state()?;
+        match current_session(&state).await {
+            Ok(session) => Ok(Some(load_signed_in_user(&state.db, &session.user_id).await?)),
+            Err(AppError::Unauthenticated) => Ok(None),
+            Err(other) => Err(other),
+        }
+    })
+    .await
+}

@@ -1,0 +1,111 @@
+//! Shared types of signing in, and the session lifetime rules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{TailnetId, UserId};
+use crate::roles::{MemberStatus, Permission, Role};
+
+/// A session ends after this long without a request.
+pub const SESSION_IDLE_SECS: i64 = 8 * 60 * 60;
+/// A session ends this long after sign-in, however active.
+pub const SESSION_ABSOLUTE_SECS: i64 = 7 * 24 * 60 * 60;
+/// A passkey ceremony (registration or sign-in) must finish within this time.
+pub const CEREMONY_TTL_SECS: i64 = 5 * 60;
+/// `last_seen_at` is written at most this often, so reads do not turn into writes.
+pub const SESSION_TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// Whether a session created at `created_at` and last used at `last_seen_at` is still valid.
+pub fn session_is_live(created_at: i64, last_seen_at: i64, now: i64) -> bool {
+    now < created_at.saturating_add(SESSION_ABSOLUTE_SECS)
+        && now < last_seen_at.saturating_add(SESSION_IDLE_SECS)
+}
+
+/// Options for the browser's passkey call, and the id of the server-side ceremony they belong to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyChallenge<T> {
+    pub ceremony: String,
+    pub options: T,
+}
+
+/// One tailnet the signed-in person belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TailnetMembership {
+    pub tailnet_id: TailnetId,
+    pub tailnet_name: String,
+    pub role: Role,
+    pub status: MemberStatus,
+    /// The person's first tailnet.
+    pub is_home: bool,
+}
+
+/// The signed-in person, as the UI needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub email: String,
+    /// Home tailnet first, then the others by name.
+    pub tailnets: Vec<TailnetMembership>,
+}
+
+impl SignedInUser {
+    pub fn home(&self) -> Option<&TailnetMembership> {
+        self.tailnets.iter().find(|m| m.is_home)
+    }
+
+    /// Where to go after signing in: admins to their home tailnet's Users page, everyone else
+    /// to their own page.
+    pub fn landing_path(&self) -> String {
+        match self.home() {
+            Some(home)
+                if home.status == MemberStatus::Active && home.role.can(Permission::ViewMembers) =>
+            {
+                users_path(&home.tailnet_id)
+            }
+            _ => "/".to_owned(),
+        }
+    }
+}
+
+pub fn users_path(tailnet: &TailnetId) -> String {
+    format!("/admin/{tailnet}/users")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_expire_when_idle_or_old() {
+        let start = 1_000_000;
+        assert!(session_is_live(start, start, start));
+        assert!(session_is_live(start, start, start + SESSION_IDLE_SECS - 1));
+        assert!(!session_is_live(start, start, start + SESSION_IDLE_SECS));
+        let busy = start + SESSION_ABSOLUTE_SECS - 10;
+        assert!(session_is_live(start, busy, start + SESSION_ABSOLUTE_SECS - 1));
+        assert!(!session_is_live(start, busy, start + SESSION_ABSOLUTE_SECS));
+    }
+
+    fn person(role: Role, status: MemberStatus) -> SignedInUser {
+        SignedInUser {
+            user_id: UserId::from_raw("u"),
+            display_name: "Ada".into(),
+            email: "ada@example.com".into(),
+            tailnets: vec![TailnetMembership {
+                tailnet_id: TailnetId::from_raw("t1"),
+                tailnet_name: "Example".into(),
+                role,
+                status,
+                is_home: true,
+            }],
+        }
+    }
+
+    #[test]
+    fn admins_land_on_the_users_page_and_members_on_their_own() {
+        assert_eq!(person(Role::Owner, MemberStatus::Active).landing_path(), "/admin/t1/users");
+        assert_eq!(person(Role::Auditor, MemberStatus::Active).landing_path(), "/admin/t1/users");
+        assert_eq!(person(Role::Member, MemberStatus::Active).landing_path(), "/");
+        assert_eq!(person(Role::Admin, MemberStatus::Suspended).landing_path(), "/");
+    }
+}

@@ -1,0 +1,261 @@
+//! (ssr) Sessions and passkey ceremonies, both stored in the database so that any server
+//! behind a load balancer can continue what another began.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::{AnyConnection, AnyPool};
+
+use super::model::{
+    CEREMONY_TTL_SECS, SESSION_ABSOLUTE_SECS, SESSION_TOUCH_INTERVAL_SECS, SignedInUser,
+    TailnetMembership, session_is_live,
+};
+use crate::context::{AppState, Settings};
+use crate::error::AppError;
+use crate::ids::{TailnetId, UserId};
+use crate::roles::{MemberStatus, Role};
+use crate::secrets::SecretToken;
+
+/// A live session of a signed-in person.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: UserId,
+}
+
+/// Over https the `__Host-` prefix pins the cookie to this exact origin.
+fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.uses_https() {
+        "__Host-gatehouse_session"
+    } else {
+        "gatehouse_session"
+    }
+}
+
+fn session_token(settings: &Settings, headers: &HeaderMap) -> Option<SecretToken> {
+    let name = cookie_name(settings);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| SecretToken::from_client(value.to_owned()))
+}
+
+/// The session named by the request's cookie, if it is still live. Refreshes `last_seen_at`
+/// at most once a minute.
+pub async fn session_from_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<Option<Session>, AppError> {
+    let Some(token) = session_token(&state.settings, headers) else {
+        return Ok(None);
+    };
+    let token_hash = token.hash();
+    let row: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+    )
+    .bind(&token_hash)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((user_id, created_at, last_seen_at)) = row else {
+        return Ok(None);
+    };
+    if !session_is_live(created_at, last_seen_at, now) {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&token_hash)
+            .execute(&state.db)
+            .await?;
+        return Ok(None);
+    }
+    if now - last_seen_at >= SESSION_TOUCH_INTERVAL_SECS {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(&token_hash)
+            .execute(&state.db)
+            .await?;
+    }
+    Ok(Some(Session {
+        token_hash,
+        user_id: UserId::from_raw(user_id),
+    }))
+}
+
+/// Creates a session row for `user` and returns its token (for the cookie only).
+pub async fn start_session(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: i64,
+) -> Result<SecretToken, AppError> {
+    let token = SecretToken::generate();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token.hash())
+    .bind(user.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
+}
+
+pub async fn end_session(db: &AnyPool, session: &Session) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(&session.token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+fn set_cookie_header(value: String) {
+    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+        response.append_header(header::SET_COOKIE, value);
+    }
+}
+
+fn cookie_attributes(settings: &Settings, max_age: i64) -> String {
+    let secure = if settings.uses_https() { "; Secure" } else { "" };
+    format!("Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+pub fn set_session_cookie(settings: &Settings, token: &SecretToken) {
+    let name = cookie_name(settings);
+    let attributes = cookie_attributes(settings, SESSION_ABSOLUTE_SECS);
+    set_cookie_header(format!("{name}={}; {attributes}", token.expose()));
+}
+
+pub fn clear_session_cookie(settings: &Settings) {
+    let name = cookie_name(settings);
+    set_cookie_header(format!("{name}=; {}", cookie_attributes(settings, 0)));
+}
+
+/// What a ceremony is for; a ceremony started for one purpose cannot finish another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CeremonyPurpose {
+    Setup,
+    SignIn,
+}
+
+impl CeremonyPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            CeremonyPurpose::Setup => "setup",
+            CeremonyPurpose::SignIn => "sign_in",
+        }
+    }
+}
+
+/// Stores a ceremony's server-side state (never sent to the client) and returns its id.
+pub async fn store_ceremony(
+    db: &AnyPool,
+    purpose: CeremonyPurpose,
+    webauthn_state: &impl Serialize,
+    context: &impl Serialize,
+    now: i64,
+) -> Result<SecretToken, AppError> {
+    let state_json = serde_json::to_string(webauthn_state).map_err(AppError::internal)?;
+    let context_json = serde_json::to_string(context).map_err(AppError::internal)?;
+    let id = SecretToken::generate();
+    sqlx::query(
+        "INSERT INTO webauthn_ceremonies (id_hash, purpose, state, context, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.hash())
+    .bind(purpose.as_str())
+    .bind(state_json)
+    .bind(context_json)
+    .bind(now + CEREMONY_TTL_SECS)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// Consumes a ceremony: the row is deleted by the same statement that reads it, so it can be
+/// finished once, by one server, and never replayed.
+pub async fn take_ceremony<S: DeserializeOwned, C: DeserializeOwned>(
+    db: &AnyPool,
+    purpose: CeremonyPurpose,
+    id: String,
+    now: i64,
+) -> Result<(S, C), AppError> {
+    let id = SecretToken::from_client(id);
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "DELETE FROM webauthn_ceremonies WHERE id_hash = $1 AND purpose = $2 \
+         RETURNING state, context, expires_at",
+    )
+    .bind(id.hash())
+    .bind(purpose.as_str())
+    .fetch_optional(db)
+    .await?;
+    let expired = || {
+        AppError::Gone("The passkey request expired or was already used. Please try again.".into())
+    };
+    let (state, context, expires_at) = row.ok_or_else(expired)?;
+    if now >= expires_at {
+        return Err(expired());
+    }
+    let state = serde_json::from_str(&state).map_err(AppError::internal)?;
+    let context = serde_json::from_str(&context).map_err(AppError::internal)?;
+    Ok((state, context))
+}
+
+/// Deletes expired sessions and ceremonies; runs in the background.
+pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+    let ceremonies = sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
+        .bind(now)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let sessions = sqlx::query(
+        "DELETE FROM sessions WHERE created_at <= $1 OR last_seen_at <= $2",
+    )
+    .bind(now - SESSION_ABSOLUTE_SECS)
+    .bind(now - super::model::SESSION_IDLE_SECS)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(ceremonies + sessions)
+}
+
+/// The person behind `user`, with their tailnets (home first).
+pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedInUser, AppError> {
+    let (display_name, email, home): (String, String, String) = sqlx::query_as(
+        "SELECT display_name, email, home_tailnet_id FROM users WHERE id = $1",
+    )
+    .bind(user.as_str())
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::Unauthenticated)?;
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT t.id, t.name, m.role, m.status FROM memberships m \
+         JOIN tailnets t ON t.id = m.tailnet_id WHERE m.user_id = $1 ORDER BY t.name, t.id",
+    )
+    .bind(user.as_str())
+    .fetch_all(db)
+    .await?;
+    let mut tailnets = rows
+        .into_iter()
+        .map(|(id, name, role, status)| {
+            Ok(TailnetMembership {
+                is_home: id == home,
+                tailnet_id: TailnetId::from_raw(id),
+                tailnet_name: name,
+                role: Role::parse(&role).ok_or_else(|| AppError::internal(format!("role {role}")))?,
+                status: MemberStatus::parse(&status)
+                    .ok_or_else(|| AppError::internal(format!("status {status}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    tailnets.sort_by_key(|m| !m.is_home);
+    Ok(SignedInUser {
+        user_id: user.clone(),
+        display_name,
+        email,
+        tailnets,
+    })
+}

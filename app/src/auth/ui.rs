@@ -1,0 +1,4 @@
+//! Sign-in page and account menu.
+
+pub mod account_menu;
+pub mod login_page;

@@ -1,0 +1,71 @@
+//! `/login`: "Sign in with passkey".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::auth::api::{finish_sign_in, start_sign_in};
+use crate::components::alert::ErrorAlert;
+use crate::components::{load_page, use_current_user};
+use crate::error::AppError;
+use crate::passkeys::browser::use_passkey;
+
+async fn sign_in_with_passkey() -> Result<String, String> {
+    let challenge = start_sign_in().await.map_err(|e| e.to_string())?;
+    let credential = use_passkey(challenge.options)
+        .await
+        .map_err(|e| e.to_string())?;
+    finish_sign_in(challenge.ceremony, credential)
+        .await
+        .map_err(|e: AppError| e.to_string())
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let sign_in = Action::new_local(|(): &()| async move {
+        let destination = sign_in_with_passkey().await?;
+        load_page(&destination);
+        Ok::<(), String>(())
+    });
+    let pending = sign_in.pending();
+    let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
+    let user = use_current_user();
+
+    view! {
+        <Title text="Sign in" />
+        <section class="card narrow">
+            <h1>"Sign in to Gatehouse"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let person = match user {
+                        Some(user) => user.0.await.ok().flatten(),
+                        None => None,
+                    };
+                    person.map(|person| {
+                        view! {
+                            <p class="notice">
+                                "You are signed in as " {person.display_name.clone()} ". "
+                                <a href=person.landing_path()>"Continue"</a>
+                            </p>
+                        }
+                    })
+                })}
+            </Suspense>
+            <p>"Use the passkey you created when you joined your tailnet."</p>
+            <ErrorAlert message=error />
+            <button
+                class="primary"
+                type="button"
+                aria-busy=move || pending.get().to_string()
+                disabled=move || pending.get()
+                on:click=move |_| {
+                    sign_in.dispatch(());
+                }
+            >
+                {move || if pending.get() { "Waiting for your passkey…" } else { "Sign in with passkey" }}
+            </button>
+            <noscript>
+                <p class="alert error">"Passkeys need JavaScript. Please enable it for this site."</p>
+            </noscript>
+        </section>
+    }
+}

@@ -1,0 +1,123 @@
+//! (ssr) What every server function needs: the shared state, the clock, the signed-in actor,
+//! the permission check, and mapping an `AppError` to its HTTP status.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::http::request::Parts;
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use sqlx::AnyPool;
+use webauthn_rs::Webauthn;
+
+use crate::auth::server::{self as sessions, Session};
+use crate::error::AppError;
+use crate::ids::TailnetId;
+use crate::roles::{MemberStatus, Permission, Role};
+
+/// Settings the app reads at run time (the server crate parses them from the environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The origin people use; every link is built from it, never from a request's Host.
+    pub public_url: url::Url,
+    /// How long setup links and invitations stay valid.
+    pub invite_ttl_secs: i64,
+}
+
+impl Settings {
+    /// The public origin without a trailing slash, for building links.
+    pub fn public_origin(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    pub fn uses_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+/// State shared by every request. Holds no data that must survive a restart: that lives in
+/// the database, so several servers can serve one deployment.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: AnyPool,
+    pub webauthn: Arc<Webauthn>,
+    pub settings: Arc<Settings>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}
+
+/// Seconds since the Unix epoch. The only place request handling reads the clock; the rules
+/// below it take `now` as a parameter so they can be tested at any moment.
+pub fn now() -> i64 {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+}
+
+pub fn request_parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))
+}
+
+/// Runs a server function's body and, on failure, sets the response status from the error.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(error) = &result {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            let status = axum::http::StatusCode::from_u16(error.status_code())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            response.set_status(status);
+            if let AppError::RateLimited { retry_after_secs } = error {
+                if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.insert_header(axum::http::header::RETRY_AFTER, value);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// The signed-in person's session, or `Unauthenticated`.
+pub async fn current_session(state: &AppState) -> Result<Session, AppError> {
+    let parts = request_parts()?;
+    sessions::session_from_headers(state, &parts.headers, now())
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The caller's role in `tailnet`, after checking they are an active member allowed `permission`.
+/// People who are not members get `Forbidden` too: the answer must not reveal whether the
+/// tailnet exists.
+pub async fn require(
+    state: &AppState,
+    tailnet: &TailnetId,
+    permission: Permission,
+) -> Result<(Session, Role), AppError> {
+    let session = current_session(state).await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
+    )
+    .bind(tailnet.as_str())
+    .bind(session.user_id.as_str())
+    .fetch_optional(&state.db)
+    .await?;
+    let (role, status) = row.ok_or(AppError::Forbidden)?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::internal(format!("stored role {role}")))?;
+    let active = MemberStatus::parse(&status) == Some(MemberStatus::Active);
+    if active && role.can(permission) {
+        Ok((session, role))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,20 @@
+//! Gatehouse's shared application: models, server functions and components, compiled into
+//! both the server (`ssr`) and the browser's wasm (`hydrate`).
+
+pub mod auth;
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod context;
+pub mod error;
+pub mod fields;
+pub mod format;
+pub mod ids;
+pub mod members;
+pub mod passkeys;
+pub mod roles;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod secrets;
+pub mod setup;
+
+pub use routes::{App, shell};

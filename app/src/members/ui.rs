@@ -1,0 +1,3 @@
+//! The Users page.
+
+pub mod users_page;

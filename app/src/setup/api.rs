@@ -1,0 +1,118 @@
+//! Server functions behind the setup page.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
+
+use super::model::{SetupForm, SetupLinkInfo};
+use crate::auth::model::PasskeyChallenge;
+use crate::error::AppError;
+
+/// What the server keeps while the browser creates the Owner's passkey.
+#[cfg(feature = "ssr")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SetupCeremony {
+    token_hash: String,
+    setup: super::model::ValidSetup,
+    webauthn_user_id: uuid::Uuid,
+}
+
+/// Checks a setup link: 404 when unknown or malformed, 410 when used or expired.
+#[server(prefix = "/api", endpoint = "get_setup_link", input = Json)]
+pub async fn get_setup_link(token: String) -> Result<SetupLinkInfo, AppError> {
+    use crate::context::{app_state, now, respond};
+    respond(async {
+        let state = app_state()?;
+        super::server::inspect_setup_link(&state.db, &token, now()).await
+    })
+    .await
+}
+
+/// Validates the setup form and starts registering the Owner's passkey.
+#[server(prefix = "/api", endpoint = "start_setup", input = Json)]
+pub async fn start_setup(
+    token: String,
+    form: SetupForm,
+) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+    use super::server::{email_is_taken, email_taken_error, inspect_setup_link};
+    use crate::auth::server::{CeremonyPurpose, store_ceremony};
+    use crate::context::{app_state, now, respond};
+    use crate::passkeys::server::require_discoverable;
+    use crate::secrets::SecretToken;
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        inspect_setup_link(&state.db, &token, now).await?;
+        let setup = form.validate()?;
+        if email_is_taken(&state.db, &setup).await? {
+            return Err(email_taken_error());
+        }
+        let webauthn_user_id = uuid::Uuid::new_v4();
+        let (options, registration) = state
+            .webauthn
+            .start_passkey_registration(
+                webauthn_user_id,
+                setup.email.as_str(),
+                setup.display_name.as_str(),
+                None,
+            )
+            .map_err(AppError::internal)?;
+        let context = SetupCeremony {
+            token_hash: SecretToken::from_client(token).hash(),
+            setup,
+            webauthn_user_id,
+        };
+        let ceremony =
+            store_ceremony(&state.db, CeremonyPurpose::Setup, &registration, &context, now).await?;
+        Ok(PasskeyChallenge {
+            ceremony: ceremony.expose().to_owned(),
+            options: require_discoverable(options),
+        })
+    })
+    .await
+}
+
+/// Verifies the new passkey, creates the tailnet and its Owner, signs them in and returns the
+/// path of their Users page.
+#[server(prefix = "/api", endpoint = "finish_setup", input = Json)]
+pub async fn finish_setup(
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+) -> Result<String, AppError> {
+    use crate::auth::server::{
+        CeremonyPurpose, load_signed_in_user, set_session_cookie, take_ceremony,
+    };
+    use crate::context::{app_state, now, respond};
+    use webauthn_rs::prelude::PasskeyRegistration;
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        let (registration, context): (PasskeyRegistration, SetupCeremony) =
+            take_ceremony(&state.db, CeremonyPurpose::Setup, ceremony, now).await?;
+        let passkey = state
+            .webauthn
+            .finish_passkey_registration(&credential, &registration)
+            .map_err(|error| {
+                tracing::info!(%error, "passkey registration refused");
+                AppError::validation(
+                    "passkey",
+                    "Gatehouse could not verify the new passkey. Please try again.",
+                )
+            })?;
+        let (user_id, session) = super::server::complete_setup(
+            &state.db,
+            &context.token_hash,
+            &context.setup,
+            context.webauthn_user_id,
+            &passkey,
+            now,
+        )
+        .await?;
+        set_session_cookie(&state.settings, &session);
+        let user = load_signed_in_user(&state.db, &user_id).await?;
+        Ok(user.landing_path())
+    })
+    .await
+}

@@ -1,0 +1,198 @@
+//! (ssr) Issuing and consuming setup links, and creating a tailnet with its first Owner.
+
+use sqlx::AnyPool;
+use webauthn_rs::prelude::Passkey;
+
+use super::model::{SetupLinkInfo, SetupLinkProblem, ValidSetup, setup_link_usable, token_is_well_formed};
+use crate::context::Settings;
+use crate::error::AppError;
+use crate::fields::TailnetName;
+use crate::ids::{TailnetId, UserId};
+use crate::roles::{MemberStatus, Role};
+use crate::secrets::SecretToken;
+
+/// Creates a setup link (for a new tailnet when `tailnet` is `None`) and returns its URL.
+pub async fn issue_setup_link(
+    db: &AnyPool,
+    tailnet: Option<&TailnetId>,
+    settings: &Settings,
+    now: i64,
+) -> Result<String, AppError> {
+    let token = SecretToken::generate();
+    sqlx::query(
+        "INSERT INTO setup_links (id, token_hash, tailnet_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(token.hash())
+    .bind(tailnet.map(TailnetId::as_str))
+    .bind(now)
+    .bind(now.saturating_add(settings.invite_ttl_secs))
+    .execute(db)
+    .await?;
+    Ok(format!("{}/setup/{}", settings.public_origin(), token.expose()))
+}
+
+/// On a database without tailnets, a link that creates the first one.
+pub async fn first_run_setup_link(
+    db: &AnyPool,
+    settings: &Settings,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let tailnets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tailnets")
+        .fetch_one(db)
+        .await?;
+    if tailnets > 0 {
+        return Ok(None);
+    }
+    issue_setup_link(db, None, settings, now).await.map(Some)
+}
+
+/// Creates a tailnet without an owner, and the setup link through which its Owner claims it.
+pub async fn create_tailnet(
+    db: &AnyPool,
+    name: &TailnetName,
+    settings: &Settings,
+    now: i64,
+) -> Result<(TailnetId, String), AppError> {
+    let id = TailnetId::generate();
+    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(id.as_str())
+        .bind(name.as_str())
+        .bind(now)
+        .execute(db)
+        .await?;
+    let link = issue_setup_link(db, Some(&id), settings, now).await?;
+    Ok((id, link))
+}
+
+/// The link's tailnet name, or why the link cannot be used.
+pub async fn inspect_setup_link(
+    db: &AnyPool,
+    token: &str,
+    now: i64,
+) -> Result<SetupLinkInfo, AppError> {
+    if !token_is_well_formed(token) {
+        return Err(SetupLinkProblem::Unknown.into());
+    }
+    let hash = SecretToken::from_client(token.to_owned()).hash();
+    let row: Option<(Option<i64>, i64, Option<String>)> = sqlx::query_as(
+        "SELECT s.used_at, s.expires_at, t.name FROM setup_links s \
+         LEFT JOIN tailnets t ON t.id = s.tailnet_id WHERE s.token_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(db)
+    .await?;
+    let (used_at, expires_at, tailnet_name) = row.ok_or(SetupLinkProblem::Unknown)?;
+    setup_link_usable(used_at, expires_at, now)?;
+    Ok(SetupLinkInfo { tailnet_name })
+}
+
+pub async fn email_is_taken(db: &AnyPool, setup: &ValidSetup) -> Result<bool, AppError> {
+    let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = $1")
+        .bind(setup.email.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(taken.is_some())
+}
+
+pub fn email_taken_error() -> AppError {
+    AppError::validation(
+        "email",
+        "An account with this email address already exists. Use another address.",
+    )
+}
+
+/// Consumes the setup link and, in the same transaction, creates (or names) the tailnet, the
+/// Owner, their membership, their passkey and a session. Returns the Owner and the session token.
+pub async fn complete_setup(
+    db: &AnyPool,
+    token_hash: &str,
+    setup: &ValidSetup,
+    webauthn_user_id: uuid::Uuid,
+    passkey: &Passkey,
+    now: i64,
+) -> Result<(UserId, SecretToken), AppError> {
+    let mut tx = db.begin().await?;
+    // The conditional update decides: of two concurrent completions exactly one sees a row.
+    let claimed: Option<(Option<String>,)> = sqlx::query_as(
+        "UPDATE setup_links SET used_at = $1 \
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING tailnet_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((tailnet,)) = claimed else {
+        let row: Option<(Option<i64>, i64)> =
+            sqlx::query_as("SELECT used_at, expires_at FROM setup_links WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let problem = match row {
+            Some((used_at, expires_at)) => setup_link_usable(used_at, expires_at, now)
+                .err()
+                .unwrap_or(SetupLinkProblem::Used),
+            None => SetupLinkProblem::Unknown,
+        };
+        return Err(problem.into());
+    };
+
+    let tailnet = match tailnet {
+        Some(existing) => {
+            let tailnet = TailnetId::from_raw(existing);
+            sqlx::query("UPDATE tailnets SET name = $1 WHERE id = $2")
+                .bind(setup.tailnet_name.as_str())
+                .bind(tailnet.as_str())
+                .execute(&mut *tx)
+                .await?;
+            tailnet
+        }
+        None => {
+            let tailnet = TailnetId::generate();
+            sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(tailnet.as_str())
+                .bind(setup.tailnet_name.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tailnet
+        }
+    };
+
+    let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = $1")
+        .bind(setup.email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(email_taken_error());
+    }
+    let user = UserId::generate();
+    sqlx::query(
+        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user.as_str())
+    .bind(webauthn_user_id.to_string())
+    .bind(setup.display_name.as_str())
+    .bind(setup.email.as_str())
+    .bind(tailnet.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tailnet.as_str())
+    .bind(user.as_str())
+    .bind(Role::Owner.as_str())
+    .bind(MemberStatus::Active.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    crate::passkeys::server::insert_passkey(&mut tx, &user, passkey, now).await?;
+    let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
+    tx.commit().await?;
+    Ok((user, session))
+}

@@ -1,0 +1,3 @@
+//! The setup page.
+
+pub mod setup_page;

@@ -1,0 +1,134 @@
+//! `/setup/:token`: the first Owner names the tailnet, gives their name and email, and
+//! creates their passkey.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::alert::ErrorAlert;
+use crate::components::load_page;
+use crate::error::AppError;
+use crate::passkeys::browser::create_passkey;
+use crate::setup::api::{finish_setup, get_setup_link, start_setup};
+use crate::setup::model::{SetupForm, SetupLinkInfo};
+
+async fn register_owner(token: String, form: SetupForm) -> Result<String, AppError> {
+    let challenge = start_setup(token, form).await?;
+    let credential = create_passkey(challenge.options)
+        .await
+        .map_err(|e| AppError::validation("passkey", e.to_string()))?;
+    finish_setup(challenge.ceremony, credential).await
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let link = Resource::new(token, get_setup_link);
+
+    view! {
+        <Title text="Set up your tailnet" />
+        <Suspense fallback=|| view! { <p class="muted">"Checking your setup link…"</p> }>
+            {move || Suspend::new(async move {
+                match link.await {
+                    Ok(info) => view! { <SetupForm info token=token() /> }.into_any(),
+                    Err(error) => view! {
+                        <section class="card narrow">
+                            <h1>"This setup link can't be used"</h1>
+                            <p role="alert">{error.to_string()}</p>
+                        </section>
+                    }
+                        .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
+    let tailnet_name = RwSignal::new(info.tailnet_name.unwrap_or_default());
+    let display_name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+
+    let submit = Action::new_local(move |form: &SetupForm| {
+        let (token, form) = (token.clone(), form.clone());
+        async move {
+            let destination = register_owner(token, form).await?;
+            load_page(&destination);
+            Ok::<(), AppError>(())
+        }
+    });
+    let pending = submit.pending();
+    let failure = move || submit.value().get().and_then(Result::err);
+    let field_error = move |field: &'static str| move || failure().and_then(|e| e.field_message(field));
+    let summary = Signal::derive(move || {
+        failure().and_then(|e| match &e {
+            AppError::Validation(errors) if errors.iter().all(|f| f.field != "passkey") => None,
+            _ => Some(e.to_string()),
+        })
+    });
+
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        submit.dispatch(SetupForm {
+            tailnet_name: tailnet_name.get_untracked(),
+            display_name: display_name.get_untracked(),
+            email: email.get_untracked(),
+        });
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>"Set up your tailnet"</h1>
+            <p>
+                "You will be the tailnet's Owner. Gatehouse signs you in with a passkey: "
+                "your device keeps it, and there is no password to remember."
+            </p>
+            <form on:submit=on_submit novalidate>
+                <Field label="Tailnet name" id="tailnet_name" value=tailnet_name error=field_error("tailnet_name") autocomplete="organization" />
+                <Field label="Your name" id="display_name" value=display_name error=field_error("display_name") autocomplete="name" />
+                <Field label="Email" id="email" value=email error=field_error("email") autocomplete="email" input_type="email" />
+                <ErrorAlert message=summary />
+                <button class="primary" type="submit" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
+                    {move || if pending.get() { "Waiting for your passkey…" } else { "Create passkey and finish setup" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+/// A labelled text input with its error message linked for screen readers.
+#[component]
+fn Field<E, F>(
+    label: &'static str,
+    id: &'static str,
+    value: RwSignal<String>,
+    error: E,
+    autocomplete: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+) -> impl IntoView
+where
+    E: Fn() -> Option<F> + Send + Sync + Copy + 'static,
+    F: Into<String>,
+{
+    let message = move || error().map(Into::into);
+    let error_id = format!("{id}-error");
+    let described_by = error_id.clone();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=input_type
+                autocomplete=autocomplete
+                required
+                bind:value=value
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=move || message().map(|_| described_by.clone())
+            />
+            {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
+        </div>
+    }
+}

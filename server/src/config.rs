@@ -1,0 +1,207 @@
+//! Configuration from `GATEHOUSE_*` environment variables. A bad value stops the server with
+//! one line that names the variable and what is wrong with it.
+
+use std::net::SocketAddr;
+
+/// The variables, their defaults and meaning: shown by `gatehouse --help`.
+pub const ENVIRONMENT_HELP: &str = "\
+Environment (all optional):
+  GATEHOUSE_LISTEN        address to listen on                 [default: 127.0.0.1:3000]
+  GATEHOUSE_PUBLIC_URL    origin people use; builds every link and is the
+                          WebAuthn origin (relying-party id = its host)
+                                                               [default: http://localhost:3000]
+  GATEHOUSE_DATABASE_URL  sqlite://FILE or postgres://...       [default: sqlite://data/gatehouse.db]
+  GATEHOUSE_SMTP_URL      SMTP server for invitation emails, e.g. smtp://localhost:1025
+  GATEHOUSE_MAIL_FROM     sender of invitation emails, e.g. Gatehouse <gatehouse@example.com>
+  GATEHOUSE_INVITE_TTL    how long setup links and invites stay valid: 90s, 15m, 12h, 30d
+                                                               [default: 30d]";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: url::Url,
+    pub database_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub invite_ttl_secs: i64,
+}
+
+/// A variable with a value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the configuration through `lookup` (the process environment in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let read = |variable: &'static str, default: &str| {
+            lookup(variable)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let optional = |variable: &'static str| {
+            lookup(variable)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let fail = |variable: &'static str, problem: String| ConfigError { variable, problem };
+
+        let listen_text = read("GATEHOUSE_LISTEN", "127.0.0.1:3000");
+        let listen = listen_text.parse().map_err(|_| {
+            fail(
+                "GATEHOUSE_LISTEN",
+                format!("'{listen_text}' is not an address and port such as 127.0.0.1:3000"),
+            )
+        })?;
+        let public_url = parse_public_url(&read("GATEHOUSE_PUBLIC_URL", "http://localhost:3000"))
+            .map_err(|problem| fail("GATEHOUSE_PUBLIC_URL", problem))?;
+        let database_url = parse_database_url(&read("GATEHOUSE_DATABASE_URL", "sqlite://data/gatehouse.db"))
+            .map_err(|problem| fail("GATEHOUSE_DATABASE_URL", problem))?;
+        let smtp_url = optional("GATEHOUSE_SMTP_URL");
+        if let Some(smtp) = &smtp_url {
+            let scheme_ok = ["smtp://", "smtps://"].iter().any(|s| smtp.starts_with(s));
+            if !scheme_ok || url::Url::parse(smtp).is_err() {
+                return Err(fail(
+                    "GATEHOUSE_SMTP_URL",
+                    format!("'{smtp}' is not an smtp:// or smtps:// URL"),
+                ));
+            }
+        }
+        let mail_from = optional("GATEHOUSE_MAIL_FROM");
+        if let Some(from) = &mail_from {
+            if !from.contains('@') {
+                return Err(fail("GATEHOUSE_MAIL_FROM", format!("'{from}' has no email address")));
+            }
+        }
+        let invite_ttl_secs = parse_duration(&read("GATEHOUSE_INVITE_TTL", "30d"))
+            .map_err(|problem| fail("GATEHOUSE_INVITE_TTL", problem))?;
+        Ok(Self {
+            listen,
+            public_url,
+            database_url,
+            smtp_url,
+            mail_from,
+            invite_ttl_secs,
+        })
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+fn parse_public_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{text}' must start with http:// or https://"));
+    }
+    if url.host_str().is_none() {
+        return Err(format!("'{text}' has no host"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "'{text}' must be an origin only, such as https://gatehouse.example.com (no path)"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("'{text}' must not contain a user name or password"));
+    }
+    Ok(url)
+}
+
+/// Accepts `sqlite://FILE` (created when missing) and `postgres://` URLs.
+fn parse_database_url(text: &str) -> Result<String, String> {
+    if let Some(rest) = text.strip_prefix("sqlite://") {
+        if rest.is_empty() {
+            return Err("'sqlite://' needs a file name, such as sqlite://data/gatehouse.db".into());
+        }
+        if rest.contains("mode=") {
+            return Ok(text.to_owned());
+        }
+        let separator = if rest.contains('?') { '&' } else { '?' };
+        return Ok(format!("{text}{separator}mode=rwc"));
+    }
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        url::Url::parse(text).map_err(|e| format!("'{text}' is not a valid URL ({e})"))?;
+        return Ok(text.to_owned());
+    }
+    Err(format!(
+        "'{text}' is not supported: use sqlite://FILE or postgres://USER@HOST/DATABASE"
+    ))
+}
+
+/// `90s`, `15m`, `12h` or `30d`: a whole number and a unit; between one minute and one year.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let invalid = || format!("'{text}' is not a duration such as 90s, 15m, 12h or 30d");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| invalid())?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(invalid()),
+    };
+    let secs = number.checked_mul(unit_secs).ok_or_else(invalid)?;
+    if !(60..=366 * 86_400).contains(&secs) {
+        return Err(format!("'{text}' must be between 60s and 366d"));
+    }
+    Ok(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variables() -> Result<(), ConfigError> {
+        let config = config(&[])?;
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.public_url.as_str(), "http://localhost:3000/");
+        assert_eq!(config.database_url, "sqlite://data/gatehouse.db?mode=rwc");
+        assert_eq!(config.invite_ttl_secs, 30 * 86_400);
+        Ok(())
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (variable, value) in [
+            ("GATEHOUSE_LISTEN", "localhost"),
+            ("GATEHOUSE_PUBLIC_URL", "ftp://example.com"),
+            ("GATEHOUSE_PUBLIC_URL", "https://example.com/gatehouse"),
+            ("GATEHOUSE_DATABASE_URL", "mysql://db"),
+            ("GATEHOUSE_SMTP_URL", "localhost:25"),
+            ("GATEHOUSE_MAIL_FROM", "nobody"),
+            ("GATEHOUSE_INVITE_TTL", "30"),
+            ("GATEHOUSE_INVITE_TTL", "5s"),
+            ("GATEHOUSE_INVITE_TTL", "2y"),
+        ] {
+            let error = config(&[(variable, value)]).expect_err(value);
+            assert_eq!(error.variable, variable);
+            assert!(error.to_string().starts_with(variable), "{error}");
+            assert!(!error.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("15m"), Ok(900));
+        assert_eq!(parse_duration("12h"), Ok(43_200));
+        assert_eq!(parse_duration("7d"), Ok(604_800));
+        assert!(parse_duration("99999999999999999999d").is_err());
+        assert!(parse_duration("-5d").is_err());
+    }
+}

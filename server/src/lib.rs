@@ -1,0 +1,94 @@
+//! The Gatehouse server: configuration, database, HTTP layers and the router. `build` gives
+//! the complete app, so integration tests run exactly what production runs.
+
+pub mod config;
+pub mod db;
+pub mod http;
+
+use std::sync::Arc;
+
+use app::context::{AppState, Settings};
+use app::{App, shell};
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+use crate::config::Config;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("GATEHOUSE_DATABASE_URL: cannot open or migrate the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("GATEHOUSE_PUBLIC_URL: {0}")]
+    PublicUrl(String),
+}
+
+/// Where the compiled wasm, JS and CSS are. cargo-leptos sets `LEPTOS_*` while developing;
+/// a release binary run from the workspace root needs none of them.
+fn leptos_options(config: &Config) -> LeptosOptions {
+    let env_or = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env_or("LEPTOS_OUTPUT_NAME", "gatehouse"))
+        .site_root(env_or("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(config.listen)
+        .build()
+}
+
+/// Connects to the database, migrates it and builds the shared state.
+pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
+    let db = db::connect_and_migrate(&config.database_url).await?;
+    let webauthn =
+        app::passkeys::server::relying_party(&config.public_url).map_err(StartupError::PublicUrl)?;
+    Ok(AppState {
+        leptos_options: leptos_options(config),
+        db,
+        webauthn: Arc::new(webauthn),
+        settings: Arc::new(Settings {
+            public_url: config.public_url.clone(),
+            invite_ttl_secs: config.invite_ttl_secs,
+        }),
+    })
+}
+
+/// The whole HTTP app: pages, server functions, static files, and the layers around them.
+pub fn build(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let public_origin: Arc<str> = state.settings.public_origin().into();
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+    let shell_options = state.leptos_options.clone();
+
+    Router::new()
+        .leptos_routes_with_context(&state, routes, provide_state.clone(), move || {
+            shell(shell_options.clone())
+        })
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post(move |request| {
+                leptos_axum::handle_server_fns_with_context(provide_state.clone(), request)
+            }),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
+        .layer(from_fn(http::security_headers))
+        .with_state(state)
+}
+
+/// Removes expired sessions and passkey ceremonies every ten minutes.
+pub fn spawn_housekeeping(db: sqlx::AnyPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match app::auth::server::purge_expired(&db, app::context::now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "purged expired sessions and ceremonies"),
+                Err(error) => tracing::warn!(%error, "housekeeping failed"),
+            }
+        }
+    });
+}

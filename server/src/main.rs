@@ -1,0 +1,115 @@
+//! `gatehouse`: serve the console, or create another tailnet from the command line.
+
+use clap::{Parser, Subcommand};
+use server::config::{Config, ENVIRONMENT_HELP};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Self-hosted admin console for inviting people into your tailnet.",
+    after_help = ENVIRONMENT_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default). Prints a setup link while no tailnet exists.
+    Serve,
+    /// Create another tailnet without an owner and print the setup link for its Owner.
+    CreateTailnet {
+        /// The tailnet's name, shown in the header and in invitations.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("gatehouse: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("gatehouse: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config).await,
+            Command::CreateTailnet { name } => create_tailnet(config, &name).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("gatehouse: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let state = server::prepare(&config).await.map_err(|e| e.to_string())?;
+    let now = app::context::now();
+    if let Some(link) = app::setup::server::first_run_setup_link(&state.db, &state.settings, now)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!("Setup link: {link}");
+    }
+    server::spawn_housekeeping(state.db.clone());
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("GATEHOUSE_LISTEN: cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(listen = %config.listen, public_url = %config.public_url, "Gatehouse is serving");
+    axum::serve(listener, server::build(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn create_tailnet(config: Config, name: &str) -> Result<(), String> {
+    let name = app::fields::TailnetName::parse(name).map_err(|problem| format!("--name: {problem}"))?;
+    let state = server::prepare(&config).await.map_err(|e| e.to_string())?;
+    let (_, link) =
+        app::setup::server::create_tailnet(&state.db, &name, &state.settings, app::context::now())
+            .await
+            .map_err(|e| e.to_string())?;
+    println!("Setup link: {link}");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

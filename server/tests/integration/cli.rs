@@ -1,0 +1,99 @@
+//! The `gatehouse` binary: configuration errors, the first-run setup link, `create-tailnet`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+fn gatehouse(database: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_DATABASE_URL", database)
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// Waits until the server logs that it serves, then stops it; returns what it printed on stdout.
+fn run_until_serving(mut command: Command) -> Vec<String> {
+    let mut child: Child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start gatehouse");
+    let stderr = child.stderr.take().expect("stderr");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("stderr line");
+        if line.contains("Gatehouse is serving") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "gatehouse did not start");
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("output");
+    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_bad_variable_stops_the_server_with_one_line_naming_it() {
+    let output = Command::new(BINARY)
+        .env("GATEHOUSE_INVITE_TTL", "forever")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("gatehouse: GATEHOUSE_INVITE_TTL: 'forever'"), "{stderr}");
+}
+
+#[test]
+fn help_documents_every_variable() {
+    let output = Command::new(BINARY).arg("--help").output().expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for variable in [
+        "GATEHOUSE_LISTEN",
+        "GATEHOUSE_PUBLIC_URL",
+        "GATEHOUSE_DATABASE_URL",
+        "GATEHOUSE_SMTP_URL",
+        "GATEHOUSE_MAIL_FROM",
+        "GATEHOUSE_INVITE_TTL",
+        "create-tailnet",
+    ] {
+        assert!(help.contains(variable), "--help lacks {variable}");
+    }
+}
+
+#[test]
+fn a_fresh_database_prints_one_setup_link_until_a_tailnet_exists() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}/gatehouse.db", dir.path().display());
+
+    let printed = run_until_serving(gatehouse(&database, &[]));
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    let token = printed[0]
+        .strip_prefix("Setup link: http://localhost:3000/setup/")
+        .unwrap_or_else(|| panic!("unexpected line {:?}", printed[0]));
+    assert_eq!(token.len(), 43);
+
+    let created = gatehouse(&database, &["create-tailnet", "--name", "Ops team"])
+        .output()
+        .expect("create-tailnet");
+    assert!(created.status.success());
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(stdout.starts_with("Setup link: http://localhost:3000/setup/"));
+
+    let printed = run_until_serving(gatehouse(&database, &["serve"]));
+    assert!(printed.is_empty(), "a database with a tailnet prints no link: {printed:?}");
+
+    let refused = gatehouse(&database, &["create-tailnet", "--name", "  "])
+        .output()
+        .expect("create-tailnet");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--name"));
+}

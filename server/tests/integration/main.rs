@@ -1,0 +1,12 @@
+//! One integration-test binary: each test starts the real app (`server::build`) on 127.0.0.1
+//! against a fresh SQLite file and, when PostgreSQL is available, a fresh PostgreSQL database,
+//! and drives it over HTTP. Passkeys come from a software authenticator.
+
+mod harness;
+mod passkey;
+
+mod cli;
+mod security;
+mod sessions;
+mod setup;
+mod sign_in;

@@ -1,0 +1,71 @@
+//! A software passkey for tests. webauthn-authenticator-rs's `SoftPasskey` signs real WebAuthn
+//! responses but cannot keep discoverable credentials; this wrapper remembers the credential id
+//! and user handle it created, as a discoverable authenticator does, and returns the handle
+//! with each assertion (the handle is not covered by the signature, so this changes nothing
+//! the server verifies).
+
+use url::Url;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_rs_proto::{
+    AllowCredentials, CreationChallengeResponse, PublicKeyCredential,
+    RegisterPublicKeyCredential, RequestChallengeResponse, ResidentKeyRequirement,
+};
+
+pub struct TestPasskey {
+    authenticator: SoftPasskey,
+    origin: Url,
+    credential: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl TestPasskey {
+    pub fn new(origin: &str) -> Self {
+        Self {
+            // `true`: report user verification, as a platform authenticator with a PIN does.
+            authenticator: SoftPasskey::new(true),
+            origin: Url::parse(origin).expect("test origin"),
+            credential: None,
+        }
+    }
+
+    pub fn register(&mut self, mut options: CreationChallengeResponse) -> RegisterPublicKeyCredential {
+        let selection = options
+            .public_key
+            .authenticator_selection
+            .as_mut()
+            .expect("registration names authenticator requirements");
+        assert_eq!(
+            selection.resident_key,
+            Some(ResidentKeyRequirement::Required),
+            "Gatehouse must ask for a discoverable credential, or sign-in without a user name fails"
+        );
+        selection.resident_key = None;
+        selection.require_resident_key = false;
+        let user_handle = options.public_key.user.id.clone();
+        let credential = self
+            .authenticator
+            .do_registration(self.origin.clone(), options)
+            .expect("soft passkey registers");
+        self.credential = Some((credential.raw_id.to_vec(), user_handle));
+        credential
+    }
+
+    pub fn sign_in(&mut self, mut options: RequestChallengeResponse) -> PublicKeyCredential {
+        assert!(
+            options.public_key.allow_credentials.is_empty(),
+            "sign-in must not need a user name, so it names no credentials"
+        );
+        let (credential_id, user_handle) = self.credential.clone().expect("registered first");
+        options.public_key.allow_credentials = vec![AllowCredentials {
+            type_: "public-key".into(),
+            id: credential_id.into(),
+            transports: None,
+        }];
+        let mut assertion = self
+            .authenticator
+            .do_authentication(self.origin.clone(), options)
+            .expect("soft passkey signs");
+        assertion.response.user_handle = Some(user_handle.into());
+        assertion
+    }
+}

@@ -1,0 +1,154 @@
+//! Sessions live in the database: two servers on one database act as one, and permissions
+//! are checked per tailnet on the server.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{Backend, TestApp, on_both_databases};
+use app::error::AppError;
+use app::ids::{TailnetId, UserId};
+use app::members::model::MembersPage;
+
+on_both_databases!(
+    a_session_made_on_one_server_works_on_another,
+    the_session_cookie_is_http_only_and_same_site,
+    members_and_strangers_cannot_list_members,
+);
+
+async fn a_session_made_on_one_server_works_on_another(backend: Backend) {
+    let Some((first, database)) = TestApp::spawn(backend).await else { return };
+    let (mut passkey, _) = first.with_owner("ada@example.com").await;
+    // A second server on the same database and public URL, as behind a load balancer; the
+    // same browser (cookie jar) talks to it.
+    let second = TestApp::spawn_behind(&database, &first).await;
+
+    let user = second.current_user().await;
+    assert_eq!(user.map(|u| u.email), Some("ada@example.com".into()), "the session works on both");
+
+    // A sign-in ceremony started on one server finishes on the other.
+    let (_, started) = first
+        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
+            "start_sign_in",
+            json!({}),
+        )
+        .await;
+    let challenge = started.expect("started");
+    let credential = passkey.sign_in(challenge.options);
+    let (status, _) = second
+        .call::<String>("finish_sign_in", json!({ "ceremony": challenge.ceremony, "credential": credential }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Signing out on one ends the session on both.
+    let (status, _) = second.call::<()>("sign_out", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first.current_user().await, None);
+}
+
+async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let (mut passkey, _) = app.with_owner("ada@example.com").await;
+    let (_, started) = app
+        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>("start_sign_in", json!({}))
+        .await;
+    let challenge = started.expect("started");
+    let credential = passkey.sign_in(challenge.options);
+    let response = app
+        .client
+        .post(format!("{}/api/finish_sign_in", app.address))
+        .header("content-type", "application/json")
+        .body(json!({ "ceremony": challenge.ceremony, "credential": credential }).to_string())
+        .send()
+        .await
+        .expect("request");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gatehouse_session="))
+        .expect("session cookie")
+        .to_owned();
+    let token = cookie.trim_start_matches("gatehouse_session=").split(';').next().unwrap_or_default();
+    assert!(token.len() >= 22, "at least 128 bits: {token}");
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(cookie.contains("Path=/"));
+    assert!(!cookie.contains("Secure"), "plain-http localhost cannot use Secure cookies");
+}
+
+async fn members_and_strangers_cannot_list_members(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let (_, _) = app.with_owner("ada@example.com").await;
+    let tailnet = app.current_user().await.expect("owner").home().expect("home").tailnet_id.clone();
+
+    // A Member of the same tailnet, signed in through a real session row.
+    let member_id = insert_member(&app, &tailnet, "bob@example.com", "member").await;
+    let member = app.signed_in_as(&member_id).await;
+    let (status, result) = member.call::<MembersPage>("list_members", json!({ "tailnet": tailnet })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(result, Err(AppError::Forbidden));
+    let (status, _, html) = member.get_page(&format!("/admin/{tailnet}/users")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("You don&#x27;t have access to this page") || html.contains("You don't have access to this page"));
+
+    // An Auditor may view members.
+    let auditor_id = insert_member(&app, &tailnet, "carol@example.com", "auditor").await;
+    let auditor = app.signed_in_as(&auditor_id).await;
+    let (status, _) = auditor.call::<MembersPage>("list_members", json!({ "tailnet": tailnet })).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Nobody signed in, and an unknown tailnet.
+    let (status, result) = app.other_browser().call::<MembersPage>("list_members", json!({ "tailnet": tailnet })).await;
+    assert_eq!((status, result), (StatusCode::UNAUTHORIZED, Err(AppError::Unauthenticated)));
+    let (status, _) = app.call::<MembersPage>("list_members", json!({ "tailnet": "no-such-tailnet" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no hint whether a tailnet exists");
+}
+
+/// A person who joined `tailnet` with `role` (the invitation flow is its own issue).
+async fn insert_member(app: &TestApp, tailnet: &TailnetId, email: &str, role: &str) -> UserId {
+    let id = UserId::generate();
+    let now = app::context::now();
+    sqlx::query(
+        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.as_str())
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(email)
+    .bind(email)
+    .bind(tailnet.as_str())
+    .bind(now)
+    .execute(&app.db)
+    .await
+    .expect("user");
+    sqlx::query(
+        "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)",
+    )
+    .bind(tailnet.as_str())
+    .bind(id.as_str())
+    .bind(role)
+    .bind(now)
+    .execute(&app.db)
+    .await
+    .expect("membership");
+    id
+}
+
+impl TestApp {
+    /// A new browser holding a session for `user`, made by the app's own session code.
+    async fn signed_in_as(&self, user: &UserId) -> TestApp {
+        let mut conn = self.db.acquire().await.expect("connection");
+        let token = app::auth::server::start_session(&mut conn, user, app::context::now())
+            .await
+            .expect("session");
+        let browser = self.other_browser();
+        let url: reqwest::Url = self.address.parse().expect("url");
+        let jar = reqwest::cookie::Jar::default();
+        jar.add_cookie_str(&format!("gatehouse_session={}", token.expose()), &url);
+        TestApp {
+            client: TestApp::browser_with_cookies(&self.public_origin, std::sync::Arc::new(jar)),
+            ..browser
+        }
+    }
+}

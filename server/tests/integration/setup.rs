@@ -1,0 +1,172 @@
+//! Setup links: the first Owner creates a tailnet and is signed in; links work once, expire,
+//! and bad links change nothing.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{Backend, TestApp, on_both_databases, token_of};
+use crate::passkey::TestPasskey;
+use app::error::AppError;
+use app::members::model::MembersPage;
+use app::roles::{MemberStatus, Role};
+use app::setup::model::SetupLinkInfo;
+
+on_both_databases!(
+    setup_link_creates_the_owner_and_signs_them_in,
+    a_setup_link_works_once,
+    unknown_and_malformed_links_get_404_and_change_nothing,
+    an_expired_link_gets_410,
+    invalid_setup_input_is_refused_field_by_field,
+    create_tailnet_links_prefill_the_name_and_make_an_owner,
+);
+
+async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let token = app.first_run_setup_token().await;
+
+    let (status, info) = app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info, Ok(SetupLinkInfo { tailnet_name: None }));
+
+    let mut passkey = TestPasskey::new(&app.public_origin);
+    let landing = app
+        .complete_setup(&token, &mut passkey, "Ada@Example.com")
+        .await
+        .expect("setup succeeds");
+
+    let user = app.current_user().await.expect("the Owner is signed in");
+    assert_eq!(user.email, "ada@example.com");
+    assert_eq!(user.display_name, "Ada Owner");
+    let home = user.home().expect("home tailnet");
+    assert_eq!((home.role, home.status), (Role::Owner, MemberStatus::Active));
+    assert_eq!(home.tailnet_name, "Example Co");
+    assert_eq!(landing, format!("/admin/{}/users", home.tailnet_id));
+
+    let (status, page) = app
+        .call::<MembersPage>("list_members", json!({ "tailnet": home.tailnet_id }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = page.expect("members");
+    assert_eq!(page.members.len(), 1);
+    assert_eq!(page.members[0].email, "ada@example.com");
+
+    let (status, _, html) = app.get_page(&landing).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("ada@example.com"), "the Users page lists the Owner");
+
+    // Only hashes are stored: the token itself appears nowhere in the database.
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM setup_links")
+        .fetch_all(&app.db)
+        .await
+        .expect("hashes");
+    assert!(stored.iter().all(|hash| hash != &token && hash.len() == 64));
+}
+
+async fn a_setup_link_works_once(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let token = app.first_run_setup_token().await;
+    let mut passkey = TestPasskey::new(&app.public_origin);
+    app.complete_setup(&token, &mut passkey, "ada@example.com").await.expect("first use");
+
+    let (status, info) = app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token })).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(matches!(info, Err(AppError::Gone(ref m)) if m.contains("already been used")));
+
+    let other = app.other_browser();
+    let mut second = TestPasskey::new(&app.public_origin);
+    let reuse = other.complete_setup(&token, &mut second, "eve@example.com").await;
+    assert!(matches!(reuse, Err(AppError::Gone(_))), "{reuse:?}");
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(app.count("tailnets").await, 1);
+
+    let (status, _, html) = other.get_page(&format!("/setup/{token}")).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("already been used"));
+}
+
+async fn unknown_and_malformed_links_get_404_and_change_nothing(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let unknown = "A".repeat(43);
+    for token in [unknown.as_str(), "short", "..%2F..%2Fetc"] {
+        let (status, _, html) = app.get_page(&format!("/setup/{token}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{token}");
+        assert!(html.contains("This setup link is not valid"), "{token}");
+        let (status, result) = app
+            .call::<serde_json::Value>(
+                "start_setup",
+                json!({ "token": token, "form": { "tailnet_name": "X", "display_name": "Y", "email": "y@example.com" } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(matches!(result, Err(AppError::NotFound(_))));
+    }
+    assert_eq!(app.count("tailnets").await, 0);
+    assert_eq!(app.count("webauthn_ceremonies").await, 0);
+}
+
+async fn an_expired_link_gets_410(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let now = app::context::now();
+    // Issued one TTL and one second ago: it expired a second ago.
+    let issued = now - app.settings.invite_ttl_secs - 1;
+    let link = app::setup::server::issue_setup_link(&app.db, None, &app.settings, issued)
+        .await
+        .expect("link");
+    let (status, _, html) = app.get_page(&format!("/setup/{}", token_of(&link))).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("has expired"));
+
+    // One second before expiry it still works.
+    let fresh = app::setup::server::issue_setup_link(&app.db, None, &app.settings, now - app.settings.invite_ttl_secs + 1)
+        .await
+        .expect("link");
+    let (status, _) = app
+        .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token_of(&fresh) }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn invalid_setup_input_is_refused_field_by_field(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let token = app.first_run_setup_token().await;
+    let (status, result) = app
+        .call::<serde_json::Value>(
+            "start_setup",
+            json!({ "token": token, "form": { "tailnet_name": "", "display_name": "Ada", "email": "not-an-email" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = result.expect_err("refused");
+    assert!(error.field_message("tailnet_name").is_some());
+    assert!(error.field_message("email").is_some_and(|m| m.contains("not-an-email")));
+    assert!(error.field_message("display_name").is_none());
+    assert_eq!(app.count("webauthn_ceremonies").await, 0);
+    // The link is still usable afterwards.
+    let (status, _) = app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token })).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn create_tailnet_links_prefill_the_name_and_make_an_owner(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let (_, _) = app.with_owner("first@example.com").await;
+    let name = app::fields::TailnetName::parse("Second Tailnet").expect("name");
+    let (tailnet, link) = app::setup::server::create_tailnet(&app.db, &name, &app.settings, app::context::now())
+        .await
+        .expect("tailnet");
+    assert!(link.starts_with(&format!("{}/setup/", app.public_origin)));
+    let owner = app.other_browser();
+    let (_, info) = owner
+        .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token_of(&link) }))
+        .await;
+    assert_eq!(info, Ok(SetupLinkInfo { tailnet_name: Some("Second Tailnet".into()) }));
+    let mut passkey = TestPasskey::new(&app.public_origin);
+    owner
+        .complete_setup(&token_of(&link), &mut passkey, "second@example.com")
+        .await
+        .expect("setup");
+    let user = owner.current_user().await.expect("signed in");
+    let home = user.home().expect("home");
+    assert_eq!(home.tailnet_id, tailnet);
+    assert_eq!(home.role, Role::Owner);
+    assert_eq!(app.count("tailnets").await, 2);
+}

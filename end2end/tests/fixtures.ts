@@ -1,0 +1,176 @@
+// Test fixtures: a fresh Gatehouse per test (its own SQLite file and port), and a virtual
+// passkey authenticator (Chrome DevTools Protocol `WebAuthn`) per browser page.
+import { test as base, expect, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+const workspace = resolve(__dirname, '..', '..');
+
+export type Gatehouse = {
+  origin: string;
+  setupLink: string;
+  /** Runs `gatehouse create-tailnet --name NAME` on this server's database. */
+  createTailnet(name: string): Promise<string>;
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+function gatehouseBinary(): string {
+  return process.env.GATEHOUSE_BIN ?? join(workspace, 'target', 'debug', 'gatehouse');
+}
+
+function firstLineMatching(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
+  return new Promise((done, fail) => {
+    let seen = '';
+    const timer = setTimeout(() => fail(new Error(`no ${what} within 30 s:\n${seen}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        done(match[1]);
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`gatehouse exited with ${code}:\n${seen}`)));
+  });
+}
+
+async function waitUntilServing(origin: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(origin.replace('localhost', '127.0.0.1') + '/login');
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Gatehouse at ${origin} did not answer`);
+}
+
+export class Authenticator {
+  constructor(
+    private readonly session: CDPSession,
+    readonly id: string,
+  ) {}
+
+  static async attach(page: Page): Promise<Authenticator> {
+    const session = await page.context().newCDPSession(page);
+    await session.send('WebAuthn.enable');
+    const { authenticatorId } = await session.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    return new Authenticator(session, authenticatorId);
+  }
+
+  async credentials() {
+    const { credentials } = await this.session.send('WebAuthn.getCredentials', {
+      authenticatorId: this.id,
+    });
+    return credentials;
+  }
+
+  /** Adds a discoverable passkey for `rpId` that no Gatehouse server has ever seen. */
+  async addStrangerPasskey(rpId: string): Promise<void> {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await this.session.send('WebAuthn.addCredential', {
+      authenticatorId: this.id,
+      credential: {
+        credentialId: randomBytes(32).toString('base64'),
+        isResidentCredential: true,
+        rpId,
+        privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+        userHandle: randomBytes(16).toString('base64'),
+        signCount: 0,
+      },
+    });
+  }
+}
+
+/** Opens `path` and waits until the page is hydrated (clicks before that do nothing). */
+export async function open(page: Page, url: string) {
+  const response = await page.goto(url);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  return response;
+}
+
+/** Records Content-Security-Policy violations and uncaught errors of a page. */
+export function watchForProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
+      problems.push(message.text());
+    }
+  });
+  page.on('pageerror', (error) => problems.push(String(error)));
+  return problems;
+}
+
+export async function newPageWithPasskeys(context: BrowserContext) {
+  const page = await context.newPage();
+  const authenticator = await Authenticator.attach(page);
+  return { page, authenticator };
+}
+
+export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authenticator }>({
+  gatehouse: async ({}, use) => {
+    const port = await freePort();
+    const origin = `http://localhost:${port}`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+    const env = {
+      PATH: process.env.PATH ?? '',
+      RUST_LOG: 'warn',
+      GATEHOUSE_LISTEN: `127.0.0.1:${port}`,
+      GATEHOUSE_PUBLIC_URL: origin,
+      GATEHOUSE_DATABASE_URL: `sqlite://${join(dataDir, 'gatehouse.db')}`,
+      ...(process.env.LEPTOS_SITE_ROOT ? { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT } : {}),
+    };
+    const child = spawn(gatehouseBinary(), [], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const setupLink = await firstLineMatching(child, /^Setup link: (\S+)$/m, 'setup link');
+      await waitUntilServing(origin);
+      await use({
+        origin,
+        setupLink,
+        createTailnet: async (name: string) => {
+          const creator = spawn(gatehouseBinary(), ['create-tailnet', '--name', name], {
+            cwd: workspace,
+            env,
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          return firstLineMatching(creator, /^Setup link: (\S+)$/m, 'setup link');
+        },
+      });
+    } finally {
+      child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+  authenticator: async ({ page }, use) => {
+    await use(await Authenticator.attach(page));
+  },
+});
+
+export { expect };

@@ -1,0 +1,110 @@
+import { test, expect, open, watchForProblems, newPageWithPasskeys } from './fixtures';
+
+test('the first Owner sets up the tailnet with a passkey, signs out, and signs back in', async ({
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  const problems = watchForProblems(page);
+  await open(page, gatehouse.setupLink);
+  await expect(page.getByRole('heading', { name: 'Set up your tailnet' })).toBeVisible();
+
+  await page.getByLabel('Tailnet name').fill('Example Co');
+  await page.getByLabel('Your name').fill('Ada Owner');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+
+  await expect(page).toHaveURL(/\/admin\/[^/]+\/users$/);
+  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'ada@example.com' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Owner', exact: true })).toBeVisible();
+  const credentials = await authenticator.credentials();
+  expect(credentials).toHaveLength(1);
+  expect(credentials[0].isResidentCredential).toBe(true);
+
+  await page.getByRole('button', { name: 'Account' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByRole('button', { name: 'Account' })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page).toHaveURL(/\/admin\/[^/]+\/users$/);
+  await expect(page.getByRole('cell', { name: 'ada@example.com' })).toBeVisible();
+  expect(problems, 'no CSP violations or script errors').toEqual([]);
+});
+
+test('invalid setup input is named field by field and nothing is created', async ({ page, gatehouse }) => {
+  await open(page, gatehouse.setupLink);
+  await page.getByLabel('Your name').fill('Ada');
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(page.getByText('Enter a tailnet name.')).toBeVisible();
+  await expect(page.getByText('“not-an-email” is not a valid email address.')).toBeVisible();
+  await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Your name')).toHaveAttribute('aria-invalid', 'false');
+});
+
+test('a used, unknown or malformed setup link shows a clear page with 410 or 404', async ({
+  browser,
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  expect(authenticator.id).toBeTruthy();
+  await open(page, gatehouse.setupLink);
+  await page.getByLabel('Tailnet name').fill('Example Co');
+  await page.getByLabel('Your name').fill('Ada Owner');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(page).toHaveURL(/\/users$/);
+
+  const other = await browser.newContext();
+  const visitor = await other.newPage();
+  const used = await visitor.goto(gatehouse.setupLink);
+  expect(used?.status()).toBe(410);
+  await expect(visitor.getByRole('heading', { name: "This setup link can't be used" })).toBeVisible();
+  await expect(visitor.getByText('This setup link has already been used.')).toBeVisible();
+
+  const unknown = await visitor.goto(`${gatehouse.origin}/setup/${'x'.repeat(43)}`);
+  expect(unknown?.status()).toBe(404);
+  await expect(visitor.getByText('This setup link is not valid.')).toBeVisible();
+  const malformed = await visitor.goto(`${gatehouse.origin}/setup/not-a-token`);
+  expect(malformed?.status()).toBe(404);
+  await other.close();
+});
+
+test('signing in with a passkey Gatehouse does not know shows a clear message', async ({ browser, gatehouse }) => {
+  const context = await browser.newContext();
+  const { page, authenticator } = await newPageWithPasskeys(context);
+  await authenticator.addStrangerPasskey('localhost');
+  await open(page, `${gatehouse.origin}/login`);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page.getByRole('alert')).toContainText('This passkey is not registered with Gatehouse.');
+  await expect(page).toHaveURL(/\/login$/);
+  await context.close();
+});
+
+test('a tailnet created from the command line is claimed through its own setup link', async ({
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  expect(authenticator.id).toBeTruthy();
+  const link = await gatehouse.createTailnet('Ops team');
+  await open(page, link);
+  await expect(page.getByLabel('Tailnet name')).toHaveValue('Ops team');
+  await page.getByLabel('Your name').fill('Olu Ops');
+  await page.getByLabel('Email').fill('olu@example.com');
+  await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByText('Ops team')).toBeVisible();
+});
+
+test('a cross-site POST is refused with 403', async ({ request, gatehouse }) => {
+  const response = await request.post(`${gatehouse.origin}/api/start_sign_in`, {
+    headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+    data: '{}',
+  });
+  expect(response.status()).toBe(403);
+});

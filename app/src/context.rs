@@ -73,16 +73,16 @@ pub fn request_parts() -> Result<Parts, AppError> {
 /// Runs a server function's body and, on failure, sets the response status from the error.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
-    if let Err(error) = &result {
-        if let Some(response) = use_context::<ResponseOptions>() {
-            let status = axum::http::StatusCode::from_u16(error.status_code())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            response.set_status(status);
-            if let AppError::RateLimited { retry_after_secs } = error {
-                if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    response.insert_header(axum::http::header::RETRY_AFTER, value);
-                }
-            }
+    if let Err(error) = &result
+        && let Some(response) = use_context::<ResponseOptions>()
+    {
+        let status = axum::http::StatusCode::from_u16(error.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.set_status(status);
+        if let AppError::RateLimited { retry_after_secs } = error
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.insert_header(axum::http::header::RETRY_AFTER, value);
         }
     }
     result
@@ -113,7 +113,8 @@ pub async fn require(
     .fetch_optional(&state.db)
     .await?;
     let (role, status) = row.ok_or(AppError::Forbidden)?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::internal(format!("stored role {role}")))?;
+    let role =
+        Role::parse(&role).ok_or_else(|| AppError::internal(format!("stored role {role}")))?;
     let active = MemberStatus::parse(&status) == Some(MemberStatus::Active);
     if active && role.can(permission) {
         Ok((session, role))

@@ -41,7 +41,9 @@ pub enum AppError {
     Gone(String),
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
-    #[error("Something went wrong on our side. If it keeps happening, quote reference {reference}.")]
+    #[error(
+        "Something went wrong on our side. If it keeps happening, quote reference {reference}."
+    )]
     Internal { reference: String },
     /// The request never reached our code or its answer could not be read (network, encoding).
     #[error("Gatehouse could not be reached ({0}). Check your connection and try again.")]
@@ -130,14 +132,23 @@ mod tests {
         assert_eq!(AppError::NotFound(String::new()).status_code(), 404);
         assert_eq!(AppError::Gone(String::new()).status_code(), 410);
         assert_eq!(AppError::validation("email", "x").status_code(), 422);
-        assert_eq!(AppError::RateLimited { retry_after_secs: 3 }.status_code(), 429);
+        assert_eq!(
+            AppError::RateLimited {
+                retry_after_secs: 3
+            }
+            .status_code(),
+            429
+        );
     }
 
     #[test]
     fn one_field_error_reads_as_its_own_sentence() {
         let error = AppError::validation("email", "Enter an email address.");
         assert_eq!(error.to_string(), "Enter an email address.");
-        assert_eq!(error.field_message("email").as_deref(), Some("Enter an email address."));
+        assert_eq!(
+            error.field_message("email").as_deref(),
+            Some("Enter an email address.")
+        );
         assert_eq!(error.field_message("name"), None);
     }
 }

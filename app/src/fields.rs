@@ -17,7 +17,10 @@ impl EmailAddress {
         }
         let invalid = || format!("\u{201c}{candidate}\u{201d} is not a valid email address.");
         if candidate.chars().count() > Self::MAX_LEN {
-            return Err(format!("Email addresses can be at most {} characters.", Self::MAX_LEN));
+            return Err(format!(
+                "Email addresses can be at most {} characters.",
+                Self::MAX_LEN
+            ));
         }
         let Some((local, domain)) = candidate.split_once('@') else {
             return Err(invalid());
@@ -139,7 +142,10 @@ mod tests {
     #[test]
     fn emails_are_normalised() {
         let email = EmailAddress::parse("  Ada.Lovelace@Example.COM ");
-        assert_eq!(email.map(|e| e.0), Ok("ada.lovelace@example.com".to_owned()));
+        assert_eq!(
+            email.map(|e| e.0),
+            Ok("ada.lovelace@example.com".to_owned())
+        );
     }
 
     #[test]
@@ -159,18 +165,28 @@ mod tests {
             let error = EmailAddress::parse(bad).expect_err(bad);
             assert!(error.contains(bad.trim()), "{bad}: {error}");
         }
-        assert_eq!(EmailAddress::parse("   "), Err("Enter an email address.".to_owned()));
+        assert_eq!(
+            EmailAddress::parse("   "),
+            Err("Enter an email address.".to_owned())
+        );
     }
 
     #[test]
     fn over_long_emails_are_refused() {
-        let long = format!("{}@{}.com", "a".repeat(64), "b".repeat(63) + "." + &"c".repeat(63) + "." + &"d".repeat(63));
+        let long = format!(
+            "{}@{}.com",
+            "a".repeat(64),
+            "b".repeat(63) + "." + &"c".repeat(63) + "." + &"d".repeat(63)
+        );
         assert!(EmailAddress::parse(&long).is_err());
     }
 
     #[test]
     fn short_texts_are_trimmed_and_bounded() {
-        assert_eq!(DisplayName::parse("  Ada  ").map(|n| n.0), Ok("Ada".to_owned()));
+        assert_eq!(
+            DisplayName::parse("  Ada  ").map(|n| n.0),
+            Ok("Ada".to_owned())
+        );
         assert_eq!(DisplayName::parse(""), Err("Enter your name.".to_owned()));
         assert!(TailnetName::parse(&"x".repeat(101)).is_err());
         assert!(TailnetName::parse(&"é".repeat(100)).is_ok());

@@ -8,9 +8,9 @@ use leptos_router::{SsrMode, path};
 use crate::auth::api::current_user;
 use crate::auth::ui::account_menu::AccountMenu;
 use crate::auth::ui::login_page::LoginPage;
+use crate::components::CurrentUser;
 use crate::components::home_page::HomePage;
 use crate::components::not_found::NotFoundPage;
-use crate::components::CurrentUser;
 use crate::members::ui::users_page::UsersPage;
 use crate::setup::ui::setup_page::SetupPage;
 

@@ -59,8 +59,11 @@ impl Config {
         })?;
         let public_url = parse_public_url(&read("GATEHOUSE_PUBLIC_URL", "http://localhost:3000"))
             .map_err(|problem| fail("GATEHOUSE_PUBLIC_URL", problem))?;
-        let database_url = parse_database_url(&read("GATEHOUSE_DATABASE_URL", "sqlite://data/gatehouse.db"))
-            .map_err(|problem| fail("GATEHOUSE_DATABASE_URL", problem))?;
+        let database_url = parse_database_url(&read(
+            "GATEHOUSE_DATABASE_URL",
+            "sqlite://data/gatehouse.db",
+        ))
+        .map_err(|problem| fail("GATEHOUSE_DATABASE_URL", problem))?;
         let smtp_url = optional("GATEHOUSE_SMTP_URL");
         if let Some(smtp) = &smtp_url {
             let scheme_ok = ["smtp://", "smtps://"].iter().any(|s| smtp.starts_with(s));
@@ -72,10 +75,13 @@ impl Config {
             }
         }
         let mail_from = optional("GATEHOUSE_MAIL_FROM");
-        if let Some(from) = &mail_from {
-            if !from.contains('@') {
-                return Err(fail("GATEHOUSE_MAIL_FROM", format!("'{from}' has no email address")));
-            }
+        if let Some(from) = &mail_from
+            && !from.contains('@')
+        {
+            return Err(fail(
+                "GATEHOUSE_MAIL_FROM",
+                format!("'{from}' has no email address"),
+            ));
         }
         let invite_ttl_secs = parse_duration(&read("GATEHOUSE_INVITE_TTL", "30d"))
             .map_err(|problem| fail("GATEHOUSE_INVITE_TTL", problem))?;
@@ -137,7 +143,9 @@ fn parse_database_url(text: &str) -> Result<String, String> {
 /// `90s`, `15m`, `12h` or `30d`: a whole number and a unit; between one minute and one year.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
     let invalid = || format!("'{text}' is not a duration such as 90s, 15m, 12h or 30d");
-    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(invalid)?;
     let (number, unit) = text.split_at(split);
     let number: i64 = number.parse().map_err(|_| invalid())?;
     let unit_secs = match unit {
@@ -160,8 +168,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 

@@ -12,7 +12,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let sqlite_file = url.strip_prefix("sqlite://").map(|rest| {
-        rest.split_once('?').map_or(rest, |(path, _)| path).to_owned()
+        rest.split_once('?')
+            .map_or(rest, |(path, _)| path)
+            .to_owned()
     });
     if let Some(parent) = sqlite_file
         .as_deref()

@@ -29,7 +29,8 @@ pub enum StartupError {
 /// Where the compiled wasm, JS and CSS are. cargo-leptos sets `LEPTOS_*` while developing;
 /// a release binary run from the workspace root needs none of them.
 fn leptos_options(config: &Config) -> LeptosOptions {
-    let env_or = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let env_or =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     LeptosOptions::builder()
         .output_name(env_or("LEPTOS_OUTPUT_NAME", "gatehouse"))
         .site_root(env_or("LEPTOS_SITE_ROOT", "target/site"))
@@ -41,8 +42,8 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 /// Connects to the database, migrates it and builds the shared state.
 pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
     let db = db::connect_and_migrate(&config.database_url).await?;
-    let webauthn =
-        app::passkeys::server::relying_party(&config.public_url).map_err(StartupError::PublicUrl)?;
+    let webauthn = app::passkeys::server::relying_party(&config.public_url)
+        .map_err(StartupError::PublicUrl)?;
     Ok(AppState {
         leptos_options: leptos_options(config),
         db,

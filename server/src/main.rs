@@ -38,10 +38,19 @@ fn main() -> std::process::ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One thread serves every request: Leptos 0.8 can drop a page's browser-only parts on
+    // another worker thread than the one that rendered it, which panics (leptos-rs/leptos#4402).
+    // Database work is not held back: SQLite runs on sqlx's own threads, PostgreSQL is async
+    // I/O, and a deployment scales out by running more processes.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("gatehouse: cannot start the async runtime: {error}");
@@ -84,7 +93,8 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn create_tailnet(config: Config, name: &str) -> Result<(), String> {
-    let name = app::fields::TailnetName::parse(name).map_err(|problem| format!("--name: {problem}"))?;
+    let name =
+        app::fields::TailnetName::parse(name).map_err(|problem| format!("--name: {problem}"))?;
     let state = server::prepare(&config).await.map_err(|e| e.to_string())?;
     let (_, link) =
         app::setup::server::create_tailnet(&state.db, &name, &state.settings, app::context::now())

@@ -19,8 +19,14 @@ pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse
             .webauthn
             .start_discoverable_authentication()
             .map_err(AppError::internal)?;
-        let ceremony =
-            store_ceremony(&state.db, CeremonyPurpose::SignIn, &ceremony_state, &(), now()).await?;
+        let ceremony = store_ceremony(
+            &state.db,
+            CeremonyPurpose::SignIn,
+            &ceremony_state,
+            &(),
+            now(),
+        )
+        .await?;
         Ok(PasskeyChallenge {
             ceremony: ceremony.expose().to_owned(),
             options,
@@ -36,9 +42,10 @@ pub async fn finish_sign_in(
     credential: PublicKeyCredential,
 ) -> Result<String, AppError> {
     use super::server::{
-        CeremonyPurpose, load_signed_in_user, set_session_cookie, start_session, take_ceremony,
+        CeremonyPurpose, end_presented_session, load_signed_in_user, set_session_cookie,
+        start_session, take_ceremony,
     };
-    use crate::context::{app_state, now, respond};
+    use crate::context::{app_state, now, request_parts, respond};
     use crate::passkeys::server::{find_by_credential, record_use};
     use webauthn_rs::prelude::DiscoverableAuthentication;
 
@@ -73,8 +80,10 @@ pub async fn finish_sign_in(
             })?;
         stored.passkey.update_credential(&result);
 
+        let request = request_parts()?;
         let mut tx = state.db.begin().await?;
         record_use(&mut tx, &stored, now).await?;
+        end_presented_session(&mut tx, &state.settings, &request.headers).await?;
         let token = start_session(&mut tx, &stored.user_id, now).await?;
         tx.commit().await?;
         set_session_cookie(&state.settings, &token);
@@ -113,7 +122,9 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
     respond(async {
         let state = app_state()?;
         match current_session(&state).await {
-            Ok(session) => Ok(Some(load_signed_in_user(&state.db, &session.user_id).await?)),
+            Ok(session) => Ok(Some(
+                load_signed_in_user(&state.db, &session.user_id).await?,
+            )),
             Err(AppError::Unauthenticated) => Ok(None),
             Err(other) => Err(other),
         }

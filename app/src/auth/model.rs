@@ -58,7 +58,8 @@ impl SignedInUser {
     pub fn landing_path(&self) -> String {
         match self.home() {
             Some(home)
-                if home.status == MemberStatus::Active && home.role.can(Permission::ViewMembers) =>
+                if home.status == MemberStatus::Active
+                    && home.role.can(Permission::ViewMembers) =>
             {
                 users_path(&home.tailnet_id)
             }
@@ -82,7 +83,11 @@ mod tests {
         assert!(session_is_live(start, start, start + SESSION_IDLE_SECS - 1));
         assert!(!session_is_live(start, start, start + SESSION_IDLE_SECS));
         let busy = start + SESSION_ABSOLUTE_SECS - 10;
-        assert!(session_is_live(start, busy, start + SESSION_ABSOLUTE_SECS - 1));
+        assert!(session_is_live(
+            start,
+            busy,
+            start + SESSION_ABSOLUTE_SECS - 1
+        ));
         assert!(!session_is_live(start, busy, start + SESSION_ABSOLUTE_SECS));
     }
 
@@ -103,9 +108,21 @@ mod tests {
 
     #[test]
     fn admins_land_on_the_users_page_and_members_on_their_own() {
-        assert_eq!(person(Role::Owner, MemberStatus::Active).landing_path(), "/admin/t1/users");
-        assert_eq!(person(Role::Auditor, MemberStatus::Active).landing_path(), "/admin/t1/users");
-        assert_eq!(person(Role::Member, MemberStatus::Active).landing_path(), "/");
-        assert_eq!(person(Role::Admin, MemberStatus::Suspended).landing_path(), "/");
+        assert_eq!(
+            person(Role::Owner, MemberStatus::Active).landing_path(),
+            "/admin/t1/users"
+        );
+        assert_eq!(
+            person(Role::Auditor, MemberStatus::Active).landing_path(),
+            "/admin/t1/users"
+        );
+        assert_eq!(
+            person(Role::Member, MemberStatus::Active).landing_path(),
+            "/"
+        );
+        assert_eq!(
+            person(Role::Admin, MemberStatus::Suspended).landing_path(),
+            "/"
+        );
     }
 }

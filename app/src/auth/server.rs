@@ -104,6 +104,21 @@ pub async fn start_session(
     Ok(token)
 }
 
+/// Ends the session the request presented, if any, so signing in always starts a fresh one.
+pub async fn end_presented_session(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    headers: &HeaderMap,
+) -> Result<(), AppError> {
+    if let Some(token) = session_token(settings, headers) {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token.hash())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn end_session(db: &AnyPool, session: &Session) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(&session.token_hash)
@@ -113,13 +128,20 @@ pub async fn end_session(db: &AnyPool, session: &Session) -> Result<(), AppError
 }
 
 fn set_cookie_header(value: String) {
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         response.append_header(header::SET_COOKIE, value);
     }
 }
 
 fn cookie_attributes(settings: &Settings, max_age: i64) -> String {
-    let secure = if settings.uses_https() { "; Secure" } else { "" };
+    let secure = if settings.uses_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -211,26 +233,23 @@ pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
         .execute(db)
         .await?
         .rows_affected();
-    let sessions = sqlx::query(
-        "DELETE FROM sessions WHERE created_at <= $1 OR last_seen_at <= $2",
-    )
-    .bind(now - SESSION_ABSOLUTE_SECS)
-    .bind(now - super::model::SESSION_IDLE_SECS)
-    .execute(db)
-    .await?
-    .rows_affected();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE created_at <= $1 OR last_seen_at <= $2")
+        .bind(now - SESSION_ABSOLUTE_SECS)
+        .bind(now - super::model::SESSION_IDLE_SECS)
+        .execute(db)
+        .await?
+        .rows_affected();
     Ok(ceremonies + sessions)
 }
 
 /// The person behind `user`, with their tailnets (home first).
 pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedInUser, AppError> {
-    let (display_name, email, home): (String, String, String) = sqlx::query_as(
-        "SELECT display_name, email, home_tailnet_id FROM users WHERE id = $1",
-    )
-    .bind(user.as_str())
-    .fetch_optional(db)
-    .await?
-    .ok_or(AppError::Unauthenticated)?;
+    let (display_name, email, home): (String, String, String) =
+        sqlx::query_as("SELECT display_name, email, home_tailnet_id FROM users WHERE id = $1")
+            .bind(user.as_str())
+            .fetch_optional(db)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT t.id, t.name, m.role, m.status FROM memberships m \
          JOIN tailnets t ON t.id = m.tailnet_id WHERE m.user_id = $1 ORDER BY t.name, t.id",
@@ -245,7 +264,8 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
                 is_home: id == home,
                 tailnet_id: TailnetId::from_raw(id),
                 tailnet_name: name,
-                role: Role::parse(&role).ok_or_else(|| AppError::internal(format!("role {role}")))?,
+                role: Role::parse(&role)
+                    .ok_or_else(|| AppError::internal(format!("role {role}")))?,
                 status: MemberStatus::parse(&status)
                     .ok_or_else(|| AppError::internal(format!("status {status}")))?,
             })

@@ -16,6 +16,9 @@ pub async fn list_members(tailnet: TailnetId) -> Result<MembersPage, AppError> {
     use crate::roles::{MemberStatus, Permission, Role};
 
     respond(async {
+        /// id, display name, email, role, status, joined, last seen.
+        type MemberRecord = (String, String, String, String, String, i64, Option<i64>);
+
         let state = app_state()?;
         require(&state, &tailnet, Permission::ViewMembers).await?;
         let tailnet_name: String = sqlx::query_scalar("SELECT name FROM tailnets WHERE id = $1")
@@ -23,30 +26,31 @@ pub async fn list_members(tailnet: TailnetId) -> Result<MembersPage, AppError> {
             .fetch_one(&state.db)
             .await?;
         // The paginated, filtered list is the invite issue's; this first page is bounded.
-        let rows: Vec<(String, String, String, String, String, i64, Option<i64>)> =
-            sqlx::query_as(
-                "SELECT u.id, u.display_name, u.email, m.role, m.status, m.joined_at, m.last_seen_at \
+        let rows: Vec<MemberRecord> = sqlx::query_as(
+            "SELECT u.id, u.display_name, u.email, m.role, m.status, m.joined_at, m.last_seen_at \
                  FROM memberships m JOIN users u ON u.id = m.user_id \
                  WHERE m.tailnet_id = $1 ORDER BY u.email LIMIT 200",
-            )
-            .bind(tailnet.as_str())
-            .fetch_all(&state.db)
-            .await?;
+        )
+        .bind(tailnet.as_str())
+        .fetch_all(&state.db)
+        .await?;
         let members = rows
             .into_iter()
-            .map(|(id, display_name, email, role, status, joined_at, last_seen_at)| {
-                Ok(MemberRow {
-                    user_id: UserId::from_raw(id),
-                    display_name,
-                    email,
-                    role: Role::parse(&role)
-                        .ok_or_else(|| AppError::internal(format!("role {role}")))?,
-                    status: MemberStatus::parse(&status)
-                        .ok_or_else(|| AppError::internal(format!("status {status}")))?,
-                    joined_at,
-                    last_seen_at,
-                })
-            })
+            .map(
+                |(id, display_name, email, role, status, joined_at, last_seen_at)| {
+                    Ok(MemberRow {
+                        user_id: UserId::from_raw(id),
+                        display_name,
+                        email,
+                        role: Role::parse(&role)
+                            .ok_or_else(|| AppError::internal(format!("role {role}")))?,
+                        status: MemberStatus::parse(&status)
+                            .ok_or_else(|| AppError::internal(format!("status {status}")))?,
+                        joined_at,
+                        last_seen_at,
+                    })
+                },
+            )
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok(MembersPage {
             tailnet_name,

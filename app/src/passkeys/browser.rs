@@ -9,7 +9,9 @@ use webauthn_rs_proto::{
 /// Why the browser did not produce a passkey response; each reads as advice to the person.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BrowserPasskeyError {
-    #[error("This browser does not support passkeys. Use a current version of Chrome, Edge, Firefox or Safari.")]
+    #[error(
+        "This browser does not support passkeys. Use a current version of Chrome, Edge, Firefox or Safari."
+    )]
     Unsupported,
     #[error("The passkey request was cancelled or timed out. Try again when you are ready.")]
     Cancelled,
@@ -48,8 +50,12 @@ mod imp {
         }
     }
 
-    async fn settle(promise: Result<js_sys::Promise, JsValue>) -> Result<web_sys::PublicKeyCredential, BrowserPasskeyError> {
-        let credential = JsFuture::from(promise.map_err(classify)?).await.map_err(classify)?;
+    async fn settle(
+        promise: Result<js_sys::Promise, JsValue>,
+    ) -> Result<web_sys::PublicKeyCredential, BrowserPasskeyError> {
+        let credential = JsFuture::from(promise.map_err(classify)?)
+            .await
+            .map_err(classify)?;
         credential
             .dyn_into::<web_sys::PublicKeyCredential>()
             .map_err(|_| BrowserPasskeyError::Failed("the browser returned no passkey".into()))

@@ -4,8 +4,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sqlx::{AnyConnection, AnyPool};
 use webauthn_rs::prelude::{CreationChallengeResponse, Passkey};
-use webauthn_rs_proto::ResidentKeyRequirement;
 use webauthn_rs::{Webauthn, WebauthnBuilder};
+use webauthn_rs_proto::ResidentKeyRequirement;
 
 use crate::error::AppError;
 use crate::ids::{PasskeyId, UserId};

@@ -63,8 +63,14 @@ pub async fn start_setup(
             setup,
             webauthn_user_id,
         };
-        let ceremony =
-            store_ceremony(&state.db, CeremonyPurpose::Setup, &registration, &context, now).await?;
+        let ceremony = store_ceremony(
+            &state.db,
+            CeremonyPurpose::Setup,
+            &registration,
+            &context,
+            now,
+        )
+        .await?;
         Ok(PasskeyChallenge {
             ceremony: ceremony.expose().to_owned(),
             options: require_discoverable(options),
@@ -101,8 +107,11 @@ pub async fn finish_setup(
                     "Gatehouse could not verify the new passkey. Please try again.",
                 )
             })?;
+        let request = crate::context::request_parts()?;
         let (user_id, session) = super::server::complete_setup(
             &state.db,
+            &state.settings,
+            &request.headers,
             &context.token_hash,
             &context.setup,
             context.webauthn_user_id,

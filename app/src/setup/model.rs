@@ -72,8 +72,7 @@ impl From<SetupLinkProblem> for AppError {
                     .into(),
             ),
             SetupLinkProblem::Used => AppError::Gone(
-                "This setup link has already been used. Sign in with your passkey instead."
-                    .into(),
+                "This setup link has already been used. Sign in with your passkey instead.".into(),
             ),
             SetupLinkProblem::Expired => AppError::Gone(
                 "This setup link has expired. Ask the operator for a new one.".into(),
@@ -112,8 +111,14 @@ mod tests {
     #[test]
     fn a_link_works_until_one_second_before_expiry() {
         assert_eq!(setup_link_usable(None, 100, 99), Ok(()));
-        assert_eq!(setup_link_usable(None, 100, 100), Err(SetupLinkProblem::Expired));
-        assert_eq!(setup_link_usable(Some(50), 100, 60), Err(SetupLinkProblem::Used));
+        assert_eq!(
+            setup_link_usable(None, 100, 100),
+            Err(SetupLinkProblem::Expired)
+        );
+        assert_eq!(
+            setup_link_usable(Some(50), 100, 60),
+            Err(SetupLinkProblem::Used)
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use sqlx::AnyPool;
 use webauthn_rs::prelude::Passkey;
 
-use super::model::{SetupLinkInfo, SetupLinkProblem, ValidSetup, setup_link_usable, token_is_well_formed};
+use super::model::{
+    SetupLinkInfo, SetupLinkProblem, ValidSetup, setup_link_usable, token_is_well_formed,
+};
 use crate::context::Settings;
 use crate::error::AppError;
 use crate::fields::TailnetName;
@@ -30,7 +32,11 @@ pub async fn issue_setup_link(
     .bind(now.saturating_add(settings.invite_ttl_secs))
     .execute(db)
     .await?;
-    Ok(format!("{}/setup/{}", settings.public_origin(), token.expose()))
+    Ok(format!(
+        "{}/setup/{}",
+        settings.public_origin(),
+        token.expose()
+    ))
 }
 
 /// On a database without tailnets, a link that creates the first one.
@@ -107,6 +113,8 @@ pub fn email_taken_error() -> AppError {
 /// Owner, their membership, their passkey and a session. Returns the Owner and the session token.
 pub async fn complete_setup(
     db: &AnyPool,
+    settings: &Settings,
+    request_headers: &axum::http::HeaderMap,
     token_hash: &str,
     setup: &ValidSetup,
     webauthn_user_id: uuid::Uuid,
@@ -192,6 +200,7 @@ pub async fn complete_setup(
     .execute(&mut *tx)
     .await?;
     crate::passkeys::server::insert_passkey(&mut tx, &user, passkey, now).await?;
+    crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
     let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
     tx.commit().await?;
     Ok((user, session))

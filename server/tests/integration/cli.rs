@@ -36,7 +36,10 @@ fn run_until_serving(mut command: Command) -> Vec<String> {
     }
     let _ = child.kill();
     let output = child.wait_with_output().expect("output");
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -48,7 +51,10 @@ fn a_bad_variable_stops_the_server_with_one_line_naming_it() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("gatehouse: GATEHOUSE_INVITE_TTL: 'forever'"), "{stderr}");
+    assert!(
+        stderr.starts_with("gatehouse: GATEHOUSE_INVITE_TTL: 'forever'"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -89,7 +95,10 @@ fn a_fresh_database_prints_one_setup_link_until_a_tailnet_exists() {
     assert!(stdout.starts_with("Setup link: http://localhost:3000/setup/"));
 
     let printed = run_until_serving(gatehouse(&database, &["serve"]));
-    assert!(printed.is_empty(), "a database with a tailnet prints no link: {printed:?}");
+    assert!(
+        printed.is_empty(),
+        "a database with a tailnet prints no link: {printed:?}"
+    );
 
     let refused = gatehouse(&database, &["create-tailnet", "--name", "  "])
         .output()

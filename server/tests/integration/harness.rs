@@ -33,7 +33,10 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/gatehouse.db", dir.path().display());
-                Some(Self { url, _dir: Some(dir) })
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                })
             }
             Backend::Postgres => {
                 let Ok(admin_url) = std::env::var("GATEHOUSE_TEST_POSTGRES_URL") else {
@@ -50,7 +53,9 @@ impl TestDatabase {
                     std::process::id(),
                     DATABASES.fetch_add(1, Ordering::Relaxed)
                 );
-                let admin = AnyPool::connect(&admin_url).await.expect("connect to PostgreSQL");
+                let admin = AnyPool::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&admin)
                     .await
@@ -58,7 +63,10 @@ impl TestDatabase {
                 admin.close().await;
                 let mut url = url::Url::parse(&admin_url).expect("postgres url");
                 url.set_path(&name);
-                Some(Self { url: url.to_string(), _dir: None })
+                Some(Self {
+                    url: url.to_string(),
+                    _dir: None,
+                })
             }
         }
     }
@@ -90,11 +98,16 @@ impl TestApp {
     /// load balancer, used by the same browser (cookie jar) as `first`.
     pub async fn spawn_behind(database: &TestDatabase, first: &TestApp) -> Self {
         let second = Self::start(database, Some(first.public_origin.clone())).await;
-        Self { client: first.client.clone(), ..second }
+        Self {
+            client: first.client.clone(),
+            ..second
+        }
     }
 
     async fn start(database: &TestDatabase, public_origin: Option<String>) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let port = listener.local_addr().expect("address").port();
         let public_origin = public_origin.unwrap_or_else(|| format!("http://localhost:{port}"));
         let vars = [
@@ -103,7 +116,9 @@ impl TestApp {
             ("GATEHOUSE_DATABASE_URL", database.url.clone()),
         ];
         let config = Config::from_lookup(|name| {
-            vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone())
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
         })
         .expect("test config");
         let state = server::prepare(&config).await.expect("app starts");
@@ -125,7 +140,10 @@ impl TestApp {
     /// A client that behaves like a browser on our own pages: it keeps cookies and sends the
     /// public origin with every request.
     pub fn browser(public_origin: &str) -> reqwest::Client {
-        Self::browser_with_cookies(public_origin, std::sync::Arc::new(reqwest::cookie::Jar::default()))
+        Self::browser_with_cookies(
+            public_origin,
+            std::sync::Arc::new(reqwest::cookie::Jar::default()),
+        )
     }
 
     pub fn browser_with_cookies(
@@ -195,10 +213,11 @@ impl TestApp {
 
     /// Issues a setup link as the server does on first start, and returns its token.
     pub async fn first_run_setup_token(&self) -> String {
-        let link = app::setup::server::first_run_setup_link(&self.db, &self.settings, app::context::now())
-            .await
-            .expect("setup link")
-            .expect("a fresh database has no tailnet");
+        let link =
+            app::setup::server::first_run_setup_link(&self.db, &self.settings, app::context::now())
+                .await
+                .expect("setup link")
+                .expect("a fresh database has no tailnet");
         token_of(&link)
     }
 
@@ -240,7 +259,10 @@ impl TestApp {
         (passkey, landing)
     }
 
-    pub async fn sign_in(&self, passkey: &mut TestPasskey) -> (StatusCode, Result<String, AppError>) {
+    pub async fn sign_in(
+        &self,
+        passkey: &mut TestPasskey,
+    ) -> (StatusCode, Result<String, AppError>) {
         let (_, started) = self
             .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
                 "start_sign_in",
@@ -276,17 +298,18 @@ pub fn token_of(link: &str) -> String {
     link.rsplit('/').next().expect("token").to_owned()
 }
 
-/// Runs an async scenario once on SQLite and once on PostgreSQL, as two tests.
+/// Runs an async scenario once on SQLite and once on PostgreSQL, as two tests, each on a
+/// current-thread runtime like the server binary's.
 macro_rules! on_both_databases {
     ($($scenario:ident),* $(,)?) => {
         $(
             mod $scenario {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[tokio::test]
                 async fn sqlite() {
                     super::$scenario(crate::harness::Backend::Sqlite).await;
                 }
 
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[tokio::test]
                 async fn postgres() {
                     super::$scenario(crate::harness::Backend::Postgres).await;
                 }

@@ -2,6 +2,10 @@
 //! against a fresh SQLite file and, when PostgreSQL is available, a fresh PostgreSQL database,
 //! and drives it over HTTP. Passkeys come from a software authenticator.
 
+// The harness's helpers run outside `#[test]` functions; a test that cannot set itself up
+// should stop loudly there too.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod harness;
 mod passkey;
 

@@ -8,8 +8,8 @@ use url::Url;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_rs_proto::{
-    AllowCredentials, CreationChallengeResponse, PublicKeyCredential,
-    RegisterPublicKeyCredential, RequestChallengeResponse, ResidentKeyRequirement,
+    AllowCredentials, CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, ResidentKeyRequirement,
 };
 
 pub struct TestPasskey {
@@ -28,7 +28,10 @@ impl TestPasskey {
         }
     }
 
-    pub fn register(&mut self, mut options: CreationChallengeResponse) -> RegisterPublicKeyCredential {
+    pub fn register(
+        &mut self,
+        mut options: CreationChallengeResponse,
+    ) -> RegisterPublicKeyCredential {
         let selection = options
             .public_key
             .authenticator_selection
@@ -58,14 +61,14 @@ impl TestPasskey {
         let (credential_id, user_handle) = self.credential.clone().expect("registered first");
         options.public_key.allow_credentials = vec![AllowCredentials {
             type_: "public-key".into(),
-            id: credential_id.into(),
+            id: credential_id,
             transports: None,
         }];
         let mut assertion = self
             .authenticator
             .do_authentication(self.origin.clone(), options)
             .expect("soft passkey signs");
-        assertion.response.user_handle = Some(user_handle.into());
+        assertion.response.user_handle = Some(user_handle);
         assertion
     }
 }

@@ -7,17 +7,26 @@ use crate::harness::{Backend, TestApp, on_both_databases};
 on_both_databases!(cross_site_writes_are_refused, pages_carry_security_headers);
 
 async fn cross_site_writes_are_refused(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let bare = reqwest::Client::new();
     let url = format!("{}/api/start_sign_in", app.address);
     let attempts: [(&str, Option<&str>, Option<&str>); 4] = [
         ("another origin", Some("https://evil.example"), None),
-        ("cross-site fetch metadata", Some(app.public_origin.as_str()), Some("cross-site")),
+        (
+            "cross-site fetch metadata",
+            Some(app.public_origin.as_str()),
+            Some("cross-site"),
+        ),
         ("same-site but not same-origin", None, Some("same-site")),
         ("no origin at all", None, None),
     ];
     for (what, origin, fetch_site) in attempts {
-        let mut request = bare.post(&url).header("content-type", "application/json").body("{}");
+        let mut request = bare
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{}");
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
@@ -27,7 +36,11 @@ async fn cross_site_writes_are_refused(backend: Backend) {
         let response = request.send().await.expect("request");
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{what}");
     }
-    assert_eq!(app.count("webauthn_ceremonies").await, 0, "refused requests change nothing");
+    assert_eq!(
+        app.count("webauthn_ceremonies").await,
+        0,
+        "refused requests change nothing"
+    );
 
     let allowed = bare
         .post(&url)
@@ -45,7 +58,9 @@ async fn cross_site_writes_are_refused(backend: Backend) {
 }
 
 async fn pages_carry_security_headers(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (status, headers, html) = app.get_page("/login").await;
     assert_eq!(status, StatusCode::OK);
     let header = |name: &str| {
@@ -65,7 +80,10 @@ async fn pages_carry_security_headers(backend: Backend) {
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
         .expect("a nonce in the policy");
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
 
     let (_, second, _) = app.get_page("/login").await;
     let second_csp = second
@@ -76,5 +94,8 @@ async fn pages_carry_security_headers(backend: Backend) {
 
     let (status, headers, _) = app.get_page("/no/such/page").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(headers.get("referrer-policy").map(|v| v.as_bytes()), Some(&b"no-referrer"[..]));
+    assert_eq!(
+        headers.get("referrer-policy").map(|v| v.as_bytes()),
+        Some(&b"no-referrer"[..])
+    );
 }

@@ -16,14 +16,20 @@ on_both_databases!(
 );
 
 async fn a_session_made_on_one_server_works_on_another(backend: Backend) {
-    let Some((first, database)) = TestApp::spawn(backend).await else { return };
+    let Some((first, database)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (mut passkey, _) = first.with_owner("ada@example.com").await;
     // A second server on the same database and public URL, as behind a load balancer; the
     // same browser (cookie jar) talks to it.
     let second = TestApp::spawn_behind(&database, &first).await;
 
     let user = second.current_user().await;
-    assert_eq!(user.map(|u| u.email), Some("ada@example.com".into()), "the session works on both");
+    assert_eq!(
+        user.map(|u| u.email),
+        Some("ada@example.com".into()),
+        "the session works on both"
+    );
 
     // A sign-in ceremony started on one server finishes on the other.
     let (_, started) = first
@@ -35,7 +41,10 @@ async fn a_session_made_on_one_server_works_on_another(backend: Backend) {
     let challenge = started.expect("started");
     let credential = passkey.sign_in(challenge.options);
     let (status, _) = second
-        .call::<String>("finish_sign_in", json!({ "ceremony": challenge.ceremony, "credential": credential }))
+        .call::<String>(
+            "finish_sign_in",
+            json!({ "ceremony": challenge.ceremony, "credential": credential }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 
@@ -46,10 +55,15 @@ async fn a_session_made_on_one_server_works_on_another(backend: Backend) {
 }
 
 async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (mut passkey, _) = app.with_owner("ada@example.com").await;
     let (_, started) = app
-        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>("start_sign_in", json!({}))
+        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
+            "start_sign_in",
+            json!({}),
+        )
         .await;
     let challenge = started.expect("started");
     let credential = passkey.sign_in(challenge.options);
@@ -69,40 +83,75 @@ async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
         .find(|v| v.starts_with("gatehouse_session="))
         .expect("session cookie")
         .to_owned();
-    let token = cookie.trim_start_matches("gatehouse_session=").split(';').next().unwrap_or_default();
+    let token = cookie
+        .trim_start_matches("gatehouse_session=")
+        .split(';')
+        .next()
+        .unwrap_or_default();
     assert!(token.len() >= 22, "at least 128 bits: {token}");
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
     assert!(cookie.contains("Path=/"));
-    assert!(!cookie.contains("Secure"), "plain-http localhost cannot use Secure cookies");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http localhost cannot use Secure cookies"
+    );
 }
 
 async fn members_and_strangers_cannot_list_members(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (_, _) = app.with_owner("ada@example.com").await;
-    let tailnet = app.current_user().await.expect("owner").home().expect("home").tailnet_id.clone();
+    let tailnet = app
+        .current_user()
+        .await
+        .expect("owner")
+        .home()
+        .expect("home")
+        .tailnet_id
+        .clone();
 
     // A Member of the same tailnet, signed in through a real session row.
     let member_id = insert_member(&app, &tailnet, "bob@example.com", "member").await;
     let member = app.signed_in_as(&member_id).await;
-    let (status, result) = member.call::<MembersPage>("list_members", json!({ "tailnet": tailnet })).await;
+    let (status, result) = member
+        .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(result, Err(AppError::Forbidden));
     let (status, _, html) = member.get_page(&format!("/admin/{tailnet}/users")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("You don&#x27;t have access to this page") || html.contains("You don't have access to this page"));
+    assert!(
+        html.contains("You don&#x27;t have access to this page")
+            || html.contains("You don't have access to this page")
+    );
 
     // An Auditor may view members.
     let auditor_id = insert_member(&app, &tailnet, "carol@example.com", "auditor").await;
     let auditor = app.signed_in_as(&auditor_id).await;
-    let (status, _) = auditor.call::<MembersPage>("list_members", json!({ "tailnet": tailnet })).await;
+    let (status, _) = auditor
+        .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     // Nobody signed in, and an unknown tailnet.
-    let (status, result) = app.other_browser().call::<MembersPage>("list_members", json!({ "tailnet": tailnet })).await;
-    assert_eq!((status, result), (StatusCode::UNAUTHORIZED, Err(AppError::Unauthenticated)));
-    let (status, _) = app.call::<MembersPage>("list_members", json!({ "tailnet": "no-such-tailnet" })).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "no hint whether a tailnet exists");
+    let (status, result) = app
+        .other_browser()
+        .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+        .await;
+    assert_eq!(
+        (status, result),
+        (StatusCode::UNAUTHORIZED, Err(AppError::Unauthenticated))
+    );
+    let (status, _) = app
+        .call::<MembersPage>("list_members", json!({ "tailnet": "no-such-tailnet" }))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no hint whether a tailnet exists"
+    );
 }
 
 /// A person who joined `tailnet` with `role` (the invitation flow is its own issue).

@@ -21,10 +21,14 @@ on_both_databases!(
 );
 
 async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let token = app.first_run_setup_token().await;
 
-    let (status, info) = app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token })).await;
+    let (status, info) = app
+        .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token }))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(info, Ok(SetupLinkInfo { tailnet_name: None }));
 
@@ -38,7 +42,10 @@ async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
     assert_eq!(user.email, "ada@example.com");
     assert_eq!(user.display_name, "Ada Owner");
     let home = user.home().expect("home tailnet");
-    assert_eq!((home.role, home.status), (Role::Owner, MemberStatus::Active));
+    assert_eq!(
+        (home.role, home.status),
+        (Role::Owner, MemberStatus::Active)
+    );
     assert_eq!(home.tailnet_name, "Example Co");
     assert_eq!(landing, format!("/admin/{}/users", home.tailnet_id));
 
@@ -52,7 +59,10 @@ async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
 
     let (status, _, html) = app.get_page(&landing).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("ada@example.com"), "the Users page lists the Owner");
+    assert!(
+        html.contains("ada@example.com"),
+        "the Users page lists the Owner"
+    );
 
     // Only hashes are stored: the token itself appears nowhere in the database.
     let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM setup_links")
@@ -63,18 +73,26 @@ async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
 }
 
 async fn a_setup_link_works_once(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let token = app.first_run_setup_token().await;
     let mut passkey = TestPasskey::new(&app.public_origin);
-    app.complete_setup(&token, &mut passkey, "ada@example.com").await.expect("first use");
+    app.complete_setup(&token, &mut passkey, "ada@example.com")
+        .await
+        .expect("first use");
 
-    let (status, info) = app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token })).await;
+    let (status, info) = app
+        .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token }))
+        .await;
     assert_eq!(status, StatusCode::GONE);
     assert!(matches!(info, Err(AppError::Gone(ref m)) if m.contains("already been used")));
 
     let other = app.other_browser();
     let mut second = TestPasskey::new(&app.public_origin);
-    let reuse = other.complete_setup(&token, &mut second, "eve@example.com").await;
+    let reuse = other
+        .complete_setup(&token, &mut second, "eve@example.com")
+        .await;
     assert!(matches!(reuse, Err(AppError::Gone(_))), "{reuse:?}");
     assert_eq!(app.count("users").await, 1);
     assert_eq!(app.count("tailnets").await, 1);
@@ -85,7 +103,9 @@ async fn a_setup_link_works_once(backend: Backend) {
 }
 
 async fn unknown_and_malformed_links_get_404_and_change_nothing(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let unknown = "A".repeat(43);
     for token in [unknown.as_str(), "short", "..%2F..%2Fetc"] {
         let (status, _, html) = app.get_page(&format!("/setup/{token}")).await;
@@ -105,7 +125,9 @@ async fn unknown_and_malformed_links_get_404_and_change_nothing(backend: Backend
 }
 
 async fn an_expired_link_gets_410(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let now = app::context::now();
     // Issued one TTL and one second ago: it expired a second ago.
     let issued = now - app.settings.invite_ttl_secs - 1;
@@ -117,9 +139,14 @@ async fn an_expired_link_gets_410(backend: Backend) {
     assert!(html.contains("has expired"));
 
     // One second before expiry it still works.
-    let fresh = app::setup::server::issue_setup_link(&app.db, None, &app.settings, now - app.settings.invite_ttl_secs + 1)
-        .await
-        .expect("link");
+    let fresh = app::setup::server::issue_setup_link(
+        &app.db,
+        None,
+        &app.settings,
+        now - app.settings.invite_ttl_secs + 1,
+    )
+    .await
+    .expect("link");
     let (status, _) = app
         .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token_of(&fresh) }))
         .await;
@@ -127,7 +154,9 @@ async fn an_expired_link_gets_410(backend: Backend) {
 }
 
 async fn invalid_setup_input_is_refused_field_by_field(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let token = app.first_run_setup_token().await;
     let (status, result) = app
         .call::<serde_json::Value>(
@@ -138,27 +167,41 @@ async fn invalid_setup_input_is_refused_field_by_field(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let error = result.expect_err("refused");
     assert!(error.field_message("tailnet_name").is_some());
-    assert!(error.field_message("email").is_some_and(|m| m.contains("not-an-email")));
+    assert!(
+        error
+            .field_message("email")
+            .is_some_and(|m| m.contains("not-an-email"))
+    );
     assert!(error.field_message("display_name").is_none());
     assert_eq!(app.count("webauthn_ceremonies").await, 0);
     // The link is still usable afterwards.
-    let (status, _) = app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token })).await;
+    let (status, _) = app
+        .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token }))
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
 async fn create_tailnet_links_prefill_the_name_and_make_an_owner(backend: Backend) {
-    let Some((app, _db)) = TestApp::spawn(backend).await else { return };
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (_, _) = app.with_owner("first@example.com").await;
     let name = app::fields::TailnetName::parse("Second Tailnet").expect("name");
-    let (tailnet, link) = app::setup::server::create_tailnet(&app.db, &name, &app.settings, app::context::now())
-        .await
-        .expect("tailnet");
+    let (tailnet, link) =
+        app::setup::server::create_tailnet(&app.db, &name, &app.settings, app::context::now())
+            .await
+            .expect("tailnet");
     assert!(link.starts_with(&format!("{}/setup/", app.public_origin)));
     let owner = app.other_browser();
     let (_, info) = owner
         .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token_of(&link) }))
         .await;
-    assert_eq!(info, Ok(SetupLinkInfo { tailnet_name: Some("Second Tailnet".into()) }));
+    assert_eq!(
+        info,
+        Ok(SetupLinkInfo {
+            tailnet_name: Some("Second Tailnet".into())
+        })
+    );
     let mut passkey = TestPasskey::new(&app.public_origin);
     owner
         .complete_setup(&token_of(&link), &mut passkey, "second@example.com")

@@ -37,10 +37,10 @@ fn OpenableMenu(display_name: String) -> impl IntoView {
     let error = move || sign_out_action.value().get().and_then(Result::err);
 
     Effect::new(move || {
-        if open.get() {
-            if let Some(button) = first_item.get() {
-                let _ = button.focus();
-            }
+        if open.get()
+            && let Some(button) = first_item.get()
+        {
+            let _ = button.focus();
         }
     });
     let close_on_escape = move |event: KeyboardEvent| {

@@ -79,14 +79,21 @@ fn MembersTable(page: MembersPage) -> impl IntoView {
 fn AccessProblem(error: AppError) -> impl IntoView {
     set_status(error.status_code());
     let (title, body) = match &error {
-        AppError::Unauthenticated => ("Please sign in", "Sign in with your passkey to see this page."),
+        AppError::Unauthenticated => (
+            "Please sign in",
+            "Sign in with your passkey to see this page.",
+        ),
         AppError::Forbidden => (
             "You don't have access to this page",
             "Only admins of this tailnet can see its users. Ask an Owner or Admin if you need access.",
         ),
         _ => ("Users could not be loaded", ""),
     };
-    let detail = if body.is_empty() { error.to_string() } else { body.to_owned() };
+    let detail = if body.is_empty() {
+        error.to_string()
+    } else {
+        body.to_owned()
+    };
     let sign_in = matches!(error, AppError::Unauthenticated);
     view! {
         <section class="card narrow">

@@ -61,7 +61,8 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
     });
     let pending = submit.pending();
     let failure = move || submit.value().get().and_then(Result::err);
-    let field_error = move |field: &'static str| move || failure().and_then(|e| e.field_message(field));
+    let field_error =
+        move |field: &'static str| move || failure().and_then(|e| e.field_message(field));
     let summary = Signal::derive(move || {
         failure().and_then(|e| match &e {
             AppError::Validation(errors) if errors.iter().all(|f| f.field != "passkey") => None,

@@ -1,0 +1,101 @@
+# Gatehouse: two commands do everything on a fresh Debian machine with Rust and Node.
+#   make run    install what is missing, build (release), and serve on http://localhost:3000
+#   make test   install what is missing and run every check (fmt, clippy, Rust tests on SQLite
+#               and PostgreSQL, Playwright in Debian's Chromium)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Exact tool versions: cargo-leptos 0.3.11 needs a newer rustc; wasm-bindgen-cli must equal
+# the wasm-bindgen in Cargo.lock.
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+BINARYEN_VERSION := 132.0.0
+
+# Build outputs live outside the clone so a fresh clone reuses earlier work.
+CACHE_DIR ?= $(HOME)/.cache/gatehouse
+export CARGO_TARGET_DIR ?= $(CACHE_DIR)/target
+TOOLS_DIR := $(CACHE_DIR)/tools
+export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run test tools rust-tools system-packages node-packages wasm-opt \
+	check-format lint check-wasm-deps test-rust build-debug test-e2e
+
+help:
+	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
+	@echo "make test  - run every check and test"
+
+# ---------------------------------------------------------------------------------------------
+# Installing what is missing (each step is skipped when already done)
+
+rust-tools:
+	rustup target add wasm32-unknown-unknown
+	rustup component add rustfmt clippy
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
+		echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (once per machine, about 20 minutes)"; \
+		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked; \
+	fi
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+		echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (once per machine)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+# Debian's binaryen is too old (its wasm-opt breaks the release wasm); npm's is current.
+wasm-opt:
+	@if ! wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))"; then \
+		mkdir -p $(TOOLS_DIR) && npm install --prefix $(TOOLS_DIR) --no-save --no-audit --no-fund binaryen@$(BINARYEN_VERSION); \
+	fi
+
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pg_virtualenv >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
+node-packages:
+	cd end2end && npm ci --no-audit --no-fund
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+run: rust-tools wasm-opt
+	cargo leptos build --release
+	GATEHOUSE_LISTEN=$${GATEHOUSE_LISTEN:-127.0.0.1:3000} $(CARGO_TARGET_DIR)/release/gatehouse serve
+
+# ---------------------------------------------------------------------------------------------
+# Testing
+
+test: rust-tools system-packages node-packages
+	$(MAKE) check-format lint check-wasm-deps test-rust build-debug test-e2e
+	@echo "All checks passed."
+
+check-format:
+	cargo fmt --all --check
+
+lint:
+	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# Server-only crates must never reach the browser's wasm.
+check-wasm-deps:
+	@found=$$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
+		| grep -E '^(sqlx|sqlx-core|tokio|lettre|webauthn-rs|axum|leptos_axum) ' | sort -u || true); \
+	if [ -n "$$found" ]; then echo "Server-only crates in the wasm build:"; echo "$$found"; exit 1; fi; \
+	echo "wasm build is free of sqlx, tokio, lettre, webauthn-rs, axum"
+
+# Unit tests, then the integration tests on SQLite and on a throw-away PostgreSQL cluster.
+test-rust:
+	cargo test -p app --features ssr
+	pg_virtualenv bash -c 'GATEHOUSE_TEST_POSTGRES_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		GATEHOUSE_REQUIRE_POSTGRES=1 cargo test -p server'
+
+build-debug:
+	cargo leptos build
+
+test-e2e:
+	cd end2end && GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse npx playwright test

@@ -108,14 +108,17 @@ pub async fn finish_setup(
                 )
             })?;
         let request = crate::context::request_parts()?;
+        let owner = super::server::NewOwner {
+            setup: &context.setup,
+            webauthn_user_id: context.webauthn_user_id,
+            passkey: &passkey,
+        };
         let (user_id, session) = super::server::complete_setup(
             &state.db,
             &state.settings,
             &request.headers,
             &context.token_hash,
-            &context.setup,
-            context.webauthn_user_id,
-            &passkey,
+            owner,
             now,
         )
         .await?;

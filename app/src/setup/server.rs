@@ -109,18 +109,29 @@ pub fn email_taken_error() -> AppError {
     )
 }
 
+/// The first Owner of a tailnet, as the setup ceremony produced them.
+pub struct NewOwner<'a> {
+    pub setup: &'a ValidSetup,
+    pub webauthn_user_id: uuid::Uuid,
+    pub passkey: &'a Passkey,
+}
+
 /// Consumes the setup link and, in the same transaction, creates (or names) the tailnet, the
-/// Owner, their membership, their passkey and a session. Returns the Owner and the session token.
+/// Owner, their membership, their passkey and a session (ending any session the request
+/// presented). Returns the Owner and the session token.
 pub async fn complete_setup(
     db: &AnyPool,
     settings: &Settings,
     request_headers: &axum::http::HeaderMap,
     token_hash: &str,
-    setup: &ValidSetup,
-    webauthn_user_id: uuid::Uuid,
-    passkey: &Passkey,
+    owner: NewOwner<'_>,
     now: i64,
 ) -> Result<(UserId, SecretToken), AppError> {
+    let NewOwner {
+        setup,
+        webauthn_user_id,
+        passkey,
+    } = owner;
     let mut tx = db.begin().await?;
     // The conditional update decides: of two concurrent completions exactly one sees a row.
     let claimed: Option<(Option<String>,)> = sqlx::query_as(

@@ -76,6 +76,8 @@ pub fn build(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
         .layer(from_fn(http::security_headers))
+        // The wasm shrinks to about a third with gzip, less with brotli.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

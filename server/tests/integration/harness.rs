@@ -259,10 +259,9 @@ impl TestApp {
         (passkey, landing)
     }
 
-    pub async fn sign_in(
-        &self,
-        passkey: &mut TestPasskey,
-    ) -> (StatusCode, Result<String, AppError>) {
+    /// Starts a sign-in on this server and signs its challenge with `passkey`: the body that
+    /// `finish_sign_in` takes.
+    pub async fn signed_sign_in(&self, passkey: &mut TestPasskey) -> Value {
         let (_, started) = self
             .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
                 "start_sign_in",
@@ -271,11 +270,15 @@ impl TestApp {
             .await;
         let challenge = started.expect("sign-in starts");
         let credential = passkey.sign_in(challenge.options);
-        self.call::<String>(
-            "finish_sign_in",
-            json!({ "ceremony": challenge.ceremony, "credential": credential }),
-        )
-        .await
+        json!({ "ceremony": challenge.ceremony, "credential": credential })
+    }
+
+    pub async fn sign_in(
+        &self,
+        passkey: &mut TestPasskey,
+    ) -> (StatusCode, Result<String, AppError>) {
+        let body = self.signed_sign_in(passkey).await;
+        self.call::<String>("finish_sign_in", body).await
     }
 
     pub async fn current_user(&self) -> Option<app::auth::model::SignedInUser> {

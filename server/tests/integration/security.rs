@@ -92,6 +92,21 @@ async fn pages_carry_security_headers(backend: Backend) {
         .unwrap_or_default();
     assert_ne!(second_csp, csp, "a fresh nonce for every response");
 
+    let compressed = reqwest::Client::new()
+        .get(format!("{}/login", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        compressed
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..]),
+        "pages are compressed for browsers that accept it"
+    );
+
     let (status, headers, _) = app.get_page("/no/such/page").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(

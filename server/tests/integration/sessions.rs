@@ -32,20 +32,8 @@ async fn a_session_made_on_one_server_works_on_another(backend: Backend) {
     );
 
     // A sign-in ceremony started on one server finishes on the other.
-    let (_, started) = first
-        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
-            "start_sign_in",
-            json!({}),
-        )
-        .await;
-    let challenge = started.expect("started");
-    let credential = passkey.sign_in(challenge.options);
-    let (status, _) = second
-        .call::<String>(
-            "finish_sign_in",
-            json!({ "ceremony": challenge.ceremony, "credential": credential }),
-        )
-        .await;
+    let body = first.signed_sign_in(&mut passkey).await;
+    let (status, _) = second.call::<String>("finish_sign_in", body).await;
     assert_eq!(status, StatusCode::OK);
 
     // Signing out on one ends the session on both.
@@ -59,19 +47,12 @@ async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
         return;
     };
     let (mut passkey, _) = app.with_owner("ada@example.com").await;
-    let (_, started) = app
-        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
-            "start_sign_in",
-            json!({}),
-        )
-        .await;
-    let challenge = started.expect("started");
-    let credential = passkey.sign_in(challenge.options);
+    let body = app.signed_sign_in(&mut passkey).await;
     let response = app
         .client
         .post(format!("{}/api/finish_sign_in", app.address))
         .header("content-type", "application/json")
-        .body(json!({ "ceremony": challenge.ceremony, "credential": credential }).to_string())
+        .body(body.to_string())
         .send()
         .await
         .expect("request");

@@ -7,7 +7,7 @@ use crate::harness::{Backend, TestApp, on_both_databases};
 use crate::passkey::TestPasskey;
 use app::auth::model::PasskeyChallenge;
 use app::error::AppError;
-use webauthn_rs_proto::{CreationChallengeResponse, RequestChallengeResponse};
+use webauthn_rs_proto::CreationChallengeResponse;
 
 on_both_databases!(
     the_owner_signs_out_and_back_in_with_their_passkey,
@@ -99,12 +99,7 @@ async fn a_ceremony_cannot_be_replayed(backend: Backend) {
         return;
     };
     let (mut passkey, _) = app.with_owner("ada@example.com").await;
-    let (_, started) = app
-        .call::<PasskeyChallenge<RequestChallengeResponse>>("start_sign_in", json!({}))
-        .await;
-    let challenge = started.expect("started");
-    let credential = passkey.sign_in(challenge.options);
-    let body = json!({ "ceremony": challenge.ceremony, "credential": credential });
+    let body = app.signed_sign_in(&mut passkey).await;
     let (first, _) = app.call::<String>("finish_sign_in", body.clone()).await;
     assert_eq!(first, StatusCode::OK);
     let (replay, result) = app

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::auth::model::users_path;
 use crate::components::set_status;
 use crate::error::AppError;
 use crate::format::utc_date;
@@ -20,7 +21,9 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users" />
         <nav class="subnav" aria-label="Admin console">
-            <a href="" aria-current="page">"Users"</a>
+            <a href=move || users_path(&tailnet()) aria-current="page">
+                "Users"
+            </a>
         </nav>
         <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {

@@ -8,6 +8,7 @@ use crate::harness::{Backend, TestApp, on_both_databases};
 use app::error::AppError;
 use app::ids::{TailnetId, UserId};
 use app::members::model::MembersPage;
+use app::roles::{Permission, Role};
 
 on_both_databases!(
     a_session_made_on_one_server_works_on_another,
@@ -108,13 +109,36 @@ async fn members_and_strangers_cannot_list_members(backend: Backend) {
             || html.contains("You don't have access to this page")
     );
 
-    // An Auditor may view members.
-    let auditor_id = insert_member(&app, &tailnet, "carol@example.com", "auditor").await;
-    let auditor = app.signed_in_as(&auditor_id).await;
-    let (status, _) = auditor
+    // Every role, against the permission table; and a suspended admin is refused.
+    for (n, role) in Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Owner)
+        .enumerate()
+    {
+        let id = insert_member(&app, &tailnet, &format!("{n}@example.com"), role.as_str()).await;
+        let browser = app.signed_in_as(&id).await;
+        let (status, _) = browser
+            .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+            .await;
+        let expected = if role.can(Permission::ViewMembers) {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, expected, "{role:?}");
+    }
+    let suspended = insert_member(&app, &tailnet, "sus@example.com", "admin").await;
+    sqlx::query("UPDATE memberships SET status = 'suspended' WHERE user_id = $1")
+        .bind(suspended.as_str())
+        .execute(&app.db)
+        .await
+        .expect("suspend");
+    let (status, _) = app
+        .signed_in_as(&suspended)
+        .await
         .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
         .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::FORBIDDEN, "a suspended Admin");
 
     // Nobody signed in, and an unknown tailnet.
     let (status, result) = app

@@ -14,6 +14,7 @@ on_both_databases!(
     a_session_made_on_one_server_works_on_another,
     the_session_cookie_is_http_only_and_same_site,
     members_and_strangers_cannot_list_members,
+    housekeeping_removes_expired_sessions_and_ceremonies,
 );
 
 async fn a_session_made_on_one_server_works_on_another(backend: Backend) {
@@ -157,6 +158,39 @@ async fn members_and_strangers_cannot_list_members(backend: Backend) {
         StatusCode::FORBIDDEN,
         "no hint whether a tailnet exists"
     );
+}
+
+async fn housekeeping_removes_expired_sessions_and_ceremonies(backend: Backend) {
+    use app::auth::model::{CEREMONY_TTL_SECS, SESSION_IDLE_SECS};
+    use app::auth::server::purge_expired;
+
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, _) = app.with_owner("ada@example.com").await;
+    let (status, _) = app
+        .call::<serde_json::Value>("start_sign_in", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.count("sessions").await, 1);
+    assert_eq!(app.count("webauthn_ceremonies").await, 1);
+
+    let now = app::context::now();
+    let removed = purge_expired(&app.db, now).await.expect("purge");
+    assert_eq!(removed, 0, "nothing has expired yet");
+    assert_eq!(app.count("sessions").await, 1);
+
+    let removed = purge_expired(&app.db, now + CEREMONY_TTL_SECS + 1)
+        .await
+        .expect("purge");
+    assert_eq!(removed, 1, "the unfinished ceremony");
+    assert_eq!(app.count("webauthn_ceremonies").await, 0);
+
+    let removed = purge_expired(&app.db, now + SESSION_IDLE_SECS + 1)
+        .await
+        .expect("purge");
+    assert_eq!(removed, 1, "the idle session");
+    assert_eq!(app.count("sessions").await, 0);
 }
 
 /// A person who joined `tailnet` with `role` (the invitation flow is its own issue).

@@ -88,6 +88,16 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
     result
 }
 
+/// A role read from the database; an unknown name is a bug, reported as an internal error.
+pub fn stored_role(stored: &str) -> Result<Role, AppError> {
+    Role::parse(stored).ok_or_else(|| AppError::internal(format!("stored role {stored}")))
+}
+
+/// A membership status read from the database.
+pub fn stored_status(stored: &str) -> Result<MemberStatus, AppError> {
+    MemberStatus::parse(stored).ok_or_else(|| AppError::internal(format!("stored status {stored}")))
+}
+
 /// The signed-in person's session, or `Unauthenticated`.
 pub async fn current_session(state: &AppState) -> Result<Session, AppError> {
     let parts = request_parts()?;
@@ -113,9 +123,8 @@ pub async fn require(
     .fetch_optional(&state.db)
     .await?;
     let (role, status) = row.ok_or(AppError::Forbidden)?;
-    let role =
-        Role::parse(&role).ok_or_else(|| AppError::internal(format!("stored role {role}")))?;
-    let active = MemberStatus::parse(&status) == Some(MemberStatus::Active);
+    let role = stored_role(&role)?;
+    let active = stored_status(&status)? == MemberStatus::Active;
     if active && role.can(permission) {
         Ok((session, role))
     } else {

@@ -109,10 +109,15 @@ export class Authenticator {
   }
 }
 
-/** Opens `path` and waits until the page is hydrated (clicks before that do nothing). */
+/** Waits until the current page is hydrated: clicks before that do nothing. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Opens `url` and waits until the page is hydrated. */
 export async function open(page: Page, url: string) {
   const response = await page.goto(url);
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await hydrated(page);
   return response;
 }
 

@@ -1,4 +1,4 @@
-import { test, expect, open, watchForProblems, newPageWithPasskeys } from './fixtures';
+import { test, expect, open, hydrated, watchForProblems, newPageWithPasskeys } from './fixtures';
 
 test('the first Owner sets up the tailnet with a passkey, signs out, and signs back in', async ({
   page,
@@ -18,6 +18,7 @@ test('the first Owner sets up the tailnet with a passkey, signs out, and signs b
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'ada@example.com' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'Owner', exact: true })).toBeVisible();
+  await hydrated(page);
   const credentials = await authenticator.credentials();
   expect(credentials).toHaveLength(1);
   expect(credentials[0].isResidentCredential).toBe(true);
@@ -25,7 +26,7 @@ test('the first Owner sets up the tailnet with a passkey, signs out, and signs b
   await page.getByRole('button', { name: 'Account' }).click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await hydrated(page);
   await expect(page.getByRole('button', { name: 'Account' })).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Sign in with passkey' }).click();

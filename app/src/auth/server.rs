@@ -15,7 +15,6 @@ use super::model::{
 use crate::context::{AppState, Settings};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
-use crate::roles::{MemberStatus, Role};
 use crate::secrets::SecretToken;
 
 /// A live session of a signed-in person.
@@ -264,10 +263,8 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
                 is_home: id == home,
                 tailnet_id: TailnetId::from_raw(id),
                 tailnet_name: name,
-                role: Role::parse(&role)
-                    .ok_or_else(|| AppError::internal(format!("role {role}")))?,
-                status: MemberStatus::parse(&status)
-                    .ok_or_else(|| AppError::internal(format!("status {status}")))?,
+                role: crate::context::stored_role(&role)?,
+                status: crate::context::stored_status(&status)?,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;

@@ -13,7 +13,7 @@ pub async fn list_members(tailnet: TailnetId) -> Result<MembersPage, AppError> {
     use super::model::MemberRow;
     use crate::context::{app_state, require, respond};
     use crate::ids::UserId;
-    use crate::roles::{MemberStatus, Permission, Role};
+    use crate::roles::Permission;
 
     respond(async {
         /// id, display name, email, role, status, joined, last seen.
@@ -42,10 +42,8 @@ pub async fn list_members(tailnet: TailnetId) -> Result<MembersPage, AppError> {
                         user_id: UserId::from_raw(id),
                         display_name,
                         email,
-                        role: Role::parse(&role)
-                            .ok_or_else(|| AppError::internal(format!("role {role}")))?,
-                        status: MemberStatus::parse(&status)
-                            .ok_or_else(|| AppError::internal(format!("status {status}")))?,
+                        role: crate::context::stored_role(&role)?,
+                        status: crate::context::stored_status(&status)?,
                         joined_at,
                         last_seen_at,
                     })

@@ -34,7 +34,7 @@ pub async fn start_setup(
     token: String,
     form: SetupForm,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
-    use super::server::{email_is_taken, email_taken_error, inspect_setup_link};
+    use super::server::{ensure_email_is_free, inspect_setup_link};
     use crate::auth::server::{CeremonyPurpose, store_ceremony};
     use crate::context::{app_state, now, respond};
     use crate::passkeys::server::require_discoverable;
@@ -45,9 +45,7 @@ pub async fn start_setup(
         let now = now();
         inspect_setup_link(&state.db, &token, now).await?;
         let setup = form.validate()?;
-        if email_is_taken(&state.db, &setup).await? {
-            return Err(email_taken_error());
-        }
+        ensure_email_is_free(&mut *state.db.acquire().await?, &setup).await?;
         let webauthn_user_id = uuid::Uuid::new_v4();
         let (options, registration) = state
             .webauthn

@@ -94,19 +94,22 @@ pub async fn inspect_setup_link(
     Ok(SetupLinkInfo { tailnet_name })
 }
 
-pub async fn email_is_taken(db: &AnyPool, setup: &ValidSetup) -> Result<bool, AppError> {
+/// Refuses an email address that already has an account, as a validation error on `email`.
+pub async fn ensure_email_is_free(
+    conn: &mut sqlx::AnyConnection,
+    setup: &ValidSetup,
+) -> Result<(), AppError> {
     let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = $1")
         .bind(setup.email.as_str())
-        .fetch_optional(db)
+        .fetch_optional(&mut *conn)
         .await?;
-    Ok(taken.is_some())
-}
-
-pub fn email_taken_error() -> AppError {
-    AppError::validation(
-        "email",
-        "An account with this email address already exists. Use another address.",
-    )
+    match taken {
+        Some(_) => Err(AppError::validation(
+            "email",
+            "An account with this email address already exists. Use another address.",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The first Owner of a tailnet, as the setup ceremony produced them.
@@ -179,13 +182,7 @@ pub async fn complete_setup(
         }
     };
 
-    let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = $1")
-        .bind(setup.email.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
-        return Err(email_taken_error());
-    }
+    ensure_email_is_free(&mut tx, setup).await?;
     let user = UserId::generate();
     sqlx::query(
         "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \

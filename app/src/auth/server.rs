@@ -276,3 +276,52 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
         tailnets,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(public_url: &str) -> Settings {
+        Settings {
+            public_url: url::Url::parse(public_url).expect("url"),
+            invite_ttl_secs: 60,
+        }
+    }
+
+    #[test]
+    fn over_https_the_cookie_is_secure_and_host_bound() {
+        let https = settings("https://gatehouse.example.com");
+        assert_eq!(cookie_name(&https), "__Host-gatehouse_session");
+        let attributes = cookie_attributes(&https, 10);
+        assert!(attributes.contains("; Secure"));
+        assert!(attributes.contains("Path=/"), "__Host- cookies need Path=/");
+        assert!(
+            !attributes.contains("Domain"),
+            "__Host- cookies must not name a domain"
+        );
+    }
+
+    #[test]
+    fn over_plain_http_localhost_the_cookie_cannot_be_secure() {
+        let http = settings("http://localhost:3000");
+        assert_eq!(cookie_name(&http), "gatehouse_session");
+        assert!(!cookie_attributes(&http, 10).contains("Secure"));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let http = settings("http://localhost:3000");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; gatehouse_session=abc; other=1"),
+        );
+        let token = session_token(&http, &headers).expect("token");
+        assert_eq!(token.expose(), "abc");
+        let https = settings("https://gatehouse.example.com");
+        assert!(
+            session_token(&https, &headers).is_none(),
+            "over https only the __Host- cookie counts"
+        );
+    }
+}

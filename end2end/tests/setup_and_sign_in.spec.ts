@@ -23,7 +23,17 @@ test('the first Owner sets up the tailnet with a passkey, signs out, and signs b
   expect(credentials).toHaveLength(1);
   expect(credentials[0].isResidentCredential).toBe(true);
 
-  await page.getByRole('button', { name: 'Account' }).click();
+  // The menu opens on the keyboard, focuses its first item, and Escape returns focus.
+  const account = page.getByRole('button', { name: 'Account' });
+  await account.focus();
+  await page.keyboard.press('Enter');
+  await expect(account).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByRole('menuitem', { name: 'Sign out' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(account).toHaveAttribute('aria-expanded', 'false');
+  await expect(account).toBeFocused();
+
+  await account.click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
   await hydrated(page);

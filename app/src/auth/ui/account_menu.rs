@@ -26,6 +26,7 @@ pub fn AccountMenu() -> impl IntoView {
 #[component]
 fn OpenableMenu(display_name: String) -> impl IntoView {
     let open = RwSignal::new(false);
+    let trigger = NodeRef::<html::Button>::new();
     let first_item = NodeRef::<html::Button>::new();
     let sign_out_action = Action::new_local(|(): &()| async move {
         let result = sign_out().await;
@@ -44,8 +45,12 @@ fn OpenableMenu(display_name: String) -> impl IntoView {
         }
     });
     let close_on_escape = move |event: KeyboardEvent| {
-        if event.key() == "Escape" {
+        if event.key() == "Escape" && open.get_untracked() {
             open.set(false);
+            // Keyboard users continue where they opened the menu.
+            if let Some(button) = trigger.get_untracked() {
+                let _ = button.focus();
+            }
         }
     };
 
@@ -54,6 +59,7 @@ fn OpenableMenu(display_name: String) -> impl IntoView {
             <span class="who">{display_name}</span>
             <button
                 type="button"
+                node_ref=trigger
                 aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 aria-controls="account-menu-items"

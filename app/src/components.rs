@@ -1,6 +1,7 @@
 //! Building blocks shared by the pages.
 
 pub mod alert;
+pub mod clipboard;
 pub mod home_page;
 pub mod not_found;
 

@@ -24,6 +24,10 @@ pub struct Settings {
     pub public_url: url::Url,
     /// How long setup links and invitations stay valid.
     pub invite_ttl_secs: i64,
+    /// Seals invite tokens that must be shown or emailed again.
+    pub link_key: crate::secrets::LinkKey,
+    /// Whether an SMTP server is configured; without one, invites work through their links.
+    pub email_delivery_configured: bool,
 }
 
 impl Settings {
@@ -68,6 +72,15 @@ pub fn now() -> i64 {
 
 pub fn request_parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))
+}
+
+/// The client's address as the server's socket saw it, for the audit log.
+pub fn client_address() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 /// Runs a server function's body and, on failure, sets the response status from the error.

@@ -45,3 +45,7 @@ id_type!(
     /// One registered passkey of a person.
     PasskeyId
 );
+id_type!(
+    /// One invitation to a tailnet, by email or by link.
+    InviteId
+);

@@ -1,6 +1,8 @@
 //! Gatehouse's shared application: models, server functions and components, compiled into
 //! both the server (`ssr`) and the browser's wasm (`hydrate`).
 
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
@@ -9,6 +11,7 @@ pub mod error;
 pub mod fields;
 pub mod format;
 pub mod ids;
+pub mod invites;
 pub mod members;
 pub mod passkeys;
 pub mod roles;

@@ -1,5 +1,7 @@
-//! The members of a tailnet, as listed on the Users page.
+//! The Users page: the tailnet's members and open invites.
 
 pub mod api;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
 pub mod ui;

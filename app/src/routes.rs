@@ -11,6 +11,7 @@ use crate::auth::ui::login_page::LoginPage;
 use crate::components::CurrentUser;
 use crate::components::home_page::HomePage;
 use crate::components::not_found::NotFoundPage;
+use crate::invites::ui::invite_page::InvitePage;
 use crate::members::ui::users_page::UsersPage;
 use crate::setup::ui::setup_page::SetupPage;
 
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/:tailnet/users")
                         view=UsersPage

@@ -14,7 +14,12 @@ Environment (all optional):
   GATEHOUSE_SMTP_URL      SMTP server for invitation emails, e.g. smtp://localhost:1025
   GATEHOUSE_MAIL_FROM     sender of invitation emails, e.g. Gatehouse <gatehouse@example.com>
   GATEHOUSE_INVITE_TTL    how long setup links and invites stay valid: 90s, 15m, 12h, 30d
-                                                               [default: 30d]";
+                                                               [default: 30d]
+  GATEHOUSE_SECRET_KEY_FILE
+                          key that seals invite links so they can be copied and
+                          emailed again; created on first start. Every server of
+                          one deployment needs the same file; keep it out of backups
+                          of the database                      [default: data/secret.key]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -24,6 +29,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub invite_ttl_secs: i64,
+    pub secret_key_file: std::path::PathBuf,
 }
 
 /// A variable with a value that cannot be used.
@@ -85,6 +91,7 @@ impl Config {
         }
         let invite_ttl_secs = parse_duration(&read("GATEHOUSE_INVITE_TTL", "30d"))
             .map_err(|problem| fail("GATEHOUSE_INVITE_TTL", problem))?;
+        let secret_key_file = read("GATEHOUSE_SECRET_KEY_FILE", "data/secret.key").into();
         Ok(Self {
             listen,
             public_url,
@@ -92,6 +99,7 @@ impl Config {
             smtp_url,
             mail_from,
             invite_ttl_secs,
+            secret_key_file,
         })
     }
 

@@ -68,3 +68,24 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         ));
     response
 }
+
+/// Leptos answers a request body it cannot decode with status 500, before our code runs. The
+/// body is our `AppError` all the same; this gives it the status that error has (422 for a
+/// malformed request), so clients are not told the server failed when they sent bad input.
+pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status_code())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

@@ -4,6 +4,8 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod mail;
+pub mod secret_key;
 
 use std::sync::Arc;
 
@@ -24,6 +26,17 @@ pub enum StartupError {
     Database(#[from] sqlx::Error),
     #[error("GATEHOUSE_PUBLIC_URL: {0}")]
     PublicUrl(String),
+    #[error("GATEHOUSE_SECRET_KEY_FILE: {0}")]
+    SecretKey(String),
+    /// The message names the variable.
+    #[error("{0}")]
+    Mail(String),
+}
+
+/// Everything a running server needs: the shared state and, when SMTP is configured, the mailer.
+pub struct Prepared {
+    pub state: AppState,
+    pub mailer: Option<mail::Mailer>,
 }
 
 /// Where the compiled wasm, JS and CSS are. cargo-leptos sets `LEPTOS_*` while developing;
@@ -39,20 +52,36 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// Connects to the database, migrates it and builds the shared state.
-pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
+/// Reads the key file, connects to the database, migrates it and builds the shared state.
+pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
+    let link_key =
+        secret_key::load_or_create(&config.secret_key_file).map_err(StartupError::SecretKey)?;
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(
+            mail::Mailer::new(
+                url,
+                config.mail_from.as_deref(),
+                config.public_url.host_str().unwrap_or("localhost"),
+            )
+            .map_err(StartupError::Mail)?,
+        ),
+        None => None,
+    };
     let db = db::connect_and_migrate(&config.database_url).await?;
     let webauthn = app::passkeys::server::relying_party(&config.public_url)
         .map_err(StartupError::PublicUrl)?;
-    Ok(AppState {
+    let state = AppState {
         leptos_options: leptos_options(config),
         db,
         webauthn: Arc::new(webauthn),
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
             invite_ttl_secs: config.invite_ttl_secs,
+            link_key,
+            email_delivery_configured: mailer.is_some(),
         }),
-    })
+    };
+    Ok(Prepared { state, mailer })
 }
 
 /// The whole HTTP app: pages, server functions, static files, and the layers around them.
@@ -74,6 +103,7 @@ pub fn build(state: AppState) -> Router {
             }),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(http::server_fn_error_status))
         .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
         .layer(from_fn(http::security_headers))
         // The wasm shrinks to about a third with gzip, less with brotli.

@@ -73,7 +73,8 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let state = server::prepare(&config).await.map_err(|e| e.to_string())?;
+    let server::Prepared { state, mailer } =
+        server::prepare(&config).await.map_err(|e| e.to_string())?;
     let now = app::context::now();
     if let Some(link) = app::setup::server::first_run_setup_link(&state.db, &state.settings, now)
         .await
@@ -82,11 +83,20 @@ async fn serve(config: Config) -> Result<(), String> {
         println!("Setup link: {link}");
     }
     server::spawn_housekeeping(state.db.clone());
+    match mailer {
+        Some(mailer) => {
+            server::mail::spawn_worker(state.db.clone(), state.settings.clone(), mailer)
+        }
+        None => tracing::info!(
+            "GATEHOUSE_SMTP_URL is not set: invites are created, but only their links reach people"
+        ),
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("GATEHOUSE_LISTEN: cannot listen on {}: {e}", config.listen))?;
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "Gatehouse is serving");
-    axum::serve(listener, server::build(state))
+    let app = server::build(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"))
@@ -95,7 +105,10 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn create_tailnet(config: Config, name: &str) -> Result<(), String> {
     let name =
         app::fields::TailnetName::parse(name).map_err(|problem| format!("--name: {problem}"))?;
-    let state = server::prepare(&config).await.map_err(|e| e.to_string())?;
+    let state = server::prepare(&config)
+        .await
+        .map_err(|e| e.to_string())?
+        .state;
     let (_, link) =
         app::setup::server::create_tailnet(&state.db, &name, &state.settings, app::context::now())
             .await

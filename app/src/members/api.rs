@@ -3,56 +3,74 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::model::MembersPage;
+use super::model::{UserListPage, UserListQuery, UsersOverview};
 use crate::error::AppError;
 use crate::ids::TailnetId;
 
-/// The tailnet's members, for anyone allowed to view them (every admin role).
-#[server(prefix = "/api", endpoint = "list_members", input = Json)]
-pub async fn list_members(tailnet: TailnetId) -> Result<MembersPage, AppError> {
-    use super::model::MemberRow;
+/// The tailnet's name, its active-user count and what the viewer may do.
+#[server(prefix = "/api", endpoint = "get_users_overview", input = Json)]
+pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, AppError> {
+    use super::model::ViewerRights;
+    use super::server::active_user_count;
     use crate::context::{app_state, require, respond};
-    use crate::ids::UserId;
     use crate::roles::Permission;
 
     respond(async {
-        /// id, display name, email, role, status, joined, last seen.
-        type MemberRecord = (String, String, String, String, String, i64, Option<i64>);
-
         let state = app_state()?;
-        require(&state, &tailnet, Permission::ViewMembers).await?;
+        let (_, role) = require(&state, &tailnet, Permission::ViewMembers).await?;
         let tailnet_name: String = sqlx::query_scalar("SELECT name FROM tailnets WHERE id = $1")
             .bind(tailnet.as_str())
             .fetch_one(&state.db)
             .await?;
-        // The paginated, filtered list is the invite issue's; this first page is bounded.
-        let rows: Vec<MemberRecord> = sqlx::query_as(
-            "SELECT u.id, u.display_name, u.email, m.role, m.status, m.joined_at, m.last_seen_at \
-                 FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.tailnet_id = $1 ORDER BY u.email LIMIT 200",
-        )
-        .bind(tailnet.as_str())
-        .fetch_all(&state.db)
-        .await?;
-        let members = rows
-            .into_iter()
-            .map(
-                |(id, display_name, email, role, status, joined_at, last_seen_at)| {
-                    Ok(MemberRow {
-                        user_id: UserId::from_raw(id),
-                        display_name,
-                        email,
-                        role: crate::context::stored_role(&role)?,
-                        status: crate::context::stored_status(&status)?,
-                        joined_at,
-                        last_seen_at,
-                    })
-                },
-            )
-            .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(MembersPage {
+        Ok(UsersOverview {
             tailnet_name,
-            members,
+            active_users: active_user_count(&state.db, &tailnet).await?,
+            viewer: ViewerRights {
+                sees_invites: role.can(Permission::ViewInvites),
+                manages_invites: role.can(Permission::ManageInvites),
+            },
+            email_delivery_configured: state.settings.email_delivery_configured,
+        })
+    })
+    .await
+}
+
+/// One page of the tailnet's members and, for roles that may see them, its open invites.
+#[server(prefix = "/api", endpoint = "list_users", input = Json)]
+pub async fn list_users(query: UserListQuery) -> Result<UserListPage, AppError> {
+    use super::model::{PAGE_SIZE, PageRequest, UserListRow, merge_newest_first};
+    use super::server::{invite_rows, member_rows};
+    use crate::context::{app_state, now, require, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let (_, role) = require(&state, &query.tailnet, Permission::ViewMembers).await?;
+        let now = now();
+        let members = member_rows(&state.db, &query, now).await?;
+        let invites = if role.can(Permission::ViewInvites) {
+            invite_rows(&state.db, &query, now).await?
+        } else {
+            Vec::new()
+        };
+        let backwards = matches!(query.page, PageRequest::Before(_));
+        let mut rows = merge_newest_first(members, invites, backwards);
+        let more = rows.len() > PAGE_SIZE;
+        rows.truncate(PAGE_SIZE);
+        if backwards {
+            rows.reverse();
+        }
+        let first = rows.first().map(UserListRow::cursor);
+        let last = rows.last().map(UserListRow::cursor);
+        let (previous, next) = match query.page {
+            PageRequest::First => (None, last.filter(|_| more)),
+            PageRequest::After(_) => (first, last.filter(|_| more)),
+            PageRequest::Before(_) => (first.filter(|_| more), last),
+        };
+        Ok(UserListPage {
+            rows,
+            previous,
+            next,
         })
     })
     .await

@@ -1,9 +1,135 @@
-//! One row of the Users page.
+//! The Users page's list: members and open invites in one table, filtered and paged by the
+//! server.
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::UserId;
+use crate::ids::{InviteId, TailnetId, UserId};
+use crate::invites::model::InviteKind;
 use crate::roles::{MemberStatus, Role};
+
+/// Rows per page.
+pub const PAGE_SIZE: usize = 50;
+
+/// A member not seen for this long shows as "Idle".
+pub const IDLE_AFTER_SECS: i64 = 28 * 86_400;
+
+/// The "Status" column and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    Active,
+    Idle,
+    Invited,
+    Expired,
+    NeedsApproval,
+    Suspended,
+}
+
+impl RowStatus {
+    /// In the order the "Status" drop-down lists them, after "All".
+    pub const ALL: [RowStatus; 6] = [
+        RowStatus::Active,
+        RowStatus::Idle,
+        RowStatus::Invited,
+        RowStatus::Expired,
+        RowStatus::NeedsApproval,
+        RowStatus::Suspended,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RowStatus::Active => "Active",
+            RowStatus::Idle => "Idle",
+            RowStatus::Invited => "Invited",
+            RowStatus::Expired => "Expired",
+            RowStatus::NeedsApproval => "Needs approval",
+            RowStatus::Suspended => "Suspended",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Active => "active",
+            RowStatus::Idle => "idle",
+            RowStatus::Invited => "invited",
+            RowStatus::Expired => "expired",
+            RowStatus::NeedsApproval => "needs_approval",
+            RowStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
+    }
+
+    /// A member's status as shown: "Active" turns "Idle" after 28 days unseen.
+    pub fn of_member(status: MemberStatus, last_active_at: i64, now: i64) -> Self {
+        match status {
+            MemberStatus::Active if now.saturating_sub(last_active_at) >= IDLE_AFTER_SECS => {
+                RowStatus::Idle
+            }
+            MemberStatus::Active => RowStatus::Active,
+            MemberStatus::NeedsApproval => RowStatus::NeedsApproval,
+            MemberStatus::Suspended => RowStatus::Suspended,
+        }
+    }
+
+    /// An open invite's status.
+    pub fn of_invite(expires_at: i64, now: i64) -> Self {
+        if now >= expires_at {
+            RowStatus::Expired
+        } else {
+            RowStatus::Invited
+        }
+    }
+
+    pub fn is_invite(self) -> bool {
+        matches!(self, RowStatus::Invited | RowStatus::Expired)
+    }
+}
+
+/// A position in the list: rows are ordered newest first by (`at`, `key`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cursor {
+    pub at: i64,
+    pub key: String,
+}
+
+/// Which page to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageRequest {
+    #[default]
+    First,
+    /// The rows after (older than) this one.
+    After(Cursor),
+    /// The rows before (newer than) this one.
+    Before(Cursor),
+}
+
+/// The filters of the Users page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListQuery {
+    pub tailnet: TailnetId,
+    pub status: Option<RowStatus>,
+    pub role: Option<Role>,
+    /// Matches anywhere in the name or email, ignoring case.
+    pub search: String,
+    pub page: PageRequest,
+}
+
+impl UserListQuery {
+    pub fn first_page(tailnet: TailnetId) -> Self {
+        Self {
+            tailnet,
+            status: None,
+            role: None,
+            search: String::new(),
+            page: PageRequest::First,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberRow {
@@ -11,13 +137,116 @@ pub struct MemberRow {
     pub display_name: String,
     pub email: String,
     pub role: Role,
-    pub status: MemberStatus,
+    pub status: RowStatus,
     pub joined_at: i64,
     pub last_seen_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MembersPage {
+pub struct InviteRow {
+    pub invite: InviteId,
+    pub kind: InviteKind,
+    pub email: Option<String>,
+    pub role: Role,
+    pub status: RowStatus,
+    pub invited_at: i64,
+    pub expires_at: i64,
+    pub invited_by: Option<String>,
+    /// An email for this invite is still waiting in the outbox.
+    pub email_pending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserListRow {
+    Member(MemberRow),
+    Invite(InviteRow),
+}
+
+impl UserListRow {
+    pub fn cursor(&self) -> Cursor {
+        match self {
+            UserListRow::Member(member) => Cursor {
+                at: member.joined_at,
+                key: format!("m:{}", member.user_id),
+            },
+            UserListRow::Invite(invite) => Cursor {
+                at: invite.invited_at,
+                key: format!("i:{}", invite.invite),
+            },
+        }
+    }
+}
+
+/// What the viewer may do, so the page shows only what the server would allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewerRights {
+    pub sees_invites: bool,
+    pub manages_invites: bool,
+}
+
+/// The Users page's heading: what does not change with the filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersOverview {
     pub tailnet_name: String,
-    pub members: Vec<MemberRow>,
+    /// Members who have joined and are active: the billable count.
+    pub active_users: i64,
+    pub viewer: ViewerRights,
+    /// Without SMTP, invites reach people only through their links.
+    pub email_delivery_configured: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListPage {
+    pub rows: Vec<UserListRow>,
+    /// Set when there are newer rows ("Previous").
+    pub previous: Option<Cursor>,
+    /// Set when there are older rows ("Next").
+    pub next: Option<Cursor>,
+}
+
+/// Puts two newest-first lists together and takes one page (plus one row, to know whether
+/// more follow). For a `Before` request both lists are oldest-first and so is the result.
+pub fn merge_newest_first(
+    mut members: Vec<UserListRow>,
+    invites: Vec<UserListRow>,
+    ascending: bool,
+) -> Vec<UserListRow> {
+    members.extend(invites);
+    members.sort_by_key(UserListRow::cursor);
+    if !ascending {
+        members.reverse();
+    }
+    members.truncate(PAGE_SIZE + 1);
+    members
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_turn_idle_after_28_days_unseen() {
+        let day = 86_400;
+        assert_eq!(
+            RowStatus::of_member(MemberStatus::Active, 0, 27 * day),
+            RowStatus::Active
+        );
+        assert_eq!(
+            RowStatus::of_member(MemberStatus::Active, 0, 28 * day),
+            RowStatus::Idle
+        );
+        assert_eq!(
+            RowStatus::of_member(MemberStatus::Suspended, 0, 28 * day),
+            RowStatus::Suspended
+        );
+        assert_eq!(RowStatus::of_invite(100, 99), RowStatus::Invited);
+        assert_eq!(RowStatus::of_invite(100, 100), RowStatus::Expired);
+    }
+
+    #[test]
+    fn status_filter_values_round_trip() {
+        for status in RowStatus::ALL {
+            assert_eq!(RowStatus::parse(status.as_str()), Some(status));
+        }
+    }
 }

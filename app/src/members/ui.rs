@@ -1,3 +1,4 @@
-//! The Users page.
+//! The Users page and its row actions.
 
+pub mod row_actions;
 pub mod users_page;

@@ -15,6 +15,13 @@ fn gatehouse(database: &str, args: &[&str]) -> Command {
         .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
         .env("GATEHOUSE_DATABASE_URL", database)
         .env("RUST_LOG", "info");
+    // The key file goes beside the test's SQLite file, inside the test's temporary folder.
+    if let Some(folder) = database
+        .strip_prefix("sqlite://")
+        .and_then(|file| std::path::Path::new(file).parent())
+    {
+        command.env("GATEHOUSE_SECRET_KEY_FILE", folder.join("secret.key"));
+    }
     command
 }
 

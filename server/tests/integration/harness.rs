@@ -21,7 +21,8 @@ pub enum Backend {
 /// PostgreSQL databases live in the throw-away cluster of the test command).
 pub struct TestDatabase {
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    /// Holds the SQLite file and the server key file that every server on this database shares.
+    dir: tempfile::TempDir,
 }
 
 static DATABASES: AtomicU64 = AtomicU64::new(0);
@@ -29,14 +30,11 @@ static DATABASES: AtomicU64 = AtomicU64::new(0);
 impl TestDatabase {
     /// `None` when the backend is PostgreSQL and no server was given to the tests.
     pub async fn create(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/gatehouse.db", dir.path().display());
-                Some(Self {
-                    url,
-                    _dir: Some(dir),
-                })
+                Some(Self { url, dir })
             }
             Backend::Postgres => {
                 let Ok(admin_url) = std::env::var("GATEHOUSE_TEST_POSTGRES_URL") else {
@@ -65,7 +63,7 @@ impl TestDatabase {
                 url.set_path(&name);
                 Some(Self {
                     url: url.to_string(),
-                    _dir: None,
+                    dir,
                 })
             }
         }
@@ -79,6 +77,8 @@ pub struct TestApp {
     pub db: AnyPool,
     pub settings: std::sync::Arc<app::context::Settings>,
     pub client: reqwest::Client,
+    /// Set when the test gave an SMTP server; tests run delivery rounds themselves.
+    pub mailer: Option<server::mail::Mailer>,
 }
 
 impl TestApp {
@@ -91,40 +91,54 @@ impl TestApp {
 
     /// Starts a server on an existing database, with its own public origin.
     pub async fn spawn_on(database: &TestDatabase) -> Self {
-        Self::start(database, None).await
+        Self::start(database, None, &[]).await
+    }
+
+    /// Starts a server on an existing database with extra `GATEHOUSE_*` variables.
+    pub async fn spawn_with(database: &TestDatabase, vars: &[(&str, String)]) -> Self {
+        Self::start(database, None, vars).await
     }
 
     /// Starts a second server on `first`'s database and public URL, as a second node behind a
     /// load balancer, used by the same browser (cookie jar) as `first`.
     pub async fn spawn_behind(database: &TestDatabase, first: &TestApp) -> Self {
-        let second = Self::start(database, Some(first.public_origin.clone())).await;
+        let second = Self::start(database, Some(first.public_origin.clone()), &[]).await;
         Self {
             client: first.client.clone(),
             ..second
         }
     }
 
-    async fn start(database: &TestDatabase, public_origin: Option<String>) -> Self {
+    async fn start(
+        database: &TestDatabase,
+        public_origin: Option<String>,
+        extra: &[(&str, String)],
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let port = listener.local_addr().expect("address").port();
         let public_origin = public_origin.unwrap_or_else(|| format!("http://localhost:{port}"));
-        let vars = [
+        let key_file = database.dir.path().join("secret.key");
+        let mut vars = vec![
             ("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}")),
             ("GATEHOUSE_PUBLIC_URL", public_origin.clone()),
             ("GATEHOUSE_DATABASE_URL", database.url.clone()),
+            ("GATEHOUSE_SECRET_KEY_FILE", key_file.display().to_string()),
         ];
+        vars.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
         let config = Config::from_lookup(|name| {
             vars.iter()
+                .rev()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.clone())
         })
         .expect("test config");
-        let state = server::prepare(&config).await.expect("app starts");
-        let db = state.db.clone();
-        let settings = state.settings.clone();
-        let router = server::build(state);
+        let prepared = server::prepare(&config).await.expect("app starts");
+        let db = prepared.state.db.clone();
+        let settings = prepared.state.settings.clone();
+        let router = server::build(prepared.state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
@@ -134,6 +148,7 @@ impl TestApp {
             public_origin,
             db,
             settings,
+            mailer: prepared.mailer,
         }
     }
 
@@ -171,6 +186,7 @@ impl TestApp {
             db: self.db.clone(),
             settings: self.settings.clone(),
             client: Self::browser(&self.public_origin),
+            mailer: self.mailer.clone(),
         }
     }
 
@@ -321,3 +337,56 @@ macro_rules! on_both_databases {
     };
 }
 pub(crate) use on_both_databases;
+
+/// A person who joined `tailnet` with `role` (the invitation flow is its own issue).
+pub async fn insert_member(
+    app: &TestApp,
+    tailnet: &app::ids::TailnetId,
+    email: &str,
+    role: &str,
+) -> app::ids::UserId {
+    let id = app::ids::UserId::generate();
+    let now = app::context::now();
+    sqlx::query(
+        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.as_str())
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(email)
+    .bind(email)
+    .bind(tailnet.as_str())
+    .bind(now)
+    .execute(&app.db)
+    .await
+    .expect("user");
+    sqlx::query(
+        "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)",
+    )
+    .bind(tailnet.as_str())
+    .bind(id.as_str())
+    .bind(role)
+    .bind(now)
+    .execute(&app.db)
+    .await
+    .expect("membership");
+    id
+}
+
+impl TestApp {
+    /// A new browser holding a session for `user`, made by the app's own session code.
+    pub async fn signed_in_as(&self, user: &app::ids::UserId) -> TestApp {
+        let mut conn = self.db.acquire().await.expect("connection");
+        let token = app::auth::server::start_session(&mut conn, user, app::context::now())
+            .await
+            .expect("session");
+        let browser = self.other_browser();
+        let url: reqwest::Url = self.address.parse().expect("url");
+        let jar = reqwest::cookie::Jar::default();
+        jar.add_cookie_str(&format!("gatehouse_session={}", token.expose()), &url);
+        TestApp {
+            client: TestApp::browser_with_cookies(&self.public_origin, std::sync::Arc::new(jar)),
+            ..browser
+        }
+    }
+}

@@ -8,8 +8,10 @@
 
 mod harness;
 mod passkey;
+mod smtp;
 
 mod cli;
+mod invites;
 mod security;
 mod sessions;
 mod setup;

@@ -4,16 +4,16 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{Backend, TestApp, on_both_databases};
+use crate::harness::{Backend, TestApp, insert_member, on_both_databases};
 use app::error::AppError;
-use app::ids::{TailnetId, UserId};
-use app::members::model::MembersPage;
+
+use app::members::model::UsersOverview;
 use app::roles::{Permission, Role};
 
 on_both_databases!(
     a_session_made_on_one_server_works_on_another,
     the_session_cookie_is_http_only_and_same_site,
-    members_and_strangers_cannot_list_members,
+    members_and_strangers_cannot_see_the_users_page,
     housekeeping_removes_expired_sessions_and_ceremonies,
 );
 
@@ -81,7 +81,7 @@ async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
     );
 }
 
-async fn members_and_strangers_cannot_list_members(backend: Backend) {
+async fn members_and_strangers_cannot_see_the_users_page(backend: Backend) {
     let Some((app, _db)) = TestApp::spawn(backend).await else {
         return;
     };
@@ -99,7 +99,7 @@ async fn members_and_strangers_cannot_list_members(backend: Backend) {
     let member_id = insert_member(&app, &tailnet, "bob@example.com", "member").await;
     let member = app.signed_in_as(&member_id).await;
     let (status, result) = member
-        .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+        .call::<UsersOverview>("get_users_overview", json!({ "tailnet": tailnet }))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(result, Err(AppError::Forbidden));
@@ -119,7 +119,7 @@ async fn members_and_strangers_cannot_list_members(backend: Backend) {
         let id = insert_member(&app, &tailnet, &format!("{n}@example.com"), role.as_str()).await;
         let browser = app.signed_in_as(&id).await;
         let (status, _) = browser
-            .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+            .call::<UsersOverview>("get_users_overview", json!({ "tailnet": tailnet }))
             .await;
         let expected = if role.can(Permission::ViewMembers) {
             StatusCode::OK
@@ -137,21 +137,24 @@ async fn members_and_strangers_cannot_list_members(backend: Backend) {
     let (status, _) = app
         .signed_in_as(&suspended)
         .await
-        .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+        .call::<UsersOverview>("get_users_overview", json!({ "tailnet": tailnet }))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a suspended Admin");
 
     // Nobody signed in, and an unknown tailnet.
     let (status, result) = app
         .other_browser()
-        .call::<MembersPage>("list_members", json!({ "tailnet": tailnet }))
+        .call::<UsersOverview>("get_users_overview", json!({ "tailnet": tailnet }))
         .await;
     assert_eq!(
         (status, result),
         (StatusCode::UNAUTHORIZED, Err(AppError::Unauthenticated))
     );
     let (status, _) = app
-        .call::<MembersPage>("list_members", json!({ "tailnet": "no-such-tailnet" }))
+        .call::<UsersOverview>(
+            "get_users_overview",
+            json!({ "tailnet": "no-such-tailnet" }),
+        )
         .await;
     assert_eq!(
         status,
@@ -191,52 +194,4 @@ async fn housekeeping_removes_expired_sessions_and_ceremonies(backend: Backend) 
         .expect("purge");
     assert_eq!(removed, 1, "the idle session");
     assert_eq!(app.count("sessions").await, 0);
-}
-
-/// A person who joined `tailnet` with `role` (the invitation flow is its own issue).
-async fn insert_member(app: &TestApp, tailnet: &TailnetId, email: &str, role: &str) -> UserId {
-    let id = UserId::generate();
-    let now = app::context::now();
-    sqlx::query(
-        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id.as_str())
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(email)
-    .bind(email)
-    .bind(tailnet.as_str())
-    .bind(now)
-    .execute(&app.db)
-    .await
-    .expect("user");
-    sqlx::query(
-        "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)",
-    )
-    .bind(tailnet.as_str())
-    .bind(id.as_str())
-    .bind(role)
-    .bind(now)
-    .execute(&app.db)
-    .await
-    .expect("membership");
-    id
-}
-
-impl TestApp {
-    /// A new browser holding a session for `user`, made by the app's own session code.
-    async fn signed_in_as(&self, user: &UserId) -> TestApp {
-        let mut conn = self.db.acquire().await.expect("connection");
-        let token = app::auth::server::start_session(&mut conn, user, app::context::now())
-            .await
-            .expect("session");
-        let browser = self.other_browser();
-        let url: reqwest::Url = self.address.parse().expect("url");
-        let jar = reqwest::cookie::Jar::default();
-        jar.add_cookie_str(&format!("gatehouse_session={}", token.expose()), &url);
-        TestApp {
-            client: TestApp::browser_with_cookies(&self.public_origin, std::sync::Arc::new(jar)),
-            ..browser
-        }
-    }
 }

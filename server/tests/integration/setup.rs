@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::harness::{Backend, TestApp, on_both_databases, token_of};
 use crate::passkey::TestPasskey;
 use app::error::AppError;
-use app::members::model::MembersPage;
+use app::members::model::{UserListPage, UserListRow};
 use app::roles::{MemberStatus, Role};
 use app::setup::model::SetupLinkInfo;
 
@@ -50,12 +50,18 @@ async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
     assert_eq!(landing, format!("/admin/{}/users", home.tailnet_id));
 
     let (status, page) = app
-        .call::<MembersPage>("list_members", json!({ "tailnet": home.tailnet_id }))
+        .call::<UserListPage>(
+            "list_users",
+            json!({ "query": { "tailnet": home.tailnet_id, "status": null, "role": null, "search": "", "page": "First" } }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let page = page.expect("members");
-    assert_eq!(page.members.len(), 1);
-    assert_eq!(page.members[0].email, "ada@example.com");
+    assert_eq!(page.rows.len(), 1);
+    let UserListRow::Member(owner) = &page.rows[0] else {
+        panic!("the Owner is a member row: {page:?}");
+    };
+    assert_eq!(owner.email, "ada@example.com");
 
     let (status, _, html) = app.get_page(&landing).await;
     assert_eq!(status, StatusCode::OK);

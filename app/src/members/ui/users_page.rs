@@ -1,34 +1,50 @@
-//! `/admin/:tailnet/users`: the tailnet's members.
+//! `/admin/:tailnet/users`: the tailnet's members and open invites, filtered and paged by the
+//! server, with "Invite external users" and each row's actions.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::row_actions::{Notice, RowActions};
 use crate::auth::model::users_path;
+use crate::components::clipboard::InviteLinkField;
 use crate::components::set_status;
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
-use crate::members::api::list_members;
-use crate::members::model::MembersPage;
+use crate::invites::ui::invite_dialog::InviteDialog;
+use crate::members::api::{get_users_overview, list_users};
+use crate::members::model::{
+    PageRequest, RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview,
+};
+use crate::roles::Role;
+
+/// How long the search waits after the last key before asking the server.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let params = use_params_map();
-    let tailnet = move || TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default());
-    let page = Resource::new(tailnet, list_members);
+    let tailnet =
+        Memo::new(move |_| TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default()));
+    let overview = Resource::new(move || tailnet.get(), get_users_overview);
 
     view! {
         <Title text="Users" />
         <nav class="subnav" aria-label="Admin console">
-            <a href=move || users_path(&tailnet()) aria-current="page">
+            <a href=move || users_path(&tailnet.get()) aria-current="page">
                 "Users"
             </a>
         </nav>
         <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <MembersTable page /> }.into_any(),
+                match overview.await {
+                    Ok(overview) => {
+                        view! { <UsersConsole tailnet=tailnet.get_untracked() overview /> }
+                            .into_any()
+                    }
                     Err(error) => view! { <AccessProblem error /> }.into_any(),
                 }
             })}
@@ -36,45 +52,352 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+/// The filters, the table and the pager. The filters live outside the part that reloads, so
+/// typing in "Search" never loses focus.
 #[component]
-fn MembersTable(page: MembersPage) -> impl IntoView {
-    let count = page.members.len();
-    let rows = page
-        .members
+fn UsersConsole(tailnet: TailnetId, overview: UsersOverview) -> AnyView {
+    let status = RwSignal::new(None::<RowStatus>);
+    let role = RwSignal::new(None::<Role>);
+    let search_typed = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(PageRequest::First);
+    let reload = RwSignal::new(0_u32);
+    let notice = RwSignal::new(None::<Notice>);
+    let dialog_open = RwSignal::new(false);
+    let loading = RwSignal::new(false);
+
+    let query_tailnet = tailnet.clone();
+    let query = Memo::new(move |_| UserListQuery {
+        tailnet: query_tailnet.clone(),
+        status: status.get(),
+        role: role.get(),
+        search: search.get(),
+        page: page.get(),
+    });
+    // Resources keep only the newest request's answer, so a slow, stale search never
+    // overwrites a newer one.
+    let rows = Resource::new(
+        move || (query.get(), reload.get()),
+        |(query, _)| list_users(query),
+    );
+
+    // Debounce: each key restarts the timer; only a pause sends the search.
+    let pending_search = StoredValue::new(None::<TimeoutHandle>);
+    let on_search = move |value: String| {
+        search_typed.set(value.clone());
+        if let Some(handle) = pending_search.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                if search.get_untracked() != value {
+                    page.set(PageRequest::First);
+                    search.set(value);
+                }
+            },
+            SEARCH_DEBOUNCE,
+        )
+        .ok();
+        pending_search.set_value(handle);
+    };
+
+    let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
+    let viewer = overview.viewer;
+    let email_delivery_configured = overview.email_delivery_configured;
+    let active = overview.active_users;
+    let dialog_tailnet = tailnet.clone();
+
+    view! {
+        <section class="card wide" aria-labelledby="users-heading">
+            <div class="page-head">
+                <div>
+                    <h1 id="users-heading">"Users"</h1>
+                    <p class="muted">
+                        {overview.tailnet_name} " · "
+                        {format!("{active} active {}", if active == 1 { "user" } else { "users" })}
+                    </p>
+                </div>
+                {viewer
+                    .manages_invites
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="primary"
+                                id="invite-external-users"
+                                aria-haspopup="dialog"
+                                on:click=move |_| dialog_open.set(true)
+                            >
+                                "Invite external users"
+                            </button>
+                        }
+                    })}
+            </div>
+            <div class="filters" role="search">
+                <div class="field">
+                    <label for="status-filter">"Status"</label>
+                    <select
+                        id="status-filter"
+                        on:change=move |event| {
+                            page.set(PageRequest::First);
+                            status.set(RowStatus::parse(&event_target_value(&event)));
+                        }
+                    >
+                        <option value="all">"All"</option>
+                        {RowStatus::ALL
+                            .into_iter()
+                            .filter(|s| viewer.sees_invites || !s.is_invite())
+                            .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="role-filter">"Role"</label>
+                    <select
+                        id="role-filter"
+                        on:change=move |event| {
+                            page.set(PageRequest::First);
+                            role.set(Role::parse(&event_target_value(&event)));
+                        }
+                    >
+                        <option value="all">"All roles"</option>
+                        {Role::ALL
+                            .into_iter()
+                            .map(|r| view! { <option value=r.as_str()>{r.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field grow">
+                    <label for="user-search">"Search"</label>
+                    <input
+                        id="user-search"
+                        type="search"
+                        placeholder="Name or email"
+                        autocomplete="off"
+                        prop:value=move || search_typed.get()
+                        on:input=move |event| on_search(event_target_value(&event))
+                    />
+                </div>
+            </div>
+            {move || {
+                notice
+                    .get()
+                    .map(|notice| {
+                        let (class, role) = if notice.is_error {
+                            ("alert error", "alert")
+                        } else {
+                            ("notice", "status")
+                        };
+                        view! {
+                            <div class=class role=role>
+                                <p>{notice.text}</p>
+                                {notice
+                                    .link
+                                    .map(|(link, copied)| {
+                                        view! {
+                                            <InviteLinkField id="copied-invite-link" link copied />
+                                        }
+                                    })}
+                            </div>
+                        }
+                    })
+            }}
+            <div class="table-region" aria-busy=move || loading.get().to_string()>
+                <Transition
+                    fallback=|| view! { <p class="muted">"Loading users…"</p> }
+                    set_pending=loading
+                >
+                    {move || {
+                        let tailnet = tailnet.clone();
+                        Suspend::new(async move {
+                            match rows.await {
+                                Ok(list) => {
+                                    view! {
+                                        <UsersTable
+                                            list
+                                            tailnet
+                                            manages_invites=viewer.manages_invites
+                                            notice
+                                            refresh
+                                        />
+                                        <Pager list_page=page rows />
+                                    }
+                                        .into_any()
+                                }
+                                Err(error) => {
+                                    view! {
+                                        <p class="alert error" role="alert">
+                                            {error.to_string()}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                            }
+                        })
+                    }}
+                </Transition>
+            </div>
+        </section>
+        <Show when=move || dialog_open.get()>
+            <InviteDialog
+                tailnet=dialog_tailnet.clone()
+                email_delivery_configured
+                open=dialog_open
+                notice
+                refresh
+            />
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn UsersTable(
+    list: UserListPage,
+    tailnet: TailnetId,
+    manages_invites: bool,
+    notice: RwSignal<Option<Notice>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    if list.rows.is_empty() {
+        return view! {
+            <p class="empty">"No users or invites match these filters."</p>
+        }
+        .into_any();
+    }
+    let rows = list
+        .rows
         .into_iter()
-        .map(|member| {
-            view! {
-                <tr>
-                    <td>{member.display_name}</td>
-                    <td>{member.email}</td>
-                    <td>{member.role.label()}</td>
-                    <td>{member.status.label()}</td>
-                    <td>{utc_date(member.joined_at)}</td>
-                    <td>{member.last_seen_at.map(utc_date).unwrap_or_else(|| "—".to_owned())}</td>
-                </tr>
-            }
+        .map(|row| {
+            view! { <UserRow row tailnet=tailnet.clone() manages_invites notice refresh /> }
         })
         .collect_view();
     view! {
-        <section class="card wide">
-            <h1>"Users"</h1>
-            <p class="muted">{page.tailnet_name} " · " {count} {if count == 1 { " member" } else { " members" }}</p>
-            <table>
-                <caption class="visually-hidden">"Members of this tailnet"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Joined"</th>
-                        <th scope="col">"Last seen"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </section>
+        <table>
+            <caption class="visually-hidden">"Members and invites of this tailnet"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Invited or joined"</th>
+                    <th scope="col">"Last seen"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Actions"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
+    .into_any()
+}
+
+#[component]
+fn UserRow(
+    row: UserListRow,
+    tailnet: TailnetId,
+    manages_invites: bool,
+    notice: RwSignal<Option<Notice>>,
+    refresh: Callback<()>,
+) -> AnyView {
+    match row {
+        UserListRow::Member(member) => view! {
+            <tr>
+                <td>{member.display_name}</td>
+                <td>{member.email}</td>
+                <td>{member.role.label()}</td>
+                <td>
+                    <span class=format!("status {}", member.status.as_str())>
+                        {member.status.label()}
+                    </span>
+                </td>
+                <td>{utc_date(member.joined_at)}</td>
+                <td>{member.last_seen_at.map(utc_date).unwrap_or_else(|| "—".to_owned())}</td>
+                <td></td>
+            </tr>
+        }
+        .into_any(),
+        UserListRow::Invite(invite) => {
+            let label = invite
+                .email
+                .clone()
+                .unwrap_or_else(|| format!("invite link of {}", utc_date(invite.invited_at)));
+            let pending = invite.email_pending;
+            view! {
+                <tr>
+                    <td class="muted">
+                        {invite
+                            .invited_by
+                            .clone()
+                            .map(|by| format!("Invited by {by}"))
+                            .unwrap_or_default()}
+                    </td>
+                    <td>{invite.email.clone().unwrap_or_else(|| "Invite link".to_owned())}</td>
+                    <td>{invite.role.label()}</td>
+                    <td>
+                        <span class=format!("status {}", invite.status.as_str())>
+                            {invite.status.label()}
+                        </span>
+                        {pending
+                            .then(|| {
+                                view! { <span class="pending">"Email not delivered yet"</span> }
+                            })}
+                    </td>
+                    <td>{utc_date(invite.invited_at)}</td>
+                    <td>"—"</td>
+                    <td>
+                        {manages_invites
+                            .then(|| view! { <RowActions invite tailnet label notice refresh /> })}
+                    </td>
+                </tr>
+            }
+            .into_any()
+        }
+    }
+    .into_any()
+}
+
+/// "Previous" and "Next".
+#[component]
+fn Pager(
+    list_page: RwSignal<PageRequest>,
+    rows: Resource<Result<UserListPage, AppError>>,
+) -> AnyView {
+    let cursors = move || {
+        rows.get()
+            .and_then(Result::ok)
+            .map(|page| (page.previous, page.next))
+            .unwrap_or_default()
+    };
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <button
+                type="button"
+                disabled=move || cursors().0.is_none()
+                on:click=move |_| {
+                    if let Some(cursor) = cursors().0 {
+                        list_page.set(PageRequest::Before(cursor));
+                    }
+                }
+            >
+                "Previous"
+            </button>
+            <button
+                type="button"
+                disabled=move || cursors().1.is_none()
+                on:click=move |_| {
+                    if let Some(cursor) = cursors().1 {
+                        list_page.set(PageRequest::After(cursor));
+                    }
+                }
+            >
+                "Next"
+            </button>
+        </nav>
+    }
+    .into_any()
 }
 
 /// Why the list is not shown, in words; the status code was set by the server function.

@@ -1,0 +1,77 @@
+//! Copying text to the clipboard, and the read-only field that shows a link for copying by hand
+//! where the clipboard is unavailable.
+
+use leptos::prelude::*;
+
+/// Writes `text` to the clipboard; false when the browser refused (no permission, insecure
+/// page) or outside a browser.
+pub async fn copy_to_clipboard(text: String) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let promise = window.navigator().clipboard().write_text(&text);
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+/// "Invite link": a read-only field with the link and a "Copy" button.
+#[component]
+pub fn InviteLinkField(
+    /// The input's id, unique on the page.
+    id: &'static str,
+    #[prop(into)] link: String,
+    /// Whether the link already went to the clipboard when it was made.
+    copied: bool,
+) -> AnyView {
+    let status = RwSignal::new(if copied {
+        "Copied to the clipboard.".to_owned()
+    } else {
+        "The clipboard is not available here: select the link and copy it.".to_owned()
+    });
+    let for_copy = link.clone();
+    let copy = Action::new_local(move |(): &()| {
+        let link = for_copy.clone();
+        async move {
+            let text = if copy_to_clipboard(link).await {
+                "Copied to the clipboard."
+            } else {
+                "The clipboard is not available here: select the link and copy it."
+            };
+            status.set(text.to_owned());
+        }
+    });
+    view! {
+        <div class="field link-field">
+            <label for=id>"Invite link"</label>
+            <div class="inline">
+                <input
+                    id=id
+                    type="text"
+                    readonly
+                    prop:value=link
+                    on:focus=move |event| {
+                        use leptos::wasm_bindgen::JsCast;
+                        if let Some(input) = event
+                            .target()
+                            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                        {
+                            input.select();
+                        }
+                    }
+                />
+                <button type="button" on:click=move |_| {
+                    copy.dispatch(());
+                }>"Copy"</button>
+            </div>
+            <p class="muted" role="status">{move || status.get()}</p>
+        </div>
+    }
+    .into_any()
+}

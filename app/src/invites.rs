@@ -1,0 +1,9 @@
+//! Invitations: by email or by link, with a role; resent, copied and deleted from the Users page.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod email;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;

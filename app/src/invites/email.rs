@@ -1,0 +1,93 @@
+//! (ssr) The invitation email, in plain text and HTML. Names typed by people are escaped in
+//! the HTML part.
+
+use crate::format::utc_date;
+use crate::roles::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl InviteEmail {
+    pub fn render(
+        tailnet: &str,
+        inviter: Option<&str>,
+        role: Role,
+        link: &str,
+        expires_at: i64,
+    ) -> Self {
+        let inviter = inviter.unwrap_or("An admin");
+        let role = role.label();
+        let expires = utc_date(expires_at);
+        let subject = format!("{inviter} invited you to join {tailnet} on Gatehouse");
+        let text = format!(
+            "{inviter} invited you to join the tailnet {tailnet} as {role}.\n\n\
+             Accept the invite:\n{link}\n\n\
+             The link works once and expires on {expires} (UTC). If you did not expect this \
+             invite, ignore this email.\n"
+        );
+        let html = format!(
+            "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">\
+             <p>{inviter_h} invited you to join the tailnet <strong>{tailnet_h}</strong> as {role}.</p>\
+             <p><a href=\"{link_h}\">Accept the invite</a></p>\
+             <p>Or copy this link into your browser:<br>{link_h}</p>\
+             <p>The link works once and expires on {expires} (UTC). If you did not expect this \
+             invite, ignore this email.</p></body></html>",
+            inviter_h = escape_html(inviter),
+            tailnet_h = escape_html(tailnet),
+            link_h = escape_html(link),
+        );
+        Self {
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_parts_name_tailnet_inviter_role_link_and_expiry() {
+        let email = InviteEmail::render(
+            "Acme <HQ>",
+            Some("Ada"),
+            Role::ItAdmin,
+            "https://gh.example/invite/abc",
+            1_700_000_000,
+        );
+        assert_eq!(
+            email.subject,
+            "Ada invited you to join Acme <HQ> on Gatehouse"
+        );
+        for part in [&email.text, &email.html] {
+            assert!(part.contains("Ada"));
+            assert!(part.contains("IT admin"));
+            assert!(part.contains("https://gh.example/invite/abc"));
+            assert!(part.contains(&utc_date(1_700_000_000)));
+        }
+        assert!(email.text.contains("Acme <HQ>"));
+        assert!(email.html.contains("Acme &lt;HQ&gt;"));
+        assert!(!email.html.contains("<HQ>"));
+    }
+}

@@ -1,0 +1,208 @@
+//! Invitation rules shared by the dialog and the server: the address list, the roles an invite
+//! may give, the resend limit, and what the invite page shows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError};
+use crate::fields::EmailAddress;
+use crate::ids::{InviteId, TailnetId};
+use crate::roles::Role;
+
+/// At most this many addresses in one invite.
+pub const MAX_ADDRESSES_PER_INVITE: usize = 100;
+
+/// An invite can be resent once a minute.
+pub const RESEND_INTERVAL_SECS: i64 = 60;
+
+/// The one answer for every link that cannot be used, so links cannot be probed.
+pub const INVALID_INVITE_MESSAGE: &str =
+    "This invite is no longer valid. Ask the person who invited you for a new one.";
+
+/// How an invite reaches its person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteKind {
+    /// Emailed to one address.
+    Email,
+    /// A link the inviter copies and passes on.
+    Link,
+}
+
+impl InviteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteKind::Email => "email",
+            InviteKind::Link => "link",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        [Self::Email, Self::Link]
+            .into_iter()
+            .find(|kind| kind.as_str() == stored)
+    }
+}
+
+/// The roles an invite may give, in the order the "Role" drop-down lists them (Member first,
+/// the default). Never Owner: ownership is transferred, not invited.
+pub const INVITABLE_ROLES: [Role; 6] = [
+    Role::Member,
+    Role::Admin,
+    Role::ItAdmin,
+    Role::NetworkAdmin,
+    Role::BillingAdmin,
+    Role::Auditor,
+];
+
+pub fn check_invitable(role: Role) -> Result<Role, AppError> {
+    if INVITABLE_ROLES.contains(&role) {
+        Ok(role)
+    } else {
+        Err(AppError::validation(
+            "role",
+            "An invite cannot make someone an Owner. Invite them with another role, then transfer ownership.",
+        ))
+    }
+}
+
+/// Splits the "Email addresses" field on commas, semicolons, spaces and new lines, merges
+/// duplicates (case-insensitively, keeping the first), and checks every address. Any invalid
+/// address fails the whole batch, and the message names each of them.
+pub fn parse_address_list(input: &str) -> Result<Vec<EmailAddress>, AppError> {
+    let field = "addresses";
+    let mut addresses: Vec<EmailAddress> = Vec::new();
+    let mut invalid: Vec<String> = Vec::new();
+    for piece in input
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|piece| !piece.is_empty())
+    {
+        match EmailAddress::parse(piece) {
+            Ok(address) if addresses.contains(&address) => {}
+            Ok(address) => addresses.push(address),
+            Err(_) => invalid.push(piece.to_owned()),
+        }
+    }
+    if !invalid.is_empty() {
+        let (noun, verb) = if invalid.len() == 1 {
+            ("address", "is")
+        } else {
+            ("addresses", "are")
+        };
+        return Err(AppError::Validation(vec![FieldError::new(
+            field,
+            format!(
+                "These {noun} {verb} not valid: {}. Nobody was invited.",
+                invalid.join(", ")
+            ),
+        )]));
+    }
+    if addresses.is_empty() {
+        return Err(AppError::validation(
+            field,
+            "Enter at least one email address.",
+        ));
+    }
+    if addresses.len() > MAX_ADDRESSES_PER_INVITE {
+        return Err(AppError::validation(
+            field,
+            format!(
+                "One invite can have at most {MAX_ADDRESSES_PER_INVITE} addresses; this one has {}.",
+                addresses.len()
+            ),
+        ));
+    }
+    Ok(addresses)
+}
+
+/// Seconds to wait before an invite last sent at `last_sent_at` may be resent at `now`.
+pub fn resend_wait(last_sent_at: Option<i64>, now: i64) -> Option<u64> {
+    let last = last_sent_at?;
+    let ready_at = last.saturating_add(RESEND_INTERVAL_SECS);
+    (now < ready_at).then(|| u64::try_from(ready_at - now).unwrap_or(1))
+}
+
+/// "Invite by email": one role for all addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailInvite {
+    pub tailnet: TailnetId,
+    /// As typed in "Email addresses".
+    pub addresses: String,
+    pub role: Role,
+}
+
+/// What "Invite" did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitesSent {
+    pub invited: Vec<String>,
+    /// False when the server has no SMTP: the invites exist, but only their links reach people.
+    pub email_delivery_configured: bool,
+}
+
+/// A working invite link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteLink {
+    pub invite: InviteId,
+    pub url: String,
+}
+
+/// What the invite page shows about a usable invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub tailnet_name: String,
+    pub inviter_name: Option<String>,
+    pub role: Role,
+    pub email: Option<String>,
+    pub expires_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_on_commas_spaces_and_lines_and_merge_duplicates() {
+        let parsed =
+            parse_address_list("a@example.com, b@example.com\nA@Example.com;c@example.com  ")
+                .expect("valid list");
+        let parsed: Vec<&str> = parsed.iter().map(EmailAddress::as_str).collect();
+        assert_eq!(parsed, ["a@example.com", "b@example.com", "c@example.com"]);
+    }
+
+    #[test]
+    fn every_invalid_address_is_named() {
+        let error = parse_address_list("a@example.com nope also@bad").expect_err("invalid");
+        let message = error.field_message("addresses").expect("field error");
+        assert!(message.contains("nope"), "{message}");
+        assert!(message.contains("also@bad"), "{message}");
+        assert!(!message.contains("a@example.com"), "{message}");
+    }
+
+    #[test]
+    fn empty_and_oversized_batches_are_refused() {
+        assert!(parse_address_list(" ,\n ").is_err());
+        let hundred: Vec<String> = (0..100).map(|i| format!("p{i}@example.com")).collect();
+        assert_eq!(
+            parse_address_list(&hundred.join(",")).map(|v| v.len()),
+            Ok(100)
+        );
+        let too_many = format!("{},extra@example.com", hundred.join(","));
+        let error = parse_address_list(&too_many).expect_err("101 addresses");
+        assert!(error.to_string().contains("at most 100"), "{error}");
+    }
+
+    #[test]
+    fn owner_cannot_be_invited() {
+        assert!(check_invitable(Role::Owner).is_err());
+        for role in INVITABLE_ROLES {
+            assert_eq!(check_invitable(role), Ok(role));
+        }
+    }
+
+    #[test]
+    fn resend_waits_a_minute() {
+        assert_eq!(resend_wait(None, 1_000), None);
+        assert_eq!(resend_wait(Some(1_000), 1_000), Some(60));
+        assert_eq!(resend_wait(Some(1_000), 1_059), Some(1));
+        assert_eq!(resend_wait(Some(1_000), 1_060), None);
+    }
+}

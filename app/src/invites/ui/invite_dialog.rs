@@ -1,0 +1,298 @@
+//! "Invite external users": a dialog with the tabs "Invite by email" and "Copy invite link".
+
+use leptos::ev::KeyboardEvent;
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::components::clipboard::{InviteLinkField, copy_to_clipboard};
+use crate::error::AppError;
+use crate::ids::TailnetId;
+use crate::invites::api::{create_invite_link, invite_by_email};
+use crate::invites::model::{EmailInvite, INVITABLE_ROLES, MAX_ADDRESSES_PER_INVITE};
+use crate::members::ui::row_actions::Notice;
+use crate::roles::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Email,
+    Link,
+}
+
+#[component]
+pub fn InviteDialog(
+    tailnet: TailnetId,
+    email_delivery_configured: bool,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<Notice>>,
+    refresh: Callback<()>,
+) -> AnyView {
+    let tab = RwSignal::new(Tab::Email);
+    let email_tab = NodeRef::<html::Button>::new();
+    let link_tab = NodeRef::<html::Button>::new();
+    let first_field = NodeRef::<html::Textarea>::new();
+
+    let close = move || {
+        open.set(false);
+        // Back to the button that opened the dialog.
+        if let Some(button) = document().get_element_by_id("invite-external-users") {
+            use leptos::wasm_bindgen::JsCast;
+            if let Ok(button) = button.dyn_into::<leptos::web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        }
+    };
+    Effect::new(move || {
+        if let Some(field) = first_field.get() {
+            let _ = field.focus();
+        }
+    });
+    let on_keydown = move |event: KeyboardEvent| {
+        if event.key() == "Escape" {
+            close();
+        }
+    };
+    // Arrow keys move between the tabs, as in every tab list.
+    let on_tab_keydown = move |event: KeyboardEvent| {
+        let next = match (event.key().as_str(), tab.get_untracked()) {
+            ("ArrowRight" | "ArrowLeft", Tab::Email) => Tab::Link,
+            ("ArrowRight" | "ArrowLeft", Tab::Link) => Tab::Email,
+            _ => return,
+        };
+        event.prevent_default();
+        tab.set(next);
+        let target = if next == Tab::Email {
+            email_tab
+        } else {
+            link_tab
+        };
+        if let Some(button) = target.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+
+    let link_tailnet = tailnet.clone();
+    view! {
+        <div class="modal-backdrop">
+            <div
+                class="modal wide"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="invite-dialog-title"
+                on:keydown=on_keydown
+            >
+                <div class="modal-head">
+                    <h2 id="invite-dialog-title">"Invite external users"</h2>
+                    <button type="button" class="icon" aria-label="Close" on:click=move |_| close()>
+                        <span aria-hidden="true">"×"</span>
+                    </button>
+                </div>
+                <div role="tablist" aria-label="How to invite" on:keydown=on_tab_keydown>
+                    <button
+                        type="button"
+                        role="tab"
+                        id="tab-email"
+                        node_ref=email_tab
+                        aria-controls="panel-email"
+                        aria-selected=move || (tab.get() == Tab::Email).to_string()
+                        tabindex=move || if tab.get() == Tab::Email { "0" } else { "-1" }
+                        on:click=move |_| tab.set(Tab::Email)
+                    >
+                        "Invite by email"
+                    </button>
+                    <button
+                        type="button"
+                        role="tab"
+                        id="tab-link"
+                        node_ref=link_tab
+                        aria-controls="panel-link"
+                        aria-selected=move || (tab.get() == Tab::Link).to_string()
+                        tabindex=move || if tab.get() == Tab::Link { "0" } else { "-1" }
+                        on:click=move |_| tab.set(Tab::Link)
+                    >
+                        "Copy invite link"
+                    </button>
+                </div>
+                <div
+                    role="tabpanel"
+                    id="panel-email"
+                    aria-labelledby="tab-email"
+                    hidden=move || tab.get() != Tab::Email
+                >
+                    <EmailInviteForm
+                        tailnet
+                        email_delivery_configured
+                        first_field
+                        open
+                        notice
+                        refresh
+                    />
+                </div>
+                <div
+                    role="tabpanel"
+                    id="panel-link"
+                    aria-labelledby="tab-link"
+                    hidden=move || tab.get() != Tab::Link
+                >
+                    <LinkInviteForm tailnet=link_tailnet refresh />
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The "Role" drop-down of an invite: Member first (the default), never Owner.
+#[component]
+fn RoleSelect(id: &'static str, role: RwSignal<Role>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Role"</label>
+            <select id=id on:change=move |event| {
+                if let Some(chosen) = Role::parse(&event_target_value(&event)) {
+                    role.set(chosen);
+                }
+            }>
+                {INVITABLE_ROLES
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <option value=r.as_str() selected=move || role.get() == r>
+                                {r.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn EmailInviteForm(
+    tailnet: TailnetId,
+    email_delivery_configured: bool,
+    first_field: NodeRef<html::Textarea>,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<Notice>>,
+    refresh: Callback<()>,
+) -> AnyView {
+    let addresses = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Member);
+    let invite = Action::new_local(move |request: &EmailInvite| {
+        let request = request.clone();
+        async move {
+            let sent = invite_by_email(request).await?;
+            let mut text = match sent.invited.as_slice() {
+                [one] => format!("Invited {one}."),
+                many => format!("Invited {} people: {}.", many.len(), many.join(", ")),
+            };
+            if !sent.email_delivery_configured {
+                text.push_str(
+                    " Email delivery is not configured, so copy each invite's link from its row menu.",
+                );
+            }
+            notice.set(Some(Notice::done(text)));
+            refresh.run(());
+            open.set(false);
+            Ok::<(), AppError>(())
+        }
+    });
+    let pending = invite.pending();
+    let failure = move || invite.value().get().and_then(Result::err);
+    let field_message = move || failure().and_then(|e| e.field_message("addresses"));
+    let other_error = move || {
+        failure()
+            .filter(|e| e.field_message("addresses").is_none())
+            .map(|e| e.to_string())
+    };
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        invite.dispatch(EmailInvite {
+            tailnet: tailnet.clone(),
+            addresses: addresses.get_untracked(),
+            role: role.get_untracked(),
+        });
+    };
+    view! {
+        <form on:submit=on_submit novalidate>
+            {(!email_delivery_configured)
+                .then(|| {
+                    view! {
+                        <p class="notice">
+                            "Email delivery is not configured on this server. Invites are still "
+                            "created; send each person their link from the row menu (\"Copy invite link\")."
+                        </p>
+                    }
+                })}
+            <div class="field">
+                <label for="invite-addresses">"Email addresses"</label>
+                <textarea
+                    id="invite-addresses"
+                    node_ref=first_field
+                    rows="4"
+                    aria-describedby="invite-addresses-hint invite-addresses-error"
+                    aria-invalid=move || field_message().is_some().to_string()
+                    prop:value=move || addresses.get()
+                    on:input=move |event| addresses.set(event_target_value(&event))
+                ></textarea>
+                <p class="muted hint" id="invite-addresses-hint">
+                    {format!(
+                        "Separate addresses with commas, spaces or new lines; up to {MAX_ADDRESSES_PER_INVITE}. Everyone gets the same role."
+                    )}
+                </p>
+                <p class="field-error" id="invite-addresses-error">
+                    {field_message}
+                </p>
+            </div>
+            <RoleSelect id="invite-email-role" role />
+            {move || other_error().map(|message| view! { <p class="alert error" role="alert">{message}</p> })}
+            <button
+                type="submit"
+                class="primary"
+                aria-busy=move || pending.get().to_string()
+                disabled=move || pending.get()
+            >
+                {move || if pending.get() { "Inviting…" } else { "Invite" }}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn LinkInviteForm(tailnet: TailnetId, refresh: Callback<()>) -> AnyView {
+    let role = RwSignal::new(Role::Member);
+    let generate = Action::new_local(move |role: &Role| {
+        let (tailnet, role) = (tailnet.clone(), *role);
+        async move {
+            let link = create_invite_link(tailnet, role).await?;
+            let copied = copy_to_clipboard(link.url.clone()).await;
+            refresh.run(());
+            Ok::<(String, bool), AppError>((link.url, copied))
+        }
+    });
+    let pending = generate.pending();
+    view! {
+        <p class="muted">
+            "Anyone with the link can join once, with the role you choose. Share it privately."
+        </p>
+        <RoleSelect id="invite-link-role" role />
+        <button
+            type="button"
+            class="primary"
+            aria-busy=move || pending.get().to_string()
+            disabled=move || pending.get()
+            on:click=move |_| {
+                generate.dispatch(role.get_untracked());
+            }
+        >
+            "Generate & copy invite link"
+        </button>
+        {move || match generate.value().get() {
+            Some(Ok((link, copied))) => view! { <InviteLinkField id="invite-link" link copied /> }.into_any(),
+            Some(Err(error)) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+            None => ().into_any(),
+        }}
+    }
+    .into_any()
+}

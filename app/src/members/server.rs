@@ -1,0 +1,285 @@
+//! (ssr) Reading the Users page's list. Members and open invites are read by two keyset
+//! queries, each walking an index in the page's order, and merged; no query sorts or skips
+//! more rows than one page, so a page costs the same with 100,000 rows as with 10.
+
+use sqlx::AnyPool;
+
+use super::model::{
+    Cursor, IDLE_AFTER_SECS, InviteRow, MemberRow, PAGE_SIZE, PageRequest, RowStatus,
+    UserListQuery, UserListRow,
+};
+use crate::context::{stored_role, stored_status};
+use crate::error::AppError;
+use crate::ids::{InviteId, TailnetId, UserId};
+use crate::invites::model::InviteKind;
+use crate::roles::MemberStatus;
+
+/// A value bound to a numbered placeholder.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text with `$N` placeholders and their values, built in order.
+#[derive(Default)]
+struct Statement {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        self.sql.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    fn text(&mut self, value: impl Into<String>) -> &mut Self {
+        self.bind(Bind::Text(value.into()))
+    }
+
+    fn int(&mut self, value: i64) -> &mut Self {
+        self.bind(Bind::Int(value))
+    }
+
+    async fn fetch_all<T>(self, db: &AnyPool) -> Result<Vec<T>, AppError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(self.sql));
+        for bind in self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(int) => query.bind(int),
+            };
+        }
+        Ok(query.fetch_all(db).await?)
+    }
+}
+
+/// `%text%` for LIKE, with LIKE's own characters escaped.
+fn contains_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Appends the keyset condition and order for `column`/`key_sql` (newest first).
+fn page_clause(
+    statement: &mut Statement,
+    page: &PageRequest,
+    column: &str,
+    key_sql: &str,
+    id: &str,
+) {
+    let (cursor, older) = match page {
+        PageRequest::First => (None, true),
+        PageRequest::After(cursor) => (Some(cursor), true),
+        PageRequest::Before(cursor) => (Some(cursor), false),
+    };
+    if let Some(Cursor { at, key }) = cursor {
+        let (range, strict) = if older { ("<=", "<") } else { (">=", ">") };
+        statement
+            .push(&format!(" AND {column} {range} "))
+            .int(*at)
+            .push(&format!(" AND ({column} {strict} "))
+            .int(*at)
+            .push(&format!(" OR {key_sql} {strict} "))
+            .text(key.clone())
+            .push(")");
+    }
+    let direction = if older { "DESC" } else { "ASC" };
+    statement.push(&format!(
+        " ORDER BY {column} {direction}, {id} {direction} LIMIT {}",
+        PAGE_SIZE + 1
+    ));
+}
+
+type MemberRecord = (String, String, String, String, String, i64, Option<i64>);
+
+/// One page (plus one row) of members matching the query, in the page's order.
+pub async fn member_rows(
+    db: &AnyPool,
+    query: &UserListQuery,
+    now: i64,
+) -> Result<Vec<UserListRow>, AppError> {
+    if query.status.is_some_and(RowStatus::is_invite) {
+        return Ok(Vec::new());
+    }
+    let mut statement = Statement::default();
+    statement
+        .push(
+            "SELECT u.id, u.display_name, u.email, m.role, m.status, m.joined_at, m.last_seen_at \
+             FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tailnet_id = ",
+        )
+        .text(query.tailnet.as_str());
+    let idle_cutoff = now - IDLE_AFTER_SECS;
+    match query.status {
+        None | Some(RowStatus::Invited | RowStatus::Expired) => {}
+        Some(RowStatus::Active) => {
+            statement
+                .push(" AND m.status = 'active' AND COALESCE(m.last_seen_at, m.joined_at) > ")
+                .int(idle_cutoff);
+        }
+        Some(RowStatus::Idle) => {
+            statement
+                .push(" AND m.status = 'active' AND COALESCE(m.last_seen_at, m.joined_at) <= ")
+                .int(idle_cutoff);
+        }
+        Some(RowStatus::NeedsApproval) => {
+            statement.push(" AND m.status = 'needs_approval'");
+        }
+        Some(RowStatus::Suspended) => {
+            statement.push(" AND m.status = 'suspended'");
+        }
+    }
+    if let Some(role) = query.role {
+        statement.push(" AND m.role = ").text(role.as_str());
+    }
+    if !query.search.trim().is_empty() {
+        let pattern = contains_pattern(&query.search);
+        statement
+            .push(" AND (LOWER(u.display_name) LIKE ")
+            .text(pattern.clone())
+            .push(" ESCAPE '\\' OR u.email LIKE ")
+            .text(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    page_clause(
+        &mut statement,
+        &query.page,
+        "m.joined_at",
+        "'m:' || m.user_id",
+        "m.user_id",
+    );
+    let records: Vec<MemberRecord> = statement.fetch_all(db).await?;
+    records
+        .into_iter()
+        .map(
+            |(id, display_name, email, role, status, joined_at, last_seen_at)| {
+                let status = stored_status(&status)?;
+                Ok(UserListRow::Member(MemberRow {
+                    user_id: UserId::from_raw(id),
+                    display_name,
+                    email,
+                    role: stored_role(&role)?,
+                    status: RowStatus::of_member(status, last_seen_at.unwrap_or(joined_at), now),
+                    joined_at,
+                    last_seen_at,
+                }))
+            },
+        )
+        .collect()
+}
+
+type InviteRecord = (
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+);
+
+/// One page (plus one row) of open invites matching the query, in the page's order.
+pub async fn invite_rows(
+    db: &AnyPool,
+    query: &UserListQuery,
+    now: i64,
+) -> Result<Vec<UserListRow>, AppError> {
+    if query.status.is_some_and(|status| !status.is_invite()) {
+        return Ok(Vec::new());
+    }
+    let mut statement = Statement::default();
+    statement
+        .push(
+            "SELECT i.id, i.kind, i.email, i.role, i.created_at, i.expires_at, u.display_name, \
+                 (SELECT COUNT(*) FROM email_outbox o WHERE o.invite_id = i.id AND o.sent_at IS NULL) \
+             FROM invites i LEFT JOIN users u ON u.id = i.invited_by \
+             WHERE i.accepted_at IS NULL AND i.tailnet_id = ",
+        )
+        .text(query.tailnet.as_str());
+    match query.status {
+        Some(RowStatus::Invited) => {
+            statement.push(" AND i.expires_at > ").int(now);
+        }
+        Some(RowStatus::Expired) => {
+            statement.push(" AND i.expires_at <= ").int(now);
+        }
+        _ => {}
+    }
+    if let Some(role) = query.role {
+        statement.push(" AND i.role = ").text(role.as_str());
+    }
+    if !query.search.trim().is_empty() {
+        statement
+            .push(" AND i.email LIKE ")
+            .text(contains_pattern(&query.search))
+            .push(" ESCAPE '\\'");
+    }
+    page_clause(
+        &mut statement,
+        &query.page,
+        "i.created_at",
+        "'i:' || i.id",
+        "i.id",
+    );
+    let records: Vec<InviteRecord> = statement.fetch_all(db).await?;
+    records
+        .into_iter()
+        .map(
+            |(id, kind, email, role, created_at, expires_at, invited_by, pending)| {
+                let kind = InviteKind::parse(&kind)
+                    .ok_or_else(|| AppError::internal(format!("stored invite kind {kind}")))?;
+                Ok(UserListRow::Invite(InviteRow {
+                    invite: InviteId::from_raw(id),
+                    kind,
+                    email,
+                    role: stored_role(&role)?,
+                    status: RowStatus::of_invite(expires_at, now),
+                    invited_at: created_at,
+                    expires_at,
+                    invited_by,
+                    email_pending: pending > 0,
+                }))
+            },
+        )
+        .collect()
+}
+
+/// Members who have joined and are active (including idle ones): the billable count.
+pub async fn active_user_count(db: &AnyPool, tailnet: &TailnetId) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE tailnet_id = $1 AND status = $2",
+        )
+        .bind(tailnet.as_str())
+        .bind(MemberStatus::Active.as_str())
+        .fetch_one(db)
+        .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_cannot_inject_like_wildcards() {
+        assert_eq!(contains_pattern(" Ada "), "%ada%");
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,196 @@
+//! The email outbox worker: leases due rows, renders and sends them over SMTP, and records the
+//! outcome. Rows are leased with a conditional update, so servers sharing a database never
+//! send the same row twice; a failed send is retried later with a growing delay, so with SMTP
+//! down nothing is lost.
+
+use std::time::Duration;
+
+use app::context::Settings;
+use app::error::AppError;
+use app::ids::InviteId;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::AnyPool;
+
+/// How long a server may take to send a leased row before another may try it.
+pub const LEASE_SECS: i64 = 120;
+/// Rows handled per round.
+const BATCH: i64 = 20;
+
+/// The delay before retry number `attempts` (1 = after the first failure): 15 s doubling to
+/// at most an hour.
+pub fn retry_delay_secs(attempts: i64) -> i64 {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 12)).unwrap_or(12);
+    (15_i64 << exponent).min(3_600)
+}
+
+/// An SMTP connection pool and the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// From `GATEHOUSE_SMTP_URL` (`smtp://host:port`, `smtps://…`, `?tls=required`) and
+    /// `GATEHOUSE_MAIL_FROM` (default `Gatehouse <gatehouse@<public host>>`).
+    pub fn new(smtp_url: &str, mail_from: Option<&str>, public_host: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| format!("GATEHOUSE_SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from_text = mail_from
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("Gatehouse <gatehouse@{public_host}>"));
+        let from = from_text
+            .parse::<Mailbox>()
+            .map_err(|e| format!("GATEHOUSE_MAIL_FROM: '{from_text}' is not a sender ({e})"))?;
+        Ok(Self { transport, from })
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryRound {
+    pub sent: usize,
+    pub failed: usize,
+    /// Rows with nothing left to send (the invite was accepted meanwhile).
+    pub dropped: usize,
+}
+
+/// Sends every due row this server can lease, at time `now`.
+pub async fn deliver_due(
+    db: &AnyPool,
+    settings: &Settings,
+    mailer: &Mailer,
+    now: i64,
+) -> Result<DeliveryRound, AppError> {
+    let due: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, recipient, invite_id, attempts FROM email_outbox \
+         WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+           AND (leased_until IS NULL OR leased_until <= $1) \
+         ORDER BY next_attempt_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(BATCH)
+    .fetch_all(db)
+    .await?;
+    let mut round = DeliveryRound::default();
+    for (id, recipient, invite, attempts) in due {
+        let lease = uuid::Uuid::new_v4().to_string();
+        // Whoever's update changes the row owns it; everyone else skips it.
+        let leased = sqlx::query(
+            "UPDATE email_outbox SET lease_id = $1, leased_until = $2, attempts = attempts + 1 \
+             WHERE id = $3 AND sent_at IS NULL AND (leased_until IS NULL OR leased_until <= $4)",
+        )
+        .bind(&lease)
+        .bind(now + LEASE_SECS)
+        .bind(&id)
+        .bind(now)
+        .execute(db)
+        .await?;
+        if leased.rows_affected() != 1 {
+            continue;
+        }
+        let email = match &invite {
+            Some(invite) => {
+                app::invites::server::invite_email(
+                    db,
+                    settings,
+                    &InviteId::from_raw(invite.clone()),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let outcome = match email {
+            None => {
+                round.dropped += 1;
+                Ok(())
+            }
+            Some(email) => send(mailer, &recipient, email).await,
+        };
+        match outcome {
+            Ok(()) => {
+                if invite.is_some() {
+                    round.sent += 1;
+                }
+                sqlx::query(
+                    "UPDATE email_outbox SET sent_at = $1, leased_until = NULL, last_error = NULL \
+                     WHERE id = $2 AND lease_id = $3",
+                )
+                .bind(now)
+                .bind(&id)
+                .bind(&lease)
+                .execute(db)
+                .await?;
+            }
+            Err(problem) => {
+                round.failed += 1;
+                let next = now + retry_delay_secs(attempts + 1);
+                tracing::warn!(outbox = %id, attempts = attempts + 1, %problem, "email not delivered; will retry");
+                sqlx::query(
+                    "UPDATE email_outbox SET leased_until = NULL, next_attempt_at = $1, last_error = $2 \
+                     WHERE id = $3 AND lease_id = $4",
+                )
+                .bind(next)
+                .bind(problem)
+                .bind(&id)
+                .bind(&lease)
+                .execute(db)
+                .await?;
+            }
+        }
+    }
+    Ok(round)
+}
+
+async fn send(
+    mailer: &Mailer,
+    recipient: &str,
+    email: app::invites::email::InviteEmail,
+) -> Result<(), String> {
+    let to = recipient
+        .parse::<Mailbox>()
+        .map_err(|e| format!("recipient: {e}"))?;
+    let message = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(email.subject)
+        .multipart(MultiPart::alternative_plain_html(email.text, email.html))
+        .map_err(|e| format!("building the message: {e}"))?;
+    mailer
+        .transport
+        .send(message)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// Delivers due email every two seconds until the process ends.
+pub fn spawn_worker(db: AnyPool, settings: std::sync::Arc<Settings>, mailer: Mailer) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(error) = deliver_due(&db, &settings, &mailer, app::context::now()).await {
+                tracing::warn!(%error, "email delivery round failed");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_delay_secs(1), 15);
+        assert_eq!(retry_delay_secs(2), 30);
+        assert_eq!(retry_delay_secs(3), 60);
+        assert_eq!(retry_delay_secs(9), 3_600);
+        assert_eq!(retry_delay_secs(1_000), 3_600);
+    }
+}

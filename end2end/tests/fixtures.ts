@@ -7,12 +7,70 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { SMTPServer } from 'smtp-server';
 
 const workspace = resolve(__dirname, '..', '..');
+
+/** One email as the SMTP server received it. */
+export type ReceivedMail = { to: string[]; raw: string };
+
+/** A real SMTP server (nodemailer's smtp-server) that keeps what it receives. */
+export class MailSink {
+  readonly received: ReceivedMail[] = [];
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<MailSink> {
+    const port = await freePort();
+    let sink: MailSink | undefined;
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          sink?.received.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+    sink = new MailSink(server, port);
+    return sink;
+  }
+
+  /** Waits for an email to `address` and returns the invite link in it. */
+  async inviteLinkFor(address: string): Promise<string> {
+    let link: string | undefined;
+    await expect
+      .poll(
+        () => {
+          const mail = this.received.find((m) => m.to.includes(address));
+          link = mail?.raw.replace(/=\r?\n/g, '').match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]{43}/)?.[0];
+          return link;
+        },
+        { message: `an email to ${address}`, timeout: 15_000 },
+      )
+      .toBeTruthy();
+    return link as string;
+  }
+
+  close(): Promise<void> {
+    return new Promise((done) => this.server.close(() => done()));
+  }
+}
 
 export type Gatehouse = {
   origin: string;
   setupLink: string;
+  mail: MailSink;
   /** Runs `gatehouse create-tailnet --name NAME` on this server's database. */
   createTailnet(name: string): Promise<string>;
 };
@@ -139,8 +197,20 @@ export async function newPageWithPasskeys(context: BrowserContext) {
   return { page, authenticator };
 }
 
+/** Sets up the first Owner (Ada) through the setup page and waits for the Users page. */
+export async function setUpOwner(page: Page, gatehouse: Gatehouse): Promise<void> {
+  await open(page, gatehouse.setupLink);
+  await page.getByLabel('Tailnet name').fill('Example Co');
+  await page.getByLabel('Your name').fill('Ada Owner');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(page).toHaveURL(/\/admin\/[^/]+\/users$/);
+  await hydrated(page);
+}
+
 export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authenticator }>({
   gatehouse: async ({}, use) => {
+    const mail = await MailSink.start();
     const port = await freePort();
     const origin = `http://localhost:${port}`;
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
@@ -150,6 +220,8 @@ export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authentic
       GATEHOUSE_LISTEN: `127.0.0.1:${port}`,
       GATEHOUSE_PUBLIC_URL: origin,
       GATEHOUSE_DATABASE_URL: `sqlite://${join(dataDir, 'gatehouse.db')}`,
+      GATEHOUSE_SECRET_KEY_FILE: join(dataDir, 'secret.key'),
+      GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
       ...(process.env.LEPTOS_SITE_ROOT ? { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT } : {}),
     };
     const child = spawn(gatehouseBinary(), [], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -159,6 +231,7 @@ export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authentic
       await use({
         origin,
         setupLink,
+        mail,
         createTailnet: async (name: string) => {
           const creator = spawn(gatehouseBinary(), ['create-tailnet', '--name', name], {
             cwd: workspace,
@@ -170,6 +243,7 @@ export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authentic
       });
     } finally {
       child.kill('SIGTERM');
+      await mail.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   },

@@ -46,11 +46,13 @@ pub fn InviteDialog(
             let _ = field.focus();
         }
     });
-    let on_keydown = move |event: KeyboardEvent| {
+    // Escape closes the dialog wherever focus is, even when it left the dialog.
+    let escape = window_event_listener(leptos::ev::keydown, move |event: KeyboardEvent| {
         if event.key() == "Escape" {
             close();
         }
-    };
+    });
+    on_cleanup(move || escape.remove());
     // Arrow keys move between the tabs, as in every tab list.
     let on_tab_keydown = move |event: KeyboardEvent| {
         let next = match (event.key().as_str(), tab.get_untracked()) {
@@ -78,7 +80,6 @@ pub fn InviteDialog(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="invite-dialog-title"
-                on:keydown=on_keydown
             >
                 <div class="modal-head">
                     <h2 id="invite-dialog-title">"Invite external users"</h2>
@@ -122,7 +123,7 @@ pub fn InviteDialog(
                         tailnet
                         email_delivery_configured
                         first_field
-                        open
+                        on_done=Callback::new(move |()| close())
                         notice
                         refresh
                     />
@@ -172,7 +173,8 @@ fn EmailInviteForm(
     tailnet: TailnetId,
     email_delivery_configured: bool,
     first_field: NodeRef<html::Textarea>,
-    open: RwSignal<bool>,
+    /// Closes the dialog after a successful invite.
+    on_done: Callback<()>,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
 ) -> AnyView {
@@ -193,7 +195,7 @@ fn EmailInviteForm(
             }
             notice.set(Some(Notice::done(text)));
             refresh.run(());
-            open.set(false);
+            on_done.run(());
             Ok::<(), AppError>(())
         }
     });
@@ -207,6 +209,9 @@ fn EmailInviteForm(
     };
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
         invite.dispatch(EmailInvite {
             tailnet: tailnet.clone(),
             addresses: addresses.get_untracked(),
@@ -250,7 +255,7 @@ fn EmailInviteForm(
                 type="submit"
                 class="primary"
                 aria-busy=move || pending.get().to_string()
-                disabled=move || pending.get()
+                aria-disabled=move || pending.get().to_string()
             >
                 {move || if pending.get() { "Inviting…" } else { "Invite" }}
             </button>
@@ -281,9 +286,11 @@ fn LinkInviteForm(tailnet: TailnetId, refresh: Callback<()>) -> AnyView {
             type="button"
             class="primary"
             aria-busy=move || pending.get().to_string()
-            disabled=move || pending.get()
+            aria-disabled=move || pending.get().to_string()
             on:click=move |_| {
-                generate.dispatch(role.get_untracked());
+                if !pending.get_untracked() {
+                    generate.dispatch(role.get_untracked());
+                }
             }
         >
             "Generate & copy invite link"

@@ -107,13 +107,14 @@ pub fn RowActions(
     });
     let busy = run.pending();
 
-    Effect::new(move || {
-        if open.get()
-            && let Some(item) = first_item.get()
-        {
-            let _ = item.focus();
-        }
-    });
+    // The first item takes focus once the menu is shown.
+    let focus_first_item = move || {
+        request_animation_frame(move || {
+            if let Some(item) = first_item.get_untracked() {
+                let _ = item.focus();
+            }
+        });
+    };
     let close_menu = move || {
         open.set(false);
         if let Some(button) = trigger.get_untracked() {
@@ -151,7 +152,13 @@ pub fn RowActions(
                 aria-expanded=move || open.get().to_string()
                 aria-controls=menu_id.clone()
                 aria-busy=move || busy.get().to_string()
-                on:click=move |_| open.update(|o| *o = !*o)
+                on:click=move |_| {
+                    let opening = !open.get_untracked();
+                    open.set(opening);
+                    if opening {
+                        focus_first_item();
+                    }
+                }
             >
                 <span aria-hidden="true">"⋯"</span>
             </button>

@@ -42,7 +42,7 @@ async fn owner_app(database: &TestDatabase, smtp_url: Option<String>) -> (TestAp
     (app, tailnet)
 }
 
-async fn owner_actor(app: &TestApp) -> Actor {
+pub async fn owner_actor(app: &TestApp) -> Actor {
     let user = app.current_user().await.expect("signed in").user_id;
     let mut conn = app.db.acquire().await.expect("connection");
     Actor::load(&mut conn, &user, None).await.expect("actor")

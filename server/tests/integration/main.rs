@@ -8,6 +8,7 @@
 
 mod harness;
 mod passkey;
+mod seed;
 mod smtp;
 
 mod cli;
@@ -16,3 +17,4 @@ mod security;
 mod sessions;
 mod setup;
 mod sign_in;
+mod users_list;

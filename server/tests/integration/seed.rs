@@ -1,0 +1,136 @@
+//! Bulk rows for list tests and the Users-page benchmark: members and open invites written
+//! straight to the database in multi-row inserts.
+
+use app::ids::TailnetId;
+use sqlx::AnyPool;
+
+/// One seeded member.
+#[derive(Debug, Clone)]
+pub struct SeedMember {
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub status: &'static str,
+    pub joined_at: i64,
+    pub last_seen_at: Option<i64>,
+}
+
+/// One seeded open invite.
+#[derive(Debug, Clone)]
+pub struct SeedInvite {
+    pub email: Option<String>,
+    pub role: &'static str,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const BATCH: usize = 200;
+
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn members(db: &AnyPool, tailnet: &TailnetId, members: &[SeedMember]) {
+    let mut tx = db.begin().await.expect("transaction");
+    for chunk in members.chunks(BATCH) {
+        let ids: Vec<String> = chunk
+            .iter()
+            .map(|_| uuid::Uuid::new_v4().to_string())
+            .collect();
+        let sql = format!(
+            "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, member) in ids.iter().zip(chunk) {
+            query = query
+                .bind(id.clone())
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(member.name.clone())
+                .bind(member.email.clone())
+                .bind(tailnet.as_str().to_owned())
+                .bind(member.joined_at);
+        }
+        query.execute(&mut *tx).await.expect("users");
+        let sql = format!(
+            "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at, last_seen_at) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, member) in ids.iter().zip(chunk) {
+            query = query
+                .bind(tailnet.as_str().to_owned())
+                .bind(id.clone())
+                .bind(member.role)
+                .bind(member.status)
+                .bind(member.joined_at)
+                .bind(member.last_seen_at);
+        }
+        query.execute(&mut *tx).await.expect("memberships");
+    }
+    tx.commit().await.expect("commit");
+}
+
+pub async fn invites(db: &AnyPool, tailnet: &TailnetId, invites: &[SeedInvite]) {
+    let mut tx = db.begin().await.expect("transaction");
+    for chunk in invites.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO invites (id, tailnet_id, kind, email, role, token_hash, sealed_token, created_at, expires_at) VALUES {}",
+            placeholders(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for invite in chunk {
+            let kind = if invite.email.is_some() {
+                "email"
+            } else {
+                "link"
+            };
+            query = query
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(tailnet.as_str().to_owned())
+                .bind(kind)
+                .bind(invite.email.clone())
+                .bind(invite.role)
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind("sealed")
+                .bind(invite.created_at)
+                .bind(invite.expires_at);
+        }
+        query.execute(&mut *tx).await.expect("invites");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// `count` active members who joined one second apart, ending before `now`.
+pub fn plain_members(count: usize, now: i64, prefix: &str) -> Vec<SeedMember> {
+    (0..count)
+        .map(|n| SeedMember {
+            name: format!("{prefix} person {n}"),
+            email: format!("{prefix}{n}@example.com"),
+            role: "member",
+            status: "active",
+            joined_at: now - 10_000 - i64::try_from(n).unwrap_or(0),
+            last_seen_at: Some(now - 60),
+        })
+        .collect()
+}
+
+/// `count` open email invites made one second apart, valid for a day more.
+pub fn plain_invites(count: usize, now: i64, prefix: &str) -> Vec<SeedInvite> {
+    (0..count)
+        .map(|n| SeedInvite {
+            email: Some(format!("{prefix}-invitee{n}@example.com")),
+            role: "member",
+            created_at: now - 5_000 - i64::try_from(n).unwrap_or(0),
+            expires_at: now + 86_400,
+        })
+        .collect()
+}

@@ -382,7 +382,7 @@ async fn fresh_invite(
         &app.settings,
         actor,
         tailnet,
-        &[address.clone()],
+        std::slice::from_ref(&address),
         Role::Member,
         app::context::now() - 120,
     )

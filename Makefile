@@ -21,11 +21,12 @@ export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test tools rust-tools system-packages node-packages wasm-opt \
-	check-format lint check-wasm-deps test-rust build-debug test-e2e
+	check-format lint check-wasm-deps test-rust build-debug test-e2e bench
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
+	@echo "make bench - Users page server time with 10 and 10,000 rows, SQLite and PostgreSQL"
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing (each step is skipped when already done)
@@ -84,9 +85,9 @@ lint:
 # Server-only crates must never reach the browser's wasm.
 check-wasm-deps:
 	@found=$$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
-		| grep -E '^(sqlx|sqlx-core|tokio|lettre|webauthn-rs|axum|leptos_axum) ' | sort -u || true); \
+		| grep -E '^(sqlx|sqlx-core|tokio|lettre|webauthn-rs|axum|leptos_axum|aes-gcm) ' | sort -u || true); \
 	if [ -n "$$found" ]; then echo "Server-only crates in the wasm build:"; echo "$$found"; exit 1; fi; \
-	echo "wasm build is free of sqlx, tokio, lettre, webauthn-rs, axum"
+	echo "wasm build is free of sqlx, tokio, lettre, webauthn-rs, axum, aes-gcm"
 
 # Unit tests, then the integration tests on SQLite and on a throw-away PostgreSQL cluster.
 test-rust:
@@ -99,3 +100,10 @@ build-debug:
 
 test-e2e:
 	cd end2end && GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse npx playwright test
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks (not part of `make test`: they measure, they do not pass or fail)
+
+bench: rust-tools system-packages
+	pg_virtualenv bash -c 'GATEHOUSE_BENCH_POSTGRES_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		cargo bench -p server --bench users_page'

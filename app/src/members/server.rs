@@ -22,7 +22,7 @@ enum Bind {
 
 /// SQL text with `$N` placeholders and their values, built in order.
 #[derive(Default)]
-struct Statement {
+pub struct Statement {
     sql: String,
     binds: Vec<Bind>,
 }
@@ -45,6 +45,30 @@ impl Statement {
 
     fn int(&mut self, value: i64) -> &mut Self {
         self.bind(Bind::Int(value))
+    }
+
+    /// The database's plan for this statement, one line per step: SQLite's
+    /// `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`. For benchmarks and index tests.
+    pub async fn explain(&self, db: &AnyPool) -> Result<Vec<String>, AppError> {
+        let mut conn = db.acquire().await?;
+        let sqlite = conn.backend_name() == "SQLite";
+        let prefix = if sqlite {
+            "EXPLAIN QUERY PLAN "
+        } else {
+            "EXPLAIN "
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{}", self.sql)));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Int(int) => query.bind(*int),
+            };
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        let column = if sqlite { 3 } else { 0 };
+        rows.iter()
+            .map(|row| sqlx::Row::try_get::<String, _>(row, column).map_err(AppError::from))
+            .collect()
     }
 
     async fn fetch_all<T>(self, db: &AnyPool) -> Result<Vec<T>, AppError>
@@ -114,8 +138,33 @@ pub async fn member_rows(
     query: &UserListQuery,
     now: i64,
 ) -> Result<Vec<UserListRow>, AppError> {
-    if query.status.is_some_and(RowStatus::is_invite) {
+    let Some(statement) = member_statement(query, now) else {
         return Ok(Vec::new());
+    };
+    let records: Vec<MemberRecord> = statement.fetch_all(db).await?;
+    records
+        .into_iter()
+        .map(
+            |(id, display_name, email, role, status, joined_at, last_seen_at)| {
+                let status = stored_status(&status)?;
+                Ok(UserListRow::Member(MemberRow {
+                    user_id: UserId::from_raw(id),
+                    display_name,
+                    email,
+                    role: stored_role(&role)?,
+                    status: RowStatus::of_member(status, last_seen_at.unwrap_or(joined_at), now),
+                    joined_at,
+                    last_seen_at,
+                }))
+            },
+        )
+        .collect()
+}
+
+/// The members query for `query`, or `None` when the status filter selects only invites.
+pub fn member_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
+    if query.status.is_some_and(RowStatus::is_invite) {
+        return None;
     }
     let mut statement = Statement::default();
     statement
@@ -163,24 +212,7 @@ pub async fn member_rows(
         "'m:' || m.user_id",
         "m.user_id",
     );
-    let records: Vec<MemberRecord> = statement.fetch_all(db).await?;
-    records
-        .into_iter()
-        .map(
-            |(id, display_name, email, role, status, joined_at, last_seen_at)| {
-                let status = stored_status(&status)?;
-                Ok(UserListRow::Member(MemberRow {
-                    user_id: UserId::from_raw(id),
-                    display_name,
-                    email,
-                    role: stored_role(&role)?,
-                    status: RowStatus::of_member(status, last_seen_at.unwrap_or(joined_at), now),
-                    joined_at,
-                    last_seen_at,
-                }))
-            },
-        )
-        .collect()
+    Some(statement)
 }
 
 type InviteRecord = (
@@ -200,8 +232,36 @@ pub async fn invite_rows(
     query: &UserListQuery,
     now: i64,
 ) -> Result<Vec<UserListRow>, AppError> {
-    if query.status.is_some_and(|status| !status.is_invite()) {
+    let Some(statement) = invite_statement(query, now) else {
         return Ok(Vec::new());
+    };
+    let records: Vec<InviteRecord> = statement.fetch_all(db).await?;
+    records
+        .into_iter()
+        .map(
+            |(id, kind, email, role, created_at, expires_at, invited_by, pending)| {
+                let kind = InviteKind::parse(&kind)
+                    .ok_or_else(|| AppError::internal(format!("stored invite kind {kind}")))?;
+                Ok(UserListRow::Invite(InviteRow {
+                    invite: InviteId::from_raw(id),
+                    kind,
+                    email,
+                    role: stored_role(&role)?,
+                    status: RowStatus::of_invite(expires_at, now),
+                    invited_at: created_at,
+                    expires_at,
+                    invited_by,
+                    email_pending: pending > 0,
+                }))
+            },
+        )
+        .collect()
+}
+
+/// The open-invites query for `query`, or `None` when the status filter selects only members.
+pub fn invite_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
+    if query.status.is_some_and(|status| !status.is_invite()) {
+        return None;
     }
     let mut statement = Statement::default();
     statement
@@ -237,27 +297,7 @@ pub async fn invite_rows(
         "'i:' || i.id",
         "i.id",
     );
-    let records: Vec<InviteRecord> = statement.fetch_all(db).await?;
-    records
-        .into_iter()
-        .map(
-            |(id, kind, email, role, created_at, expires_at, invited_by, pending)| {
-                let kind = InviteKind::parse(&kind)
-                    .ok_or_else(|| AppError::internal(format!("stored invite kind {kind}")))?;
-                Ok(UserListRow::Invite(InviteRow {
-                    invite: InviteId::from_raw(id),
-                    kind,
-                    email,
-                    role: stored_role(&role)?,
-                    status: RowStatus::of_invite(expires_at, now),
-                    invited_at: created_at,
-                    expires_at,
-                    invited_by,
-                    email_pending: pending > 0,
-                }))
-            },
-        )
-        .collect()
+    Some(statement)
 }
 
 /// Members who have joined and are active (including idle ones): the billable count.

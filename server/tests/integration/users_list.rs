@@ -403,3 +403,68 @@ impl TestApp {
         self.signed_in_as(&owner).await
     }
 }
+
+/// SQLite's plans for every kind of list query walk an index in the page's order: no table
+/// scan, no sort. (PostgreSQL's plans depend on table statistics; the benchmark prints them.)
+#[tokio::test]
+async fn the_list_queries_walk_indexes_without_sorting() {
+    let Some((app, _database, tailnet)) = owner_app(Backend::Sqlite).await else {
+        return;
+    };
+    let now = app::context::now();
+    seed::members(&app.db, &tailnet, &seed::plain_members(300, now, "m")).await;
+    seed::invites(&app.db, &tailnet, &seed::plain_invites(300, now, "i")).await;
+    let cursor = Cursor {
+        at: now - 10_100,
+        key: "m:zzz".into(),
+    };
+    let base = app::members::model::UserListQuery::first_page(tailnet.clone());
+    let variants = [
+        base.clone(),
+        app::members::model::UserListQuery {
+            status: Some(RowStatus::Invited),
+            ..base.clone()
+        },
+        app::members::model::UserListQuery {
+            status: Some(RowStatus::Idle),
+            ..base.clone()
+        },
+        app::members::model::UserListQuery {
+            status: Some(RowStatus::Suspended),
+            ..base.clone()
+        },
+        app::members::model::UserListQuery {
+            role: Some(Role::Admin),
+            ..base.clone()
+        },
+        app::members::model::UserListQuery {
+            page: app::members::model::PageRequest::After(cursor.clone()),
+            ..base.clone()
+        },
+        app::members::model::UserListQuery {
+            page: app::members::model::PageRequest::Before(cursor),
+            ..base.clone()
+        },
+    ];
+    for query in variants {
+        for statement in [
+            app::members::server::member_statement(&query, now),
+            app::members::server::invite_statement(&query, now),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let plan = statement.explain(&app.db).await.expect("plan").join("\n");
+            assert!(!plan.contains("TEMP B-TREE"), "{query:?} sorts:\n{plan}");
+            assert!(
+                plan.contains("SEARCH m USING INDEX memberships_by_")
+                    || plan.contains("SEARCH i USING INDEX invites_open_by_"),
+                "{query:?} does not use an index:\n{plan}"
+            );
+            assert!(
+                !plan.contains("SCAN m") && !plan.contains("SCAN i"),
+                "{query:?}:\n{plan}"
+            );
+        }
+    }
+}

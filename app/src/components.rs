@@ -10,12 +10,15 @@ use leptos::prelude::*;
 use crate::auth::model::SignedInUser;
 use crate::error::AppError;
 
-/// The signed-in person (or `None`), loaded once per page and shared through context.
+/// The signed-in person (or `None`).
 #[derive(Clone, Copy)]
 pub struct CurrentUser(pub Resource<Result<Option<SignedInUser>, AppError>>);
 
-pub fn use_current_user() -> Option<CurrentUser> {
-    use_context::<CurrentUser>()
+/// A resource of the signed-in person for one `<Suspense>`. Each boundary gets its own: Leptos
+/// 0.8 can leave a server-rendered response unfinished when two boundaries await one resource
+/// (leptos-rs/leptos#4851), which hung pages now and then. The extra look-up is one indexed read.
+pub fn use_current_user() -> CurrentUser {
+    CurrentUser(Resource::new(|| (), |()| crate::auth::api::current_user()))
 }
 
 /// A full page load of `path`: after signing in or out, everything on the page changes.

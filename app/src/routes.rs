@@ -5,10 +5,8 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::auth::api::current_user;
 use crate::auth::ui::account_menu::AccountMenu;
 use crate::auth::ui::login_page::LoginPage;
-use crate::components::CurrentUser;
 use crate::components::home_page::HomePage;
 use crate::components::not_found::NotFoundPage;
 use crate::invites::ui::invite_page::InvitePage;
@@ -58,8 +56,6 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let user = Resource::new(|| (), |()| current_user());
-    provide_context(CurrentUser(user));
 
     // Tests and people's scripts wait for this: clicks before hydration do nothing.
     Effect::new(|| {

@@ -73,11 +73,14 @@ pub async fn session_from_headers(
         return Ok(None);
     }
     if now - last_seen_at >= SESSION_TOUCH_INTERVAL_SECS {
+        let mut tx = state.db.begin().await?;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(&token_hash)
-            .execute(&state.db)
+            .execute(&mut *tx)
             .await?;
+        touch_memberships(&mut tx, &UserId::from_raw(user_id.clone()), now).await?;
+        tx.commit().await?;
     }
     Ok(Some(Session {
         token_hash,
@@ -100,7 +103,23 @@ pub async fn start_session(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    touch_memberships(conn, user, now).await?;
     Ok(token)
+}
+
+/// Records that `user` was seen in their tailnets now: the Users page's "Last seen" column, and
+/// what turns a member "Idle" after 28 days without it.
+async fn touch_memberships(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE memberships SET last_seen_at = $1 WHERE user_id = $2")
+        .bind(now)
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Ends the session the request presented, if any, so signing in always starts a fresh one.

@@ -8,6 +8,9 @@ use super::use_current_user;
 use crate::auth::model::users_path;
 use crate::roles::{MemberStatus, Permission};
 
+/// Where people get the client that connects their devices.
+pub const CLIENT_DOWNLOAD_URL: &str = "https://tailscale.com/download";
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = use_current_user();
@@ -15,10 +18,7 @@ pub fn HomePage() -> impl IntoView {
         <Title text="Your tailnets" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let person = match user {
-                    Some(user) => user.0.await.ok().flatten(),
-                    None => None,
-                };
+                let person = user.0.await.ok().flatten();
                 match person {
                     None => view! { <Redirect path="/login" /> }.into_any(),
                     Some(person) => {
@@ -46,6 +46,11 @@ pub fn HomePage() -> impl IntoView {
                                 <h1>"Your tailnets"</h1>
                                 <p>"Signed in as " {person.display_name} " (" {person.email} ")."</p>
                                 <ul class="tailnets">{rows}</ul>
+                                <h2>"Connect your devices"</h2>
+                                <p>
+                                    "Install the client on each device, then sign in to join your tailnet. "
+                                    <a href=CLIENT_DOWNLOAD_URL rel="noopener noreferrer">"Download the client"</a>
+                                </p>
                             </section>
                         }
                             .into_any()

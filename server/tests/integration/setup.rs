@@ -62,6 +62,10 @@ async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
         panic!("the Owner is a member row: {page:?}");
     };
     assert_eq!(owner.email, "ada@example.com");
+    assert!(
+        owner.last_seen_at.is_some(),
+        "signing in counts as being seen"
+    );
 
     let (status, _, html) = app.get_page(&landing).await;
     assert_eq!(status, StatusCode::OK);

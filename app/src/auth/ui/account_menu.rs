@@ -13,10 +13,7 @@ pub fn AccountMenu() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let person = match user {
-                    Some(user) => user.0.await.ok().flatten(),
-                    None => None,
-                };
+                let person = user.0.await.ok().flatten();
                 person.map(|person| view! { <OpenableMenu display_name=person.display_name /> })
             })}
         </Suspense>

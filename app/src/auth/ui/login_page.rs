@@ -36,10 +36,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in to Gatehouse"</h1>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let person = match user {
-                        Some(user) => user.0.await.ok().flatten(),
-                        None => None,
-                    };
+                    let person = user.0.await.ok().flatten();
                     person.map(|person| {
                         view! {
                             <p class="notice">

@@ -130,19 +130,38 @@ pub fn RowActions(
             }
         }
     };
+    let confirm_button = NodeRef::<html::Button>::new();
     let choose = move |command: RowCommand| {
         open.set(false);
         if command == RowCommand::Delete {
             confirming.set(true);
+            request_animation_frame(move || {
+                if let Some(button) = confirm_button.get_untracked() {
+                    let _ = button.focus();
+                }
+            });
         } else {
             run.dispatch(command);
+        }
+    };
+    // The menu closes when focus moves somewhere outside it (a click elsewhere, Tab).
+    let container = NodeRef::<html::Div>::new();
+    let on_focusout = move |event: leptos::ev::FocusEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let inside = event
+            .related_target()
+            .and_then(|target| target.dyn_into::<leptos::web_sys::Node>().ok())
+            .zip(container.get_untracked())
+            .is_some_and(|(target, container)| container.contains(Some(&target)));
+        if !inside {
+            open.set(false);
         }
     };
     let is_email = invite.kind == InviteKind::Email;
     let confirm_title = format!("Delete the invite for {label}?");
 
     view! {
-        <div class="row-actions" on:keydown=on_keydown>
+        <div class="row-actions" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
             <button
                 type="button"
                 class="icon"
@@ -227,7 +246,7 @@ pub fn RowActions(
                             <button
                                 type="button"
                                 class="danger"
-                                autofocus
+                                node_ref=confirm_button
                                 on:click=move |_| {
                                     confirming.set(false);
                                     run.dispatch(RowCommand::Delete);

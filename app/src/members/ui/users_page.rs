@@ -17,7 +17,7 @@ use crate::ids::TailnetId;
 use crate::invites::ui::invite_dialog::InviteDialog;
 use crate::members::api::{get_users_overview, list_users};
 use crate::members::model::{
-    PageRequest, RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview,
+    Cursor, PageRequest, RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview,
 };
 use crate::roles::Role;
 
@@ -30,6 +30,9 @@ pub fn UsersPage() -> impl IntoView {
     let tailnet =
         Memo::new(move |_| TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default()));
     let overview = Resource::new(move || tailnet.get(), get_users_overview);
+    // Created here, outside the `<Suspense>`: a resource made inside a boundary's children can
+    // keep the server's response from finishing (leptos-rs/leptos#4866).
+    let controls = ListControls::new(tailnet);
 
     view! {
         <Title text="Users" />
@@ -42,7 +45,9 @@ pub fn UsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => {
-                        view! { <UsersConsole tailnet=tailnet.get_untracked() overview /> }
+                        view! {
+                            <UsersConsole tailnet=tailnet.get_untracked() overview controls />
+                        }
                             .into_any()
                     }
                     Err(error) => view! { <AccessProblem error /> }.into_any(),
@@ -52,34 +57,67 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+/// The list's filters, page and reload counter, and the resource that reads the list.
+#[derive(Clone, Copy)]
+struct ListControls {
+    status: RwSignal<Option<RowStatus>>,
+    role: RwSignal<Option<Role>>,
+    /// What is in the "Search" box; `search` follows it after a pause.
+    search_typed: RwSignal<String>,
+    search: RwSignal<String>,
+    page: RwSignal<PageRequest>,
+    reload: RwSignal<u32>,
+    rows: Resource<Result<UserListPage, AppError>>,
+}
+
+impl ListControls {
+    fn new(tailnet: Memo<TailnetId>) -> Self {
+        let status = RwSignal::new(None::<RowStatus>);
+        let role = RwSignal::new(None::<Role>);
+        let search = RwSignal::new(String::new());
+        let page = RwSignal::new(PageRequest::First);
+        let reload = RwSignal::new(0_u32);
+        let query = Memo::new(move |_| UserListQuery {
+            tailnet: tailnet.get(),
+            status: status.get(),
+            role: role.get(),
+            search: search.get(),
+            page: page.get(),
+        });
+        // Resources keep only the newest request's answer, so a slow, stale search never
+        // overwrites a newer one.
+        let rows = Resource::new(
+            move || (query.get(), reload.get()),
+            |(query, _)| list_users(query),
+        );
+        Self {
+            status,
+            role,
+            search_typed: RwSignal::new(String::new()),
+            search,
+            page,
+            reload,
+            rows,
+        }
+    }
+}
+
 /// The filters, the table and the pager. The filters live outside the part that reloads, so
 /// typing in "Search" never loses focus.
 #[component]
-fn UsersConsole(tailnet: TailnetId, overview: UsersOverview) -> AnyView {
-    let status = RwSignal::new(None::<RowStatus>);
-    let role = RwSignal::new(None::<Role>);
-    let search_typed = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(PageRequest::First);
-    let reload = RwSignal::new(0_u32);
+fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListControls) -> AnyView {
+    let ListControls {
+        status,
+        role,
+        search_typed,
+        search,
+        page,
+        reload,
+        rows,
+    } = controls;
     let notice = RwSignal::new(None::<Notice>);
     let dialog_open = RwSignal::new(false);
     let loading = RwSignal::new(false);
-
-    let query_tailnet = tailnet.clone();
-    let query = Memo::new(move |_| UserListQuery {
-        tailnet: query_tailnet.clone(),
-        status: status.get(),
-        role: role.get(),
-        search: search.get(),
-        page: page.get(),
-    });
-    // Resources keep only the newest request's answer, so a slow, stale search never
-    // overwrites a newer one.
-    let rows = Resource::new(
-        move || (query.get(), reload.get()),
-        |(query, _)| list_users(query),
-    );
 
     // Debounce: each key restarts the timer; only a pause sends the search.
     let pending_search = StoredValue::new(None::<TimeoutHandle>);
@@ -212,6 +250,7 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview) -> AnyView {
                         Suspend::new(async move {
                             match rows.await {
                                 Ok(list) => {
+                                    let (previous, next) = (list.previous.clone(), list.next.clone());
                                     view! {
                                         <UsersTable
                                             list
@@ -220,7 +259,11 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview) -> AnyView {
                                             notice
                                             refresh
                                         />
-                                        <Pager list_page=page rows />
+                                        <Pager
+                                            list_page=page
+                                            previous
+                                            next
+                                        />
                                     }
                                         .into_any()
                                 }
@@ -363,21 +406,18 @@ fn UserRow(
 #[component]
 fn Pager(
     list_page: RwSignal<PageRequest>,
-    rows: Resource<Result<UserListPage, AppError>>,
+    previous: Option<Cursor>,
+    next: Option<Cursor>,
 ) -> AnyView {
-    let cursors = move || {
-        rows.get()
-            .and_then(Result::ok)
-            .map(|page| (page.previous, page.next))
-            .unwrap_or_default()
-    };
+    let no_previous = previous.is_none();
+    let no_next = next.is_none();
     view! {
         <nav class="pager" aria-label="Pages">
             <button
                 type="button"
-                disabled=move || cursors().0.is_none()
+                disabled=no_previous
                 on:click=move |_| {
-                    if let Some(cursor) = cursors().0 {
+                    if let Some(cursor) = previous.clone() {
                         list_page.set(PageRequest::Before(cursor));
                     }
                 }
@@ -386,9 +426,9 @@ fn Pager(
             </button>
             <button
                 type="button"
-                disabled=move || cursors().1.is_none()
+                disabled=no_next
                 on:click=move |_| {
-                    if let Some(cursor) = cursors().1 {
+                    if let Some(cursor) = next.clone() {
                         list_page.set(PageRequest::After(cursor));
                     }
                 }

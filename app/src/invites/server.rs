@@ -62,12 +62,22 @@ async fn enqueue_invite_email(
 /// Who changes which tailnet, when, and the event group of the operation.
 struct Change<'a> {
     actor: &'a Actor,
-    group: &'a EventGroup,
+    group: EventGroup,
     tailnet: &'a TailnetId,
     now: i64,
 }
 
-impl Change<'_> {
+impl<'a> Change<'a> {
+    /// One operation: its events share a new group id.
+    fn new(actor: &'a Actor, tailnet: &'a TailnetId, now: i64) -> Self {
+        Self {
+            actor,
+            group: EventGroup::new(),
+            tailnet,
+            now,
+        }
+    }
+
     async fn record(
         &self,
         conn: &mut AnyConnection,
@@ -85,7 +95,7 @@ impl Change<'_> {
             old_value,
             new_value,
         };
-        audit::record(conn, self.group, self.actor, event, self.now).await
+        audit::record(conn, &self.group, self.actor, event, self.now).await
     }
 }
 
@@ -97,12 +107,7 @@ async fn insert_invite(
     email: Option<&EmailAddress>,
     role: Role,
 ) -> Result<(InviteId, SecretToken), AppError> {
-    let Change {
-        actor,
-        tailnet,
-        now,
-        ..
-    } = *change;
+    let (actor, tailnet, now) = (change.actor, change.tailnet, change.now);
     let invite = InviteId::generate();
     let token = SecretToken::generate();
     let kind = if email.is_some() {
@@ -243,13 +248,7 @@ pub async fn invite_by_email(
     role: Role,
     now: i64,
 ) -> Result<Vec<String>, AppError> {
-    let group = EventGroup::new();
-    let change = Change {
-        actor,
-        group: &group,
-        tailnet,
-        now,
-    };
+    let change = Change::new(actor, tailnet, now);
     let mut tx = db.begin().await?;
     clear_addresses(&mut tx, &change, addresses).await?;
     for address in addresses {
@@ -268,13 +267,7 @@ pub async fn create_invite_link(
     role: Role,
     now: i64,
 ) -> Result<InviteLink, AppError> {
-    let group = EventGroup::new();
-    let change = Change {
-        actor,
-        group: &group,
-        tailnet,
-        now,
-    };
+    let change = Change::new(actor, tailnet, now);
     let mut tx = db.begin().await?;
     let (invite, token) = insert_invite(&mut tx, settings, &change, None, role).await?;
     tx.commit().await?;
@@ -365,26 +358,21 @@ pub async fn resend(
     }
     enqueue_invite_email(&mut tx, invite, email, now).await?;
     let role = stored_role(&open.role)?;
-    audit::record(
-        &mut tx,
-        &EventGroup::new(),
-        actor,
-        AuditEvent {
-            tailnet: tailnet.clone(),
-            event_name: "INVITE.RESEND.TAILNET_INVITE",
-            action: "RESEND",
-            target: invite_target(invite, Some(email)),
-            old_value: Some(invite_details(
+    Change::new(actor, tailnet, now)
+        .record(
+            &mut tx,
+            "INVITE.RESEND.TAILNET_INVITE",
+            "RESEND",
+            invite_target(invite, Some(email)),
+            Some(invite_details(
                 open.kind,
                 Some(email),
                 role,
                 open.expires_at,
             )),
-            new_value: Some(invite_details(open.kind, Some(email), role, expires_at)),
-        },
-        now,
-    )
-    .await?;
+            Some(invite_details(open.kind, Some(email), role, expires_at)),
+        )
+        .await?;
     tx.commit().await?;
     Ok(expires_at)
 }
@@ -457,13 +445,7 @@ pub async fn delete(
     invite: &InviteId,
     now: i64,
 ) -> Result<(), AppError> {
-    let group = EventGroup::new();
-    let change = Change {
-        actor,
-        group: &group,
-        tailnet,
-        now,
-    };
+    let change = Change::new(actor, tailnet, now);
     let mut tx = db.begin().await?;
     let open = load_open_invite(&mut tx, tailnet, invite).await?;
     let stored = StoredInvite {

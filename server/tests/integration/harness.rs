@@ -305,6 +305,17 @@ impl TestApp {
         user.expect("current_user answers")
     }
 
+    /// The home tailnet of the person signed in in this client.
+    pub async fn home_tailnet(&self) -> app::ids::TailnetId {
+        self.current_user()
+            .await
+            .expect("signed in")
+            .home()
+            .expect("home tailnet")
+            .tailnet_id
+            .clone()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
             .fetch_one(&self.db)

@@ -31,14 +31,7 @@ async fn owner_app(database: &TestDatabase, smtp_url: Option<String>) -> (TestAp
         .unwrap_or_default();
     let app = TestApp::spawn_with(database, &vars).await;
     app.with_owner("ada@example.com").await;
-    let tailnet = app
-        .current_user()
-        .await
-        .expect("owner")
-        .home()
-        .expect("home")
-        .tailnet_id
-        .clone();
+    let tailnet = app.home_tailnet().await;
     (app, tailnet)
 }
 

@@ -86,14 +86,7 @@ async fn members_and_strangers_cannot_see_the_users_page(backend: Backend) {
         return;
     };
     let (_, _) = app.with_owner("ada@example.com").await;
-    let tailnet = app
-        .current_user()
-        .await
-        .expect("owner")
-        .home()
-        .expect("home")
-        .tailnet_id
-        .clone();
+    let tailnet = app.home_tailnet().await;
 
     // A Member of the same tailnet, signed in through a real session row.
     let member_id = insert_member(&app, &tailnet, "bob@example.com", "member").await;

@@ -21,14 +21,7 @@ on_both_databases!(
 async fn owner_app(backend: Backend) -> Option<(TestApp, crate::harness::TestDatabase, TailnetId)> {
     let (app, database) = TestApp::spawn(backend).await?;
     app.with_owner("ada@example.com").await;
-    let tailnet = app
-        .current_user()
-        .await
-        .expect("owner")
-        .home()
-        .expect("home")
-        .tailnet_id
-        .clone();
+    let tailnet = app.home_tailnet().await;
     Some((app, database, tailnet))
 }
 

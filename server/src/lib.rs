@@ -111,7 +111,7 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Removes expired sessions and passkey ceremonies every ten minutes.
+/// Removes expired sessions and passkey ceremonies, and long-delivered email, every ten minutes.
 pub fn spawn_housekeeping(db: sqlx::AnyPool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -121,6 +121,11 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool) {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "purged expired sessions and ceremonies"),
                 Err(error) => tracing::warn!(%error, "housekeeping failed"),
+            }
+            match mail::purge_sent(&db, app::context::now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "purged delivered email"),
+                Err(error) => tracing::warn!(%error, "outbox housekeeping failed"),
             }
         }
     });

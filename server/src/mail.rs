@@ -167,6 +167,19 @@ async fn send(
         .map_err(|e| e.to_string())
 }
 
+/// Delivered email is kept this long (for "Email not delivered yet" and troubleshooting).
+pub const KEEP_SENT_SECS: i64 = 7 * 86_400;
+
+/// Deletes outbox rows delivered more than a week before `now`; returns how many.
+pub async fn purge_sent(db: &AnyPool, now: i64) -> Result<u64, AppError> {
+    let removed =
+        sqlx::query("DELETE FROM email_outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+            .bind(now - KEEP_SENT_SECS)
+            .execute(db)
+            .await?;
+    Ok(removed.rows_affected())
+}
+
 /// Delivers due email every two seconds until the process ends.
 pub fn spawn_worker(db: AnyPool, settings: std::sync::Arc<Settings>, mailer: Mailer) {
     tokio::spawn(async move {

@@ -202,6 +202,17 @@ async fn an_email_invite_is_created_audited_and_delivered_once(backend: Backend)
     let page = list(&app, &tailnet, json!({ "status": "invited" })).await;
     assert_eq!(invite_rows(&page).len(), 2);
     assert!(invite_rows(&page).iter().all(|row| !row.email_pending));
+
+    // Housekeeping drops delivered rows after a week, and nothing sooner.
+    let now = app::context::now();
+    assert_eq!(server::mail::purge_sent(&app.db, now + 86_400).await, Ok(0));
+    let week = server::mail::KEEP_SENT_SECS;
+    assert_eq!(
+        server::mail::purge_sent(&app.db, now + week + 60).await,
+        Ok(2)
+    );
+    assert_eq!(app.count("email_outbox").await, 0);
+    assert_eq!(app.count("invites").await, 2);
     sink.stop();
 }
 

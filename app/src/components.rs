@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod clipboard;
+pub mod focus_trap;
 pub mod home_page;
 pub mod not_found;
 

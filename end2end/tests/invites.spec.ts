@@ -16,6 +16,12 @@ test('an admin invites two people by email, finds them, resends, deletes, and th
   const dialog = page.getByRole('dialog', { name: 'Invite external users' });
   await expect(dialog.getByRole('tab', { name: 'Invite by email' })).toHaveAttribute('aria-selected', 'true');
   await expect(dialog.getByLabel('Email addresses')).toBeFocused();
+  // Tab stays inside the dialog: backwards from the first control reaches the last one.
+  await dialog.getByRole('button', { name: 'Close' }).focus();
+  await page.keyboard.press('Shift+Tab');
+  await expect(dialog.getByRole('button', { name: 'Invite', exact: true })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
   await dialog.getByLabel('Email addresses').fill('grace@example.com,\nlinus@example.com');
   await dialog.getByRole('tabpanel', { name: 'Invite by email' }).getByLabel('Role').selectOption({ label: 'IT admin' });
   await dialog.getByRole('button', { name: 'Invite', exact: true }).click();

@@ -5,6 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::components::clipboard::{InviteLinkField, copy_to_clipboard};
+use crate::components::focus_trap::keep_tab_inside;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::invites::api::{create_invite_link, invite_by_email};
@@ -30,6 +31,7 @@ pub fn InviteDialog(
     let email_tab = NodeRef::<html::Button>::new();
     let link_tab = NodeRef::<html::Button>::new();
     let first_field = NodeRef::<html::Textarea>::new();
+    let dialog = NodeRef::<html::Div>::new();
 
     let close = move || {
         open.set(false);
@@ -80,6 +82,10 @@ pub fn InviteDialog(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="invite-dialog-title"
+                node_ref=dialog
+                on:keydown=move |event| {
+                    keep_tab_inside(&event, dialog.get_untracked().map(Into::into));
+                }
             >
                 <div class="modal-head">
                     <h2 id="invite-dialog-title">"Invite external users"</h2>

@@ -6,6 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::components::clipboard::copy_to_clipboard;
+use crate::components::focus_trap::keep_tab_inside;
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
@@ -131,6 +132,7 @@ pub fn RowActions(
         }
     };
     let confirm_button = NodeRef::<html::Button>::new();
+    let confirm_dialog = NodeRef::<html::Div>::new();
     let choose = move |command: RowCommand| {
         open.set(false);
         if command == RowCommand::Delete {
@@ -237,6 +239,10 @@ pub fn RowActions(
                         aria-modal="true"
                         aria-labelledby="confirm-delete-title"
                         aria-describedby="confirm-delete-body"
+                        node_ref=confirm_dialog
+                        on:keydown=move |event| {
+                            keep_tab_inside(&event, confirm_dialog.get_untracked().map(Into::into));
+                        }
                     >
                         <h2 id="confirm-delete-title">{confirm_title.clone()}</h2>
                         <p id="confirm-delete-body">

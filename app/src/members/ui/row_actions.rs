@@ -61,7 +61,7 @@ pub fn RowActions(
     let open = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let trigger = NodeRef::<html::Button>::new();
-    let first_item = NodeRef::<html::Button>::new();
+    let menu = NodeRef::<html::Div>::new();
     let menu_id = format!("actions-{}", invite.invite);
 
     let run_label = label.clone();
@@ -111,7 +111,12 @@ pub fn RowActions(
     // The first item takes focus once the menu is shown.
     let focus_first_item = move || {
         request_animation_frame(move || {
-            if let Some(item) = first_item.get_untracked() {
+            use leptos::wasm_bindgen::JsCast;
+            let first = menu
+                .get_untracked()
+                .and_then(|menu| menu.query_selector("[role=menuitem]").ok().flatten())
+                .and_then(|item| item.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+            if let Some(item) = first {
                 let _ = item.focus();
             }
         });
@@ -183,45 +188,26 @@ pub fn RowActions(
             >
                 <span aria-hidden="true">"⋯"</span>
             </button>
-            <div id=menu_id role="menu" aria-label=format!("Actions for {label}") hidden=move || !open.get()>
+            <div id=menu_id node_ref=menu role="menu" aria-label=format!("Actions for {label}") hidden=move || !open.get()>
                 {is_email
                     .then(|| {
                         view! {
                             <button
                                 type="button"
                                 role="menuitem"
-                                node_ref=first_item
                                 on:click=move |_| choose(RowCommand::Resend)
                             >
                                 "Resend user invite"
                             </button>
                         }
                     })}
-                {(!is_email)
-                    .then(|| {
-                        view! {
-                            <button
-                                type="button"
-                                role="menuitem"
-                                node_ref=first_item
-                                on:click=move |_| choose(RowCommand::CopyLink)
-                            >
-                                "Copy invite link"
-                            </button>
-                        }
-                    })}
-                {is_email
-                    .then(|| {
-                        view! {
-                            <button
-                                type="button"
-                                role="menuitem"
-                                on:click=move |_| choose(RowCommand::CopyLink)
-                            >
-                                "Copy invite link"
-                            </button>
-                        }
-                    })}
+                <button
+                    type="button"
+                    role="menuitem"
+                    on:click=move |_| choose(RowCommand::CopyLink)
+                >
+                    "Copy invite link"
+                </button>
                 <button
                     type="button"
                     role="menuitem"

@@ -84,6 +84,20 @@ async fn invite_id(app: &TestApp, tailnet: &TailnetId, email: &str) -> InviteId 
         .expect("invite listed")
 }
 
+/// "Copy invite link" through its server function.
+async fn copy_link(
+    app: &TestApp,
+    tailnet: &TailnetId,
+    invite: &InviteId,
+) -> Result<InviteLink, AppError> {
+    app.call(
+        "copy_invite_link",
+        json!({ "tailnet": tailnet, "invite": invite }),
+    )
+    .await
+    .1
+}
+
 async fn inspect(app: &TestApp, token: &str) -> (StatusCode, Result<InvitePreview, AppError>) {
     app.call("inspect_invite", json!({ "token": token })).await
 }
@@ -416,12 +430,7 @@ async fn a_deleted_invite_stops_working_at_once(backend: Backend) {
         .1
         .expect("invited");
     let invite = invite_id(&app, &tailnet, "grace@example.com").await;
-    let (_, link) = app
-        .call::<InviteLink>(
-            "copy_invite_link",
-            json!({ "tailnet": tailnet, "invite": invite }),
-        )
-        .await;
+    let link = copy_link(&app, &tailnet, &invite).await;
     let token = token_of(&link.expect("link").url);
     assert_eq!(inspect(&app, &token).await.0, StatusCode::OK);
 
@@ -473,12 +482,7 @@ async fn copy_invite_link_gives_the_same_working_link(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK);
     let created = created.expect("link");
-    let (_, copied) = app
-        .call::<InviteLink>(
-            "copy_invite_link",
-            json!({ "tailnet": tailnet, "invite": created.invite }),
-        )
-        .await;
+    let copied = copy_link(&app, &tailnet, &created.invite).await;
     assert_eq!(copied.expect("copied"), created);
     let (_, preview) = inspect(&app, &token_of(&created.url)).await;
     let preview = preview.expect("works");
@@ -572,12 +576,7 @@ async fn without_smtp_invites_still_work_through_their_links(backend: Backend) {
     let (_, sent) = invite(&app, &tailnet, "grace@example.com", "member").await;
     assert!(!sent.expect("invited").email_delivery_configured);
     let invite = invite_id(&app, &tailnet, "grace@example.com").await;
-    let (_, link) = app
-        .call::<InviteLink>(
-            "copy_invite_link",
-            json!({ "tailnet": tailnet, "invite": invite }),
-        )
-        .await;
+    let link = copy_link(&app, &tailnet, &invite).await;
     let (status, _) = inspect(&app, &token_of(&link.expect("link").url)).await;
     assert_eq!(status, StatusCode::OK);
     let (_, overview) = app

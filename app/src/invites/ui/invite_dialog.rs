@@ -19,6 +19,48 @@ enum Tab {
     Link,
 }
 
+impl Tab {
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Email => "tab-email",
+            Tab::Link => "tab-link",
+        }
+    }
+
+    fn panel_id(self) -> &'static str {
+        match self {
+            Tab::Email => "panel-email",
+            Tab::Link => "panel-link",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Email => "Invite by email",
+            Tab::Link => "Copy invite link",
+        }
+    }
+}
+
+/// One tab of the tab list; only the selected tab is in the Tab order.
+#[component]
+fn TabButton(tab: Tab, current: RwSignal<Tab>, node_ref: NodeRef<html::Button>) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            role="tab"
+            id=tab.id()
+            node_ref=node_ref
+            aria-controls=tab.panel_id()
+            aria-selected=move || (current.get() == tab).to_string()
+            tabindex=move || if current.get() == tab { "0" } else { "-1" }
+            on:click=move |_| current.set(tab)
+        >
+            {tab.label()}
+        </button>
+    }
+}
+
 #[component]
 pub fn InviteDialog(
     tailnet: TailnetId,
@@ -94,35 +136,13 @@ pub fn InviteDialog(
                     </button>
                 </div>
                 <div role="tablist" aria-label="How to invite" on:keydown=on_tab_keydown>
-                    <button
-                        type="button"
-                        role="tab"
-                        id="tab-email"
-                        node_ref=email_tab
-                        aria-controls="panel-email"
-                        aria-selected=move || (tab.get() == Tab::Email).to_string()
-                        tabindex=move || if tab.get() == Tab::Email { "0" } else { "-1" }
-                        on:click=move |_| tab.set(Tab::Email)
-                    >
-                        "Invite by email"
-                    </button>
-                    <button
-                        type="button"
-                        role="tab"
-                        id="tab-link"
-                        node_ref=link_tab
-                        aria-controls="panel-link"
-                        aria-selected=move || (tab.get() == Tab::Link).to_string()
-                        tabindex=move || if tab.get() == Tab::Link { "0" } else { "-1" }
-                        on:click=move |_| tab.set(Tab::Link)
-                    >
-                        "Copy invite link"
-                    </button>
+                    <TabButton tab=Tab::Email current=tab node_ref=email_tab />
+                    <TabButton tab=Tab::Link current=tab node_ref=link_tab />
                 </div>
                 <div
                     role="tabpanel"
-                    id="panel-email"
-                    aria-labelledby="tab-email"
+                    id=Tab::Email.panel_id()
+                    aria-labelledby=Tab::Email.id()
                     hidden=move || tab.get() != Tab::Email
                 >
                     <EmailInviteForm
@@ -136,8 +156,8 @@ pub fn InviteDialog(
                 </div>
                 <div
                     role="tabpanel"
-                    id="panel-link"
-                    aria-labelledby="tab-link"
+                    id=Tab::Link.panel_id()
+                    aria-labelledby=Tab::Link.id()
                     hidden=move || tab.get() != Tab::Link
                 >
                     <LinkInviteForm tailnet=link_tailnet refresh />

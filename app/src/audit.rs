@@ -51,6 +51,28 @@ pub struct Target {
     pub property: Option<&'static str>,
 }
 
+impl Target {
+    /// A person, named by their email.
+    pub fn user(id: &UserId, email: &str) -> Self {
+        Self {
+            kind: "USER",
+            id: id.to_string(),
+            name: Some(email.to_owned()),
+            property: None,
+        }
+    }
+
+    /// A tailnet, or one of its settings.
+    pub fn tailnet(id: &TailnetId, name: &str, property: Option<&'static str>) -> Self {
+        Self {
+            kind: "TAILNET",
+            id: id.to_string(),
+            name: Some(name.to_owned()),
+            property,
+        }
+    }
+}
+
 /// One event, named in Tailscale's scheme (`INVITE.CREATE.TAILNET_INVITE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -113,4 +135,54 @@ pub async fn record(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Who changes which tailnet, when, and the event group of the operation.
+pub struct Change<'a> {
+    pub actor: &'a Actor,
+    pub group: EventGroup,
+    pub tailnet: &'a TailnetId,
+    pub now: i64,
+}
+
+impl<'a> Change<'a> {
+    /// One operation: its events share a new group id.
+    pub fn new(actor: &'a Actor, tailnet: &'a TailnetId, now: i64) -> Self {
+        Self {
+            actor,
+            group: EventGroup::new(),
+            tailnet,
+            now,
+        }
+    }
+
+    /// The same operation, recorded in another tailnet's log (one group across both).
+    pub fn in_tailnet(&self, tailnet: &'a TailnetId) -> Self {
+        Self {
+            actor: self.actor,
+            group: self.group.clone(),
+            tailnet,
+            now: self.now,
+        }
+    }
+
+    pub async fn record(
+        &self,
+        conn: &mut AnyConnection,
+        event_name: &'static str,
+        action: &'static str,
+        target: Target,
+        old_value: Option<String>,
+        new_value: Option<String>,
+    ) -> Result<(), AppError> {
+        let event = AuditEvent {
+            tailnet: self.tailnet.clone(),
+            event_name,
+            action,
+            target,
+            old_value,
+            new_value,
+        };
+        record(conn, &self.group, self.actor, event, self.now).await
+    }
 }

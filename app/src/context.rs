@@ -28,6 +28,10 @@ pub struct Settings {
     pub link_key: crate::secrets::LinkKey,
     /// Whether an SMTP server is configured; without one, invites work through their links.
     pub email_delivery_configured: bool,
+    /// Where people download the client ("Download the client").
+    pub client_download_url: String,
+    /// Requests presenting an invite token allowed per client address and minute.
+    pub invite_lookups_per_minute: i64,
 }
 
 impl Settings {
@@ -38,6 +42,13 @@ impl Settings {
 
     pub fn uses_https(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+
+    pub fn invite_lookup_limit(&self) -> crate::rate_limit::Limit {
+        crate::rate_limit::Limit {
+            max_hits: self.invite_lookups_per_minute,
+            window_secs: crate::rate_limit::WINDOW_SECS,
+        }
     }
 }
 
@@ -143,4 +154,29 @@ pub async fn require(
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// The signed-in member allowed `permission` in `tailnet`, as the audit log records them.
+pub async fn acting_member(
+    state: &AppState,
+    tailnet: &TailnetId,
+    permission: Permission,
+) -> Result<crate::audit::Actor, AppError> {
+    let (session, _) = require(state, tailnet, permission).await?;
+    let mut conn = state.db.acquire().await?;
+    crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a transaction that read first and wrote later could otherwise fail with
+/// "database is locked" when another writer committed in between, instead of waiting its turn.
+/// PostgreSQL's default transactions already wait on the rows they change.
+pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+    let sqlite = db.connect_options().database_url.scheme() == "sqlite";
+    let tx = if sqlite {
+        db.begin_with("BEGIN IMMEDIATE").await?
+    } else {
+        db.begin().await?
+    };
+    Ok(tx)
 }

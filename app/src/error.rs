@@ -31,6 +31,9 @@ pub enum AppError {
     SignInFailed(String),
     #[error("You don't have permission to do that.")]
     Forbidden,
+    /// Refused by a rule the person can read about; the text names the rule.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{}", validation_summary(.0))]
@@ -76,7 +79,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::SignInFailed(_) => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::NotAllowed(_) => 403,
             Self::NotFound(_) => 404,
             Self::Validation(_) => 422,
             Self::Conflict(_) => 409,

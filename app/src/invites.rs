@@ -1,5 +1,7 @@
 //! Invitations: by email or by link, with a role; resent, copied and deleted from the Users page.
 
+#[cfg(feature = "ssr")]
+pub mod accept;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod email;

@@ -2,6 +2,8 @@
 //! both the server (`ssr`) and the browser's wasm (`hydrate`).
 
 #[cfg(feature = "ssr")]
+pub mod accounts;
+#[cfg(feature = "ssr")]
 pub mod audit;
 pub mod auth;
 pub mod components;
@@ -14,10 +16,13 @@ pub mod ids;
 pub mod invites;
 pub mod members;
 pub mod passkeys;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
 pub mod roles;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 pub mod setup;
+pub mod tailnets;
 
 pub use routes::{App, shell};

@@ -19,7 +19,13 @@ Environment (all optional):
                           key that seals invite links so they can be copied and
                           emailed again; created on first start. Every server of
                           one deployment needs the same file; keep it out of backups
-                          of the database                      [default: data/secret.key]";
+                          of the database                      [default: data/secret.key]
+  GATEHOUSE_CLIENT_DOWNLOAD_URL
+                          where people download the client that connects
+                          their devices         [default: https://tailscale.com/download]
+  GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE
+                          requests that present an invite token, per client
+                          address and minute; more get 429     [default: 30]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -30,6 +36,8 @@ pub struct Config {
     pub mail_from: Option<String>,
     pub invite_ttl_secs: i64,
     pub secret_key_file: std::path::PathBuf,
+    pub client_download_url: url::Url,
+    pub invite_lookups_per_minute: i64,
 }
 
 /// A variable with a value that cannot be used.
@@ -92,6 +100,22 @@ impl Config {
         let invite_ttl_secs = parse_duration(&read("GATEHOUSE_INVITE_TTL", "30d"))
             .map_err(|problem| fail("GATEHOUSE_INVITE_TTL", problem))?;
         let secret_key_file = read("GATEHOUSE_SECRET_KEY_FILE", "data/secret.key").into();
+        let client_download_url = parse_web_url(&read(
+            "GATEHOUSE_CLIENT_DOWNLOAD_URL",
+            "https://tailscale.com/download",
+        ))
+        .map_err(|problem| fail("GATEHOUSE_CLIENT_DOWNLOAD_URL", problem))?;
+        let lookups_text = read("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "30");
+        let invite_lookups_per_minute = lookups_text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                fail(
+                    "GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE",
+                    format!("'{lookups_text}' is not a whole number from 1 to 1000000"),
+                )
+            })?;
         Ok(Self {
             listen,
             public_url,
@@ -100,6 +124,8 @@ impl Config {
             mail_from,
             invite_ttl_secs,
             secret_key_file,
+            client_download_url,
+            invite_lookups_per_minute,
         })
     }
 
@@ -123,6 +149,15 @@ fn parse_public_url(text: &str) -> Result<url::Url, String> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(format!("'{text}' must not contain a user name or password"));
+    }
+    Ok(url)
+}
+
+/// An http(s) URL people's browsers open, such as the client download page.
+fn parse_web_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("'{text}' must be an http:// or https:// URL"));
     }
     Ok(url)
 }
@@ -190,6 +225,11 @@ mod tests {
         assert_eq!(config.public_url.as_str(), "http://localhost:3000/");
         assert_eq!(config.database_url, "sqlite://data/gatehouse.db?mode=rwc");
         assert_eq!(config.invite_ttl_secs, 30 * 86_400);
+        assert_eq!(
+            config.client_download_url.as_str(),
+            "https://tailscale.com/download"
+        );
+        assert_eq!(config.invite_lookups_per_minute, 30);
         Ok(())
     }
 
@@ -205,6 +245,9 @@ mod tests {
             ("GATEHOUSE_INVITE_TTL", "30"),
             ("GATEHOUSE_INVITE_TTL", "5s"),
             ("GATEHOUSE_INVITE_TTL", "2y"),
+            ("GATEHOUSE_CLIENT_DOWNLOAD_URL", "javascript:alert(1)"),
+            ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "0"),
+            ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "many"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable);

@@ -79,6 +79,8 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             invite_ttl_secs: config.invite_ttl_secs,
             link_key,
             email_delivery_configured: mailer.is_some(),
+            client_download_url: config.client_download_url.to_string(),
+            invite_lookups_per_minute: config.invite_lookups_per_minute,
         }),
     };
     Ok(Prepared { state, mailer })
@@ -111,7 +113,8 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Removes expired sessions and passkey ceremonies, and long-delivered email, every ten minutes.
+/// Removes expired sessions, passkey ceremonies and rate-limit counters, and long-delivered
+/// email, every ten minutes.
 pub fn spawn_housekeeping(db: sqlx::AnyPool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -121,6 +124,10 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool) {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "purged expired sessions and ceremonies"),
                 Err(error) => tracing::warn!(%error, "housekeeping failed"),
+            }
+            match app::rate_limit::purge_expired(&db, app::context::now()).await {
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "rate-limit housekeeping failed"),
             }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}

@@ -81,7 +81,7 @@ pub async fn finish_sign_in(
         stored.passkey.update_credential(&result);
 
         let request = request_parts()?;
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::context::begin_write(&state.db).await?;
         record_use(&mut tx, &stored, now).await?;
         end_presented_session(&mut tx, &state.settings, &request.headers).await?;
         let token = start_session(&mut tx, &stored.user_id, now).await?;

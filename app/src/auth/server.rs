@@ -73,7 +73,7 @@ pub async fn session_from_headers(
         return Ok(None);
     }
     if now - last_seen_at >= SESSION_TOUCH_INTERVAL_SECS {
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::context::begin_write(&state.db).await?;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(&token_hash)
@@ -179,6 +179,7 @@ pub fn clear_session_cookie(settings: &Settings) {
 pub enum CeremonyPurpose {
     Setup,
     SignIn,
+    InviteSignUp,
 }
 
 impl CeremonyPurpose {
@@ -186,6 +187,7 @@ impl CeremonyPurpose {
         match self {
             CeremonyPurpose::Setup => "setup",
             CeremonyPurpose::SignIn => "sign_in",
+            CeremonyPurpose::InviteSignUp => "invite_sign_up",
         }
     }
 }
@@ -306,6 +308,8 @@ mod tests {
             invite_ttl_secs: 60,
             link_key: crate::secrets::LinkKey::from_bytes(&[7; 32]),
             email_delivery_configured: false,
+            client_download_url: "https://tailscale.com/download".into(),
+            invite_lookups_per_minute: 30,
         }
     }
 

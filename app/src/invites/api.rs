@@ -4,38 +4,26 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::model::{EmailInvite, InviteLink, InvitePreview, InvitesSent};
+use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
+
+use super::model::{
+    EmailInvite, InviteLink, InvitePreview, InviteSignUpForm, InvitesSent, Welcome,
+};
+use crate::auth::model::PasskeyChallenge;
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId};
 use crate::roles::Role;
-
-/// The signed-in admin as the audit log records them, after the permission check.
-#[cfg(feature = "ssr")]
-async fn acting_admin(
-    state: &crate::context::AppState,
-    tailnet: &TailnetId,
-    permission: crate::roles::Permission,
-) -> Result<crate::audit::Actor, AppError> {
-    let (session, _) = crate::context::require(state, tailnet, permission).await?;
-    let mut conn = state.db.acquire().await?;
-    crate::audit::Actor::load(
-        &mut conn,
-        &session.user_id,
-        crate::context::client_address(),
-    )
-    .await
-}
 
 /// "Invite by email": one role for every address; all or nothing.
 #[server(prefix = "/api", endpoint = "invite_by_email", input = Json)]
 pub async fn invite_by_email(invite: EmailInvite) -> Result<InvitesSent, AppError> {
     use super::model::{check_invitable, parse_address_list};
-    use crate::context::{app_state, now, respond};
+    use crate::context::{acting_member, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_admin(&state, &invite.tailnet, Permission::ManageInvites).await?;
+        let actor = acting_member(&state, &invite.tailnet, Permission::ManageInvites).await?;
         let role = check_invitable(invite.role)?;
         let addresses = parse_address_list(&invite.addresses)?;
         let invited = super::server::invite_by_email(
@@ -60,12 +48,12 @@ pub async fn invite_by_email(invite: EmailInvite) -> Result<InvitesSent, AppErro
 #[server(prefix = "/api", endpoint = "create_invite_link", input = Json)]
 pub async fn create_invite_link(tailnet: TailnetId, role: Role) -> Result<InviteLink, AppError> {
     use super::model::check_invitable;
-    use crate::context::{app_state, now, respond};
+    use crate::context::{acting_member, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_admin(&state, &tailnet, Permission::ManageInvites).await?;
+        let actor = acting_member(&state, &tailnet, Permission::ManageInvites).await?;
         let role = check_invitable(role)?;
         super::server::create_invite_link(&state.db, &state.settings, &actor, &tailnet, role, now())
             .await
@@ -76,12 +64,12 @@ pub async fn create_invite_link(tailnet: TailnetId, role: Role) -> Result<Invite
 /// "Resend user invite". Returns the new expiry.
 #[server(prefix = "/api", endpoint = "resend_invite", input = Json)]
 pub async fn resend_invite(tailnet: TailnetId, invite: InviteId) -> Result<i64, AppError> {
-    use crate::context::{app_state, now, respond};
+    use crate::context::{acting_member, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_admin(&state, &tailnet, Permission::ManageInvites).await?;
+        let actor = acting_member(&state, &tailnet, Permission::ManageInvites).await?;
         super::server::resend(&state.db, &state.settings, &actor, &tailnet, &invite, now()).await
     })
     .await
@@ -107,14 +95,27 @@ pub async fn copy_invite_link(
 /// "Delete invite".
 #[server(prefix = "/api", endpoint = "delete_invite", input = Json)]
 pub async fn delete_invite(tailnet: TailnetId, invite: InviteId) -> Result<(), AppError> {
-    use crate::context::{app_state, now, respond};
+    use crate::context::{acting_member, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_admin(&state, &tailnet, Permission::ManageInvites).await?;
+        let actor = acting_member(&state, &tailnet, Permission::ManageInvites).await?;
         super::server::delete(&state.db, &actor, &tailnet, &invite, now()).await
     })
+    .await
+}
+
+/// Counts a request that presents an invite token against its client address's limit.
+#[cfg(feature = "ssr")]
+async fn count_invite_lookup(state: &crate::context::AppState, now: i64) -> Result<(), AppError> {
+    let client = crate::context::client_address().unwrap_or_else(|| "unknown".to_owned());
+    crate::rate_limit::hit(
+        &state.db,
+        &format!("invite:{client}"),
+        state.settings.invite_lookup_limit(),
+        now,
+    )
     .await
 }
 
@@ -125,7 +126,189 @@ pub async fn inspect_invite(token: String) -> Result<InvitePreview, AppError> {
 
     respond(async {
         let state = app_state()?;
-        super::server::preview(&state.db, &token, now()).await
+        let now = now();
+        count_invite_lookup(&state, now).await?;
+        super::server::preview(&state.db, &token, now).await
     })
     .await
+}
+
+/// What the server keeps while the browser creates an invitee's passkey.
+#[cfg(feature = "ssr")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct InviteSignUpCeremony {
+    token_hash: String,
+    display_name: crate::fields::DisplayName,
+    email: crate::fields::EmailAddress,
+    webauthn_user_id: uuid::Uuid,
+}
+
+/// "Create account with passkey": checks the form and the invite, and starts registering the
+/// new person's passkey. For an email invite the address is the invite's, whatever was typed.
+#[server(prefix = "/api", endpoint = "start_invite_sign_up", input = Json)]
+pub async fn start_invite_sign_up(
+    token: String,
+    form: InviteSignUpForm,
+) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+    use crate::accounts::ensure_email_is_free;
+    use crate::auth::server::{CeremonyPurpose, store_ceremony};
+    use crate::context::{app_state, now, respond};
+    use crate::passkeys::server::require_discoverable;
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        count_invite_lookup(&state, now).await?;
+        let preview = super::server::preview(&state.db, &token, now).await?;
+        let (display_name, email) = form.validate(preview.email.as_deref())?;
+        ensure_email_is_free(&mut *state.db.acquire().await?, &email).await?;
+        let webauthn_user_id = uuid::Uuid::new_v4();
+        let (options, registration) = state
+            .webauthn
+            .start_passkey_registration(
+                webauthn_user_id,
+                email.as_str(),
+                display_name.as_str(),
+                None,
+            )
+            .map_err(AppError::internal)?;
+        let context = InviteSignUpCeremony {
+            token_hash: super::accept::token_hash(&token)?,
+            display_name,
+            email,
+            webauthn_user_id,
+        };
+        let ceremony = store_ceremony(
+            &state.db,
+            CeremonyPurpose::InviteSignUp,
+            &registration,
+            &context,
+            now,
+        )
+        .await?;
+        Ok(PasskeyChallenge {
+            ceremony: ceremony.expose().to_owned(),
+            options: require_discoverable(options),
+        })
+    })
+    .await
+}
+
+/// Verifies the new passkey, then creates the account and accepts the invite in one
+/// transaction, signs the person in and returns the path of their welcome page.
+#[server(prefix = "/api", endpoint = "finish_invite_sign_up", input = Json)]
+pub async fn finish_invite_sign_up(
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+) -> Result<String, AppError> {
+    use super::model::welcome_path;
+    use crate::accounts::NewAccount;
+    use crate::auth::server::{CeremonyPurpose, set_session_cookie, take_ceremony};
+    use crate::context::{app_state, client_address, now, request_parts, respond};
+    use webauthn_rs::prelude::PasskeyRegistration;
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        let (registration, context): (PasskeyRegistration, InviteSignUpCeremony) =
+            take_ceremony(&state.db, CeremonyPurpose::InviteSignUp, ceremony, now).await?;
+        let passkey = state
+            .webauthn
+            .finish_passkey_registration(&credential, &registration)
+            .map_err(|error| {
+                tracing::info!(%error, "passkey registration refused");
+                AppError::validation(
+                    "passkey",
+                    "Gatehouse could not verify the new passkey. Please try again.",
+                )
+            })?;
+        let account = NewAccount {
+            display_name: &context.display_name,
+            email: &context.email,
+            webauthn_user_id: context.webauthn_user_id,
+            passkey: &passkey,
+        };
+        let request = request_parts()?;
+        let member = super::accept::accept_with_new_account(
+            &state.db,
+            &state.settings,
+            &request.headers,
+            &context.token_hash,
+            &account,
+            client_address(),
+            now,
+        )
+        .await?;
+        set_session_cookie(&state.settings, &member.session);
+        Ok(welcome_path(&member.joined.tailnet))
+    })
+    .await
+}
+
+/// "Accept invite" by the signed-in person. Returns the path of their welcome page.
+#[server(prefix = "/api", endpoint = "accept_invite", input = Json)]
+pub async fn accept_invite(token: String) -> Result<String, AppError> {
+    use super::model::welcome_path;
+    use crate::context::{app_state, client_address, current_session, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        let session = current_session(&state).await?;
+        count_invite_lookup(&state, now).await?;
+        let joined = super::accept::accept_signed_in(
+            &state.db,
+            &session.user_id,
+            client_address(),
+            &token,
+            now,
+        )
+        .await?;
+        Ok(welcome_path(&joined.tailnet))
+    })
+    .await
+}
+
+/// The welcome page of a tailnet the signed-in person belongs to, approved or not.
+#[server(prefix = "/api", endpoint = "get_welcome", input = Json)]
+pub async fn get_welcome(tailnet: TailnetId) -> Result<Welcome, AppError> {
+    use crate::auth::model::users_path;
+    use crate::context::{app_state, current_session, respond, stored_role, stored_status};
+    use crate::roles::{MemberStatus, Permission};
+
+    respond(async {
+        let state = app_state()?;
+        let session = current_session(&state).await?;
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT t.name, m.role, m.status FROM memberships m \
+             JOIN tailnets t ON t.id = m.tailnet_id WHERE m.tailnet_id = $1 AND m.user_id = $2",
+        )
+        .bind(tailnet.as_str())
+        .bind(session.user_id.as_str())
+        .fetch_optional(&state.db)
+        .await?;
+        let (tailnet_name, role, status) = row.ok_or(AppError::Forbidden)?;
+        let (role, status) = (stored_role(&role)?, stored_status(&status)?);
+        let admin = status == MemberStatus::Active && role.can(Permission::ViewMembers);
+        Ok(Welcome {
+            tailnet_name,
+            role,
+            status,
+            client_download_url: state.settings.client_download_url.clone(),
+            tailnet_path: if admin {
+                users_path(&tailnet)
+            } else {
+                "/".to_owned()
+            },
+        })
+    })
+    .await
+}
+
+/// Where people download the client ("Download the client").
+#[server(prefix = "/api", endpoint = "client_download_url", input = Json)]
+pub async fn client_download_url() -> Result<String, AppError> {
+    use crate::context::{app_state, respond};
+
+    respond(async { Ok(app_state()?.settings.client_download_url.clone()) }).await
 }

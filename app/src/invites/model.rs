@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldError};
-use crate::fields::EmailAddress;
+use crate::fields::{DisplayName, EmailAddress};
 use crate::ids::{InviteId, TailnetId};
 use crate::roles::Role;
 
@@ -17,6 +17,49 @@ pub const RESEND_INTERVAL_SECS: i64 = 60;
 /// The one answer for every link that cannot be used, so links cannot be probed.
 pub const INVALID_INVITE_MESSAGE: &str =
     "This invite is no longer valid. Ask the person who invited you for a new one.";
+
+/// What the losers of a race for one invite are told.
+pub const ALREADY_USED_MESSAGE: &str = "This invite has already been used.";
+
+/// Where an invite leads once accepted: the welcome page, or the wait for approval.
+pub fn welcome_path(tailnet: &TailnetId) -> String {
+    format!("/welcome/{tailnet}")
+}
+
+/// The page after accepting: next steps, or the wait for an admin's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub tailnet_name: String,
+    pub role: Role,
+    pub status: crate::roles::MemberStatus,
+    /// "Download the client" (`GATEHOUSE_CLIENT_DOWNLOAD_URL`).
+    pub client_download_url: String,
+    /// Into the tailnet: its Users page for admin roles, the person's tailnets otherwise.
+    pub tailnet_path: String,
+}
+
+/// "Create account with passkey" as typed. For an email invite the email is the invite's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteSignUpForm {
+    pub display_name: String,
+    pub email: String,
+}
+
+impl InviteSignUpForm {
+    /// The name and address of the new account. `invited` is the email invite's address,
+    /// which wins over anything typed; a link invite takes the typed address.
+    pub fn validate(&self, invited: Option<&str>) -> Result<(DisplayName, EmailAddress), AppError> {
+        let mut errors = Vec::new();
+        let display_name = DisplayName::parse(&self.display_name)
+            .map_err(|message| errors.push(FieldError::new("display_name", message)));
+        let email = EmailAddress::parse(invited.unwrap_or(&self.email))
+            .map_err(|message| errors.push(FieldError::new("email", message)));
+        match (display_name, email) {
+            (Ok(display_name), Ok(email)) => Ok((display_name, email)),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
 
 /// How an invite reaches its person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::email::InviteEmail;
 use super::model::{INVALID_INVITE_MESSAGE, InviteKind, InviteLink, InvitePreview, resend_wait};
-use crate::audit::{self, Actor, AuditEvent, EventGroup, Target};
+use crate::audit::{Actor, Change, Target};
 use crate::context::{Settings, stored_role};
 use crate::error::AppError;
 use crate::fields::EmailAddress;
@@ -19,7 +19,8 @@ pub fn invite_url(settings: &Settings, token: &SecretToken) -> String {
     format!("{}/invite/{}", settings.public_origin(), token.expose())
 }
 
-fn invite_target(invite: &InviteId, email: Option<&str>) -> Target {
+/// An invite as the audit log names it: by its address, or as a link.
+pub(super) fn invite_target(invite: &InviteId, email: Option<&str>) -> Target {
     Target {
         kind: "INVITE",
         id: invite.to_string(),
@@ -57,46 +58,6 @@ async fn enqueue_invite_email(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// Who changes which tailnet, when, and the event group of the operation.
-struct Change<'a> {
-    actor: &'a Actor,
-    group: EventGroup,
-    tailnet: &'a TailnetId,
-    now: i64,
-}
-
-impl<'a> Change<'a> {
-    /// One operation: its events share a new group id.
-    fn new(actor: &'a Actor, tailnet: &'a TailnetId, now: i64) -> Self {
-        Self {
-            actor,
-            group: EventGroup::new(),
-            tailnet,
-            now,
-        }
-    }
-
-    async fn record(
-        &self,
-        conn: &mut AnyConnection,
-        event_name: &'static str,
-        action: &'static str,
-        target: Target,
-        old_value: Option<String>,
-        new_value: Option<String>,
-    ) -> Result<(), AppError> {
-        let event = AuditEvent {
-            tailnet: self.tailnet.clone(),
-            event_name,
-            action,
-            target,
-            old_value,
-            new_value,
-        };
-        audit::record(conn, &self.group, self.actor, event, self.now).await
-    }
 }
 
 /// Inserts one invite (and, for an email invite, its outbox row) and its audit event.
@@ -249,7 +210,7 @@ pub async fn invite_by_email(
     now: i64,
 ) -> Result<Vec<String>, AppError> {
     let change = Change::new(actor, tailnet, now);
-    let mut tx = db.begin().await?;
+    let mut tx = crate::context::begin_write(db).await?;
     clear_addresses(&mut tx, &change, addresses).await?;
     for address in addresses {
         insert_invite(&mut tx, settings, &change, Some(address), role).await?;
@@ -268,7 +229,7 @@ pub async fn create_invite_link(
     now: i64,
 ) -> Result<InviteLink, AppError> {
     let change = Change::new(actor, tailnet, now);
-    let mut tx = db.begin().await?;
+    let mut tx = crate::context::begin_write(db).await?;
     let (invite, token) = insert_invite(&mut tx, settings, &change, None, role).await?;
     tx.commit().await?;
     Ok(InviteLink {
@@ -328,7 +289,7 @@ pub async fn resend(
     invite: &InviteId,
     now: i64,
 ) -> Result<i64, AppError> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::context::begin_write(db).await?;
     let open = load_open_invite(&mut tx, tailnet, invite).await?;
     let (InviteKind::Email, Some(email)) = (open.kind, open.email.as_deref()) else {
         return Err(AppError::validation(
@@ -446,7 +407,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let change = Change::new(actor, tailnet, now);
-    let mut tx = db.begin().await?;
+    let mut tx = crate::context::begin_write(db).await?;
     let open = load_open_invite(&mut tx, tailnet, invite).await?;
     let stored = StoredInvite {
         email: open.email,

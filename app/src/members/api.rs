@@ -5,7 +5,8 @@ use leptos::server_fn::codec::Json;
 
 use super::model::{UserListPage, UserListQuery, UsersOverview};
 use crate::error::AppError;
-use crate::ids::TailnetId;
+use crate::ids::{TailnetId, UserId};
+use crate::roles::Role;
 
 /// The tailnet's name, its active-user count and what the viewer may do.
 #[server(prefix = "/api", endpoint = "get_users_overview", input = Json)]
@@ -28,6 +29,7 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
             viewer: ViewerRights {
                 sees_invites: role.can(Permission::ViewInvites),
                 manages_invites: role.can(Permission::ManageInvites),
+                approves_users: role.can(Permission::ApproveUsers),
             },
             email_delivery_configured: state.settings.email_delivery_configured,
         })
@@ -72,6 +74,39 @@ pub async fn list_users(query: UserListQuery) -> Result<UserListPage, AppError> 
             previous,
             next,
         })
+    })
+    .await
+}
+
+/// "Approve" a person who waits for approval, optionally with another role. Returns the role
+/// they now have.
+#[server(prefix = "/api", endpoint = "approve_user", input = Json)]
+pub async fn approve_user(
+    tailnet: TailnetId,
+    user: UserId,
+    role: Option<Role>,
+) -> Result<Role, AppError> {
+    use crate::context::{acting_member, app_state, now, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let actor = acting_member(&state, &tailnet, Permission::ApproveUsers).await?;
+        super::approval::approve(&state.db, &actor, &tailnet, &user, role, now()).await
+    })
+    .await
+}
+
+/// "Remove" a person who waits for approval.
+#[server(prefix = "/api", endpoint = "remove_waiting_user", input = Json)]
+pub async fn remove_waiting_user(tailnet: TailnetId, user: UserId) -> Result<(), AppError> {
+    use crate::context::{acting_member, app_state, now, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let actor = acting_member(&state, &tailnet, Permission::ApproveUsers).await?;
+        super::approval::remove_waiting(&state.db, &actor, &tailnet, &user, now()).await
     })
     .await
 }

@@ -182,6 +182,8 @@ impl UserListRow {
 pub struct ViewerRights {
     pub sees_invites: bool,
     pub manages_invites: bool,
+    /// May "Approve" or "Remove" people who wait for approval.
+    pub approves_users: bool,
 }
 
 /// The Users page's heading: what does not change with the filters.

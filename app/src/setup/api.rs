@@ -34,7 +34,8 @@ pub async fn start_setup(
     token: String,
     form: SetupForm,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
-    use super::server::{ensure_email_is_free, inspect_setup_link};
+    use super::server::inspect_setup_link;
+    use crate::accounts::ensure_email_is_free;
     use crate::auth::server::{CeremonyPurpose, store_ceremony};
     use crate::context::{app_state, now, respond};
     use crate::passkeys::server::require_discoverable;
@@ -45,7 +46,7 @@ pub async fn start_setup(
         let now = now();
         inspect_setup_link(&state.db, &token, now).await?;
         let setup = form.validate()?;
-        ensure_email_is_free(&mut *state.db.acquire().await?, &setup).await?;
+        ensure_email_is_free(&mut *state.db.acquire().await?, &setup.email).await?;
         let webauthn_user_id = uuid::Uuid::new_v4();
         let (options, registration) = state
             .webauthn

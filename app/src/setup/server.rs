@@ -6,6 +6,7 @@ use webauthn_rs::prelude::Passkey;
 use super::model::{
     SetupLinkInfo, SetupLinkProblem, ValidSetup, setup_link_usable, token_is_well_formed,
 };
+use crate::accounts::{NewAccount, create_account};
 use crate::context::Settings;
 use crate::error::AppError;
 use crate::fields::TailnetName;
@@ -94,24 +95,6 @@ pub async fn inspect_setup_link(
     Ok(SetupLinkInfo { tailnet_name })
 }
 
-/// Refuses an email address that already has an account, as a validation error on `email`.
-pub async fn ensure_email_is_free(
-    conn: &mut sqlx::AnyConnection,
-    setup: &ValidSetup,
-) -> Result<(), AppError> {
-    let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = $1")
-        .bind(setup.email.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-    match taken {
-        Some(_) => Err(AppError::validation(
-            "email",
-            "An account with this email address already exists. Use another address.",
-        )),
-        None => Ok(()),
-    }
-}
-
 /// The first Owner of a tailnet, as the setup ceremony produced them.
 pub struct NewOwner<'a> {
     pub setup: &'a ValidSetup,
@@ -135,7 +118,7 @@ pub async fn complete_setup(
         webauthn_user_id,
         passkey,
     } = owner;
-    let mut tx = db.begin().await?;
+    let mut tx = crate::context::begin_write(db).await?;
     // The conditional update decides: of two concurrent completions exactly one sees a row.
     let claimed: Option<(Option<String>,)> = sqlx::query_as(
         "UPDATE setup_links SET used_at = $1 \
@@ -182,20 +165,13 @@ pub async fn complete_setup(
         }
     };
 
-    ensure_email_is_free(&mut tx, setup).await?;
-    let user = UserId::generate();
-    sqlx::query(
-        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(user.as_str())
-    .bind(webauthn_user_id.to_string())
-    .bind(setup.display_name.as_str())
-    .bind(setup.email.as_str())
-    .bind(tailnet.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let account = NewAccount {
+        display_name: &setup.display_name,
+        email: &setup.email,
+        webauthn_user_id,
+        passkey,
+    };
+    let user = create_account(&mut tx, &account, &tailnet, now).await?;
     sqlx::query(
         "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -207,7 +183,6 @@ pub async fn complete_setup(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    crate::passkeys::server::insert_passkey(&mut tx, &user, passkey, now).await?;
     crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
     let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
     tx.commit().await?;

@@ -1,0 +1,127 @@
+//! (ssr) "Approve" and "Remove" for people who accepted an invite and wait for approval.
+//! Each is one conditional write, so two admins acting at once cannot both succeed, and the
+//! audit event is written in the same transaction.
+
+use sqlx::AnyPool;
+
+use crate::audit::{Actor, Change, Target};
+use crate::context::stored_role;
+use crate::error::AppError;
+use crate::ids::{TailnetId, UserId};
+use crate::invites::model::check_invitable;
+use crate::roles::{MemberStatus, Role};
+
+fn not_waiting() -> AppError {
+    AppError::NotFound(
+        "This person is no longer waiting for approval. Another admin may have approved or \
+         removed them."
+            .into(),
+    )
+}
+
+/// The person's email, for naming them in the log.
+async fn email_of(conn: &mut sqlx::AnyConnection, user: &UserId) -> Result<String, AppError> {
+    Ok(sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user.as_str())
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// "Approve": the person becomes Active at once, with `role` when the admin changed it.
+pub async fn approve(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    user: &UserId,
+    role: Option<Role>,
+    now: i64,
+) -> Result<Role, AppError> {
+    let role = role.map(check_invitable).transpose()?;
+    let mut tx = crate::context::begin_write(db).await?;
+    let previous: Option<String> = sqlx::query_scalar(
+        "UPDATE memberships SET status = $1 \
+         WHERE tailnet_id = $2 AND user_id = $3 AND status = $4 RETURNING role",
+    )
+    .bind(MemberStatus::Active.as_str())
+    .bind(tailnet.as_str())
+    .bind(user.as_str())
+    .bind(MemberStatus::NeedsApproval.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let previous = stored_role(&previous.ok_or_else(not_waiting)?)?;
+    let approved_role = role.unwrap_or(previous);
+    if approved_role != previous {
+        sqlx::query("UPDATE memberships SET role = $1 WHERE tailnet_id = $2 AND user_id = $3")
+            .bind(approved_role.as_str())
+            .bind(tailnet.as_str())
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let email = email_of(&mut tx, user).await?;
+    Change::new(actor, tailnet, now)
+        .record(
+            &mut tx,
+            "USER.APPROVE",
+            "APPROVE",
+            Target::user(user, &email),
+            Some(
+                serde_json::json!({
+                    "status": MemberStatus::NeedsApproval.as_str(),
+                    "role": previous.as_str(),
+                })
+                .to_string(),
+            ),
+            Some(
+                serde_json::json!({
+                    "status": MemberStatus::Active.as_str(),
+                    "role": approved_role.as_str(),
+                })
+                .to_string(),
+            ),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(approved_role)
+}
+
+/// "Remove": the person leaves the tailnet before they were ever admitted. Their account and
+/// passkeys stay, so another invite can bring them back.
+pub async fn remove_waiting(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    user: &UserId,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = crate::context::begin_write(db).await?;
+    let removed: Option<String> = sqlx::query_scalar(
+        "DELETE FROM memberships WHERE tailnet_id = $1 AND user_id = $2 AND status = $3 \
+         RETURNING role",
+    )
+    .bind(tailnet.as_str())
+    .bind(user.as_str())
+    .bind(MemberStatus::NeedsApproval.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let role = stored_role(&removed.ok_or_else(not_waiting)?)?;
+    let email = email_of(&mut tx, user).await?;
+    Change::new(actor, tailnet, now)
+        .record(
+            &mut tx,
+            "USER.DELETE",
+            "DELETE",
+            Target::user(user, &email),
+            Some(
+                serde_json::json!({
+                    "status": MemberStatus::NeedsApproval.as_str(),
+                    "role": role.as_str(),
+                })
+                .to_string(),
+            ),
+            None,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

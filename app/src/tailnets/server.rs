@@ -1,0 +1,126 @@
+//! (ssr) Reading and changing a tailnet's joining settings; each change is audited in its
+//! own transaction.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::model::{JoinSettings, decode_roles, encode_roles};
+use crate::audit::{Actor, Change, Target};
+use crate::error::AppError;
+use crate::ids::TailnetId;
+use crate::roles::Role;
+
+/// A tailnet's name and joining settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TailnetRules {
+    pub name: String,
+    pub settings: JoinSettings,
+}
+
+impl TailnetRules {
+    /// Whether the tailnet's "Join external tailnets" setting lets a member with `role` go.
+    pub fn lets_join_external(&self, role: Role) -> bool {
+        self.settings.join_external_roles.contains(&role)
+    }
+}
+
+pub async fn load(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<TailnetRules, AppError> {
+    let (name, user_approval, join_external): (String, i64, String) = sqlx::query_as(
+        "SELECT name, user_approval, join_external_roles FROM tailnets WHERE id = $1",
+    )
+    .bind(tailnet.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| AppError::NotFound("This tailnet no longer exists.".into()))?;
+    Ok(TailnetRules {
+        name,
+        settings: JoinSettings {
+            user_approval: user_approval != 0,
+            join_external_roles: decode_roles(&join_external).map_err(AppError::internal)?,
+        },
+    })
+}
+
+/// Starts a change of the tailnet's row by writing it, so the transaction holds the write lock
+/// (SQLite) or the row lock (PostgreSQL) before it reads: concurrent changes queue up, and the
+/// old value each one logs is the one it replaced.
+async fn lock_tailnet(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<(), AppError> {
+    let locked = sqlx::query("UPDATE tailnets SET name = name WHERE id = $1")
+        .bind(tailnet.as_str())
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("This tailnet no longer exists.".into()))
+    }
+}
+
+fn json_value(value: impl serde::Serialize) -> Option<String> {
+    serde_json::to_string(&value).ok()
+}
+
+/// Turns "User approval" on or off.
+pub async fn set_user_approval(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    enabled: bool,
+    now: i64,
+) -> Result<JoinSettings, AppError> {
+    let mut tx = crate::context::begin_write(db).await?;
+    lock_tailnet(&mut tx, tailnet).await?;
+    let before = load(&mut tx, tailnet).await?;
+    sqlx::query("UPDATE tailnets SET user_approval = $1 WHERE id = $2")
+        .bind(i64::from(enabled))
+        .bind(tailnet.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let rules = load(&mut tx, tailnet).await?;
+    if before.settings.user_approval != enabled {
+        Change::new(actor, tailnet, now)
+            .record(
+                &mut tx,
+                "TAILNET.UPDATE.USER_APPROVAL",
+                "UPDATE",
+                Target::tailnet(tailnet, &rules.name, Some("user_approval")),
+                json_value(before.settings.user_approval),
+                json_value(enabled),
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rules.settings)
+}
+
+/// Sets which roles may join external tailnets; an empty list is "None (disable)".
+pub async fn set_join_external_roles(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    roles: &[Role],
+    now: i64,
+) -> Result<JoinSettings, AppError> {
+    let mut tx = crate::context::begin_write(db).await?;
+    lock_tailnet(&mut tx, tailnet).await?;
+    let before = load(&mut tx, tailnet).await?;
+    sqlx::query("UPDATE tailnets SET join_external_roles = $1 WHERE id = $2")
+        .bind(encode_roles(roles))
+        .bind(tailnet.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let rules = load(&mut tx, tailnet).await?;
+    if before.settings.join_external_roles != rules.settings.join_external_roles {
+        Change::new(actor, tailnet, now)
+            .record(
+                &mut tx,
+                "TAILNET.UPDATE.JOIN_EXTERNAL_TAILNETS",
+                "UPDATE",
+                Target::tailnet(tailnet, &rules.name, Some("join_external_roles")),
+                json_value(&before.settings.join_external_roles),
+                json_value(&rules.settings.join_external_roles),
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rules.settings)
+}

@@ -2,6 +2,8 @@
 
 pub mod alert;
 pub mod clipboard;
+pub mod dialog;
+pub mod field;
 pub mod focus_trap;
 pub mod home_page;
 pub mod not_found;

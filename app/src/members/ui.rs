@@ -1,4 +1,5 @@
-//! The Users page and its row actions.
+//! The Users page and its row menus.
 
 pub mod row_actions;
+pub mod row_menu;
 pub mod users_page;

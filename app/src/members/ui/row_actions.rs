@@ -1,18 +1,21 @@
-//! Each invite row's menu, "Actions for <email>": "Resend user invite", "Copy invite link",
-//! "Delete invite" (after confirming).
+//! The menus of the Users page's rows. An invite's: "Resend user invite", "Copy invite link",
+//! "Delete invite" (after confirming). A person waiting for approval's: "Approve" (with the
+//! role to give) and "Remove" (after confirming).
 
-use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 
+use super::row_menu::{MenuItem, RowMenu, focus_button};
 use crate::components::clipboard::copy_to_clipboard;
-use crate::components::focus_trap::keep_tab_inside;
+use crate::components::dialog::ConfirmDialog;
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
 use crate::invites::api::{copy_invite_link, delete_invite, resend_invite};
-use crate::invites::model::InviteKind;
-use crate::members::model::InviteRow;
+use crate::invites::model::{INVITABLE_ROLES, InviteKind};
+use crate::members::api::{approve_user, remove_waiting_user};
+use crate::members::model::{InviteRow, MemberRow};
+use crate::roles::Role;
 
 /// A message above the table: what an action did, or why it failed. A copied link is shown
 /// too, for copying by hand.
@@ -43,14 +46,14 @@ impl Notice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RowCommand {
+enum InviteCommand {
     Resend,
     CopyLink,
     Delete,
 }
 
 #[component]
-pub fn RowActions(
+pub fn InviteActions(
     invite: InviteRow,
     tailnet: TailnetId,
     /// The address (or a description of a link invite) that names the row.
@@ -58,30 +61,28 @@ pub fn RowActions(
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
 ) -> AnyView {
-    let open = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let trigger = NodeRef::<html::Button>::new();
-    let menu = NodeRef::<html::Div>::new();
-    let menu_id = format!("actions-{}", invite.invite);
 
     let run_label = label.clone();
-    let run = Action::new_local(move |command: &RowCommand| {
+    let invite_id = invite.invite.clone();
+    let run = Action::new_local(move |command: &InviteCommand| {
         let (command, tailnet, invite, label) = (
             *command,
             tailnet.clone(),
-            invite.invite.clone(),
+            invite_id.clone(),
             run_label.clone(),
         );
         async move {
             let result = match command {
-                RowCommand::Resend => resend_invite(tailnet, invite).await.map(|expires_at| {
+                InviteCommand::Resend => resend_invite(tailnet, invite).await.map(|expires_at| {
                     refresh.run(());
                     Notice::done(format!(
                         "Invite resent to {label}. It now expires on {}.",
                         utc_date(expires_at)
                     ))
                 }),
-                RowCommand::CopyLink => match copy_invite_link(tailnet, invite).await {
+                InviteCommand::CopyLink => match copy_invite_link(tailnet, invite).await {
                     Ok(link) => {
                         let copied = copy_to_clipboard(link.url.clone()).await;
                         Ok(Notice {
@@ -96,7 +97,7 @@ pub fn RowActions(
                     }
                     Err(error) => Err(error),
                 },
-                RowCommand::Delete => delete_invite(tailnet, invite).await.map(|()| {
+                InviteCommand::Delete => delete_invite(tailnet, invite).await.map(|()| {
                     refresh.run(());
                     Notice::done(format!(
                         "Invite for {label} deleted. Its link no longer works."
@@ -106,162 +107,165 @@ pub fn RowActions(
             notice.set(Some(result.unwrap_or_else(|error| Notice::failed(&error))));
         }
     });
-    let busy = run.pending();
 
-    // The first item takes focus once the menu is shown.
-    let focus_first_item = move || {
-        request_animation_frame(move || {
-            use leptos::wasm_bindgen::JsCast;
-            let first = menu
-                .get_untracked()
-                .and_then(|menu| menu.query_selector("[role=menuitem]").ok().flatten())
-                .and_then(|item| item.dyn_into::<leptos::web_sys::HtmlElement>().ok());
-            if let Some(item) = first {
-                let _ = item.focus();
-            }
-        });
-    };
-    let close_menu = move || {
-        open.set(false);
-        if let Some(button) = trigger.get_untracked() {
-            let _ = button.focus();
-        }
-    };
-    let on_keydown = move |event: KeyboardEvent| {
-        if event.key() == "Escape" {
-            if confirming.get_untracked() {
-                confirming.set(false);
-            } else if open.get_untracked() {
-                close_menu();
-            }
-        }
-    };
-    let confirm_button = NodeRef::<html::Button>::new();
-    let confirm_dialog = NodeRef::<html::Div>::new();
-    let choose = move |command: RowCommand| {
-        open.set(false);
-        if command == RowCommand::Delete {
-            confirming.set(true);
-            request_animation_frame(move || {
-                if let Some(button) = confirm_button.get_untracked() {
-                    let _ = button.focus();
-                }
-            });
-        } else {
-            run.dispatch(command);
-        }
-    };
-    // The menu closes when focus moves somewhere outside it (a click elsewhere, Tab).
-    let container = NodeRef::<html::Div>::new();
-    let on_focusout = move |event: leptos::ev::FocusEvent| {
-        use leptos::wasm_bindgen::JsCast;
-        let inside = event
-            .related_target()
-            .and_then(|target| target.dyn_into::<leptos::web_sys::Node>().ok())
-            .zip(container.get_untracked())
-            .is_some_and(|(target, container)| container.contains(Some(&target)));
-        if !inside {
-            open.set(false);
-        }
-    };
-    let is_email = invite.kind == InviteKind::Email;
+    let mut items = Vec::new();
+    if invite.kind == InviteKind::Email {
+        items.push(MenuItem::new("Resend user invite", move || {
+            run.dispatch(InviteCommand::Resend);
+        }));
+    }
+    items.push(MenuItem::new("Copy invite link", move || {
+        run.dispatch(InviteCommand::CopyLink);
+    }));
+    items.push(MenuItem::new("Delete invite", move || confirming.set(true)).danger());
     let confirm_title = format!("Delete the invite for {label}?");
 
     view! {
-        <div class="row-actions" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
-            <button
-                type="button"
-                class="icon"
-                node_ref=trigger
-                aria-label=format!("Actions for {label}")
-                aria-haspopup="menu"
-                aria-expanded=move || open.get().to_string()
-                aria-controls=menu_id.clone()
-                aria-busy=move || busy.get().to_string()
-                on:click=move |_| {
-                    let opening = !open.get_untracked();
-                    open.set(opening);
-                    if opening {
-                        focus_first_item();
-                    }
-                }
+        <RowMenu
+            label=format!("Actions for {label}")
+            id=format!("actions-{}", invite.invite)
+            items
+            trigger
+            busy=run.pending()
+        />
+        <Show when=move || confirming.get()>
+            <ConfirmDialog
+                id="confirm-delete".to_owned()
+                title=confirm_title.clone()
+                confirm_label="Delete invite"
+                danger=true
+                on_confirm=Callback::new(move |()| {
+                    confirming.set(false);
+                    run.dispatch(InviteCommand::Delete);
+                })
+                on_cancel=Callback::new(move |()| {
+                    confirming.set(false);
+                    focus_button(trigger);
+                })
             >
-                <span aria-hidden="true">"⋯"</span>
-            </button>
-            <div id=menu_id node_ref=menu role="menu" aria-label=format!("Actions for {label}") hidden=move || !open.get()>
-                {is_email
-                    .then(|| {
-                        view! {
-                            <button
-                                type="button"
-                                role="menuitem"
-                                on:click=move |_| choose(RowCommand::Resend)
-                            >
-                                "Resend user invite"
-                            </button>
-                        }
-                    })}
-                <button
-                    type="button"
-                    role="menuitem"
-                    on:click=move |_| choose(RowCommand::CopyLink)
-                >
-                    "Copy invite link"
-                </button>
-                <button
-                    type="button"
-                    role="menuitem"
-                    class="danger"
-                    on:click=move |_| choose(RowCommand::Delete)
-                >
-                    "Delete invite"
-                </button>
-            </div>
-            <Show when=move || confirming.get()>
-                <div class="modal-backdrop">
-                    <div
-                        class="modal"
-                        role="alertdialog"
-                        aria-modal="true"
-                        aria-labelledby="confirm-delete-title"
-                        aria-describedby="confirm-delete-body"
-                        node_ref=confirm_dialog
-                        on:keydown=move |event| {
-                            keep_tab_inside(&event, confirm_dialog.get_untracked().map(Into::into));
+                <p>"The invite link stops working at once. This cannot be undone."</p>
+            </ConfirmDialog>
+        </Show>
+    }
+    .into_any()
+}
+
+/// What an admin decided about a person waiting for approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Approve(Role),
+    Remove,
+}
+
+/// The menu of a member row with status "Needs approval".
+#[component]
+pub fn ApprovalActions(
+    member: MemberRow,
+    tailnet: TailnetId,
+    notice: RwSignal<Option<Notice>>,
+    refresh: Callback<()>,
+) -> AnyView {
+    let approving = RwSignal::new(false);
+    let removing = RwSignal::new(false);
+    let role = RwSignal::new(member.role);
+    let trigger = NodeRef::<html::Button>::new();
+    let label = member.email.clone();
+
+    let (user, run_label) = (member.user_id.clone(), label.clone());
+    let decide = Action::new_local(move |decision: &Decision| {
+        let (decision, tailnet, user, label) =
+            (*decision, tailnet.clone(), user.clone(), run_label.clone());
+        async move {
+            let result = match decision {
+                Decision::Approve(role) => {
+                    approve_user(tailnet, user, Some(role)).await.map(|role| {
+                        Notice::done(format!(
+                            "{label} is approved and active as {}.",
+                            role.label()
+                        ))
+                    })
+                }
+                Decision::Remove => remove_waiting_user(tailnet, user)
+                    .await
+                    .map(|()| Notice::done(format!("{label} was removed from the tailnet."))),
+            };
+            if result.is_ok() {
+                refresh.run(());
+            }
+            notice.set(Some(result.unwrap_or_else(|error| Notice::failed(&error))));
+        }
+    });
+    let items = vec![
+        MenuItem::new("Approve", move || approving.set(true)),
+        MenuItem::new("Remove", move || removing.set(true)).danger(),
+    ];
+    let close = move |dialog: RwSignal<bool>| {
+        dialog.set(false);
+        focus_button(trigger);
+    };
+    let approve_title = format!("Approve {label}?");
+    let remove_title = format!("Remove {label}?");
+
+    view! {
+        <RowMenu
+            label=format!("Actions for {label}")
+            id=format!("actions-{}", member.user_id)
+            items
+            trigger
+            busy=decide.pending()
+        />
+        <Show when=move || approving.get()>
+            <ConfirmDialog
+                id="confirm-approve".to_owned()
+                title=approve_title.clone()
+                confirm_label="Approve"
+                role="dialog"
+                on_confirm=Callback::new(move |()| {
+                    approving.set(false);
+                    decide.dispatch(Decision::Approve(role.get_untracked()));
+                })
+                on_cancel=Callback::new(move |()| close(approving))
+            >
+                <p>"They become Active at once, with the role chosen here."</p>
+                <div class="field">
+                    <label for="approve-role">"Role"</label>
+                    <select
+                        id="approve-role"
+                        on:change=move |event| {
+                            if let Some(chosen) = Role::parse(&event_target_value(&event)) {
+                                role.set(chosen);
+                            }
                         }
                     >
-                        <h2 id="confirm-delete-title">{confirm_title.clone()}</h2>
-                        <p id="confirm-delete-body">
-                            "The invite link stops working at once. This cannot be undone."
-                        </p>
-                        <div class="actions">
-                            <button
-                                type="button"
-                                class="danger"
-                                node_ref=confirm_button
-                                on:click=move |_| {
-                                    confirming.set(false);
-                                    run.dispatch(RowCommand::Delete);
+                        {INVITABLE_ROLES
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <option value=r.as_str() selected=move || role.get() == r>
+                                        {r.label()}
+                                    </option>
                                 }
-                            >
-                                "Delete invite"
-                            </button>
-                            <button
-                                type="button"
-                                on:click=move |_| {
-                                    confirming.set(false);
-                                    if let Some(button) = trigger.get_untracked() {
-                                        let _ = button.focus();
-                                    }
-                                }
-                            >
-                                "Cancel"
-                            </button>
-                        </div>
-                    </div>
+                            })
+                            .collect_view()}
+                    </select>
                 </div>
-            </Show>
-        </div>
+            </ConfirmDialog>
+        </Show>
+        <Show when=move || removing.get()>
+            <ConfirmDialog
+                id="confirm-remove".to_owned()
+                title=remove_title.clone()
+                confirm_label="Remove"
+                danger=true
+                on_confirm=Callback::new(move |()| {
+                    removing.set(false);
+                    decide.dispatch(Decision::Remove);
+                })
+                on_cancel=Callback::new(move |()| close(removing))
+            >
+                <p>"They leave the tailnet without ever joining it. Another invite can bring them back."</p>
+            </ConfirmDialog>
+        </Show>
     }
     .into_any()
 }

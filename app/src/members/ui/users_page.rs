@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::row_actions::{Notice, RowActions};
+use super::row_actions::{ApprovalActions, InviteActions, Notice};
 use crate::auth::model::users_path;
 use crate::components::clipboard::InviteLinkField;
 use crate::components::set_status;
@@ -18,6 +18,7 @@ use crate::invites::ui::invite_dialog::InviteDialog;
 use crate::members::api::{get_users_overview, list_users};
 use crate::members::model::{
     Cursor, PageRequest, RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview,
+    ViewerRights,
 };
 use crate::roles::Role;
 
@@ -252,13 +253,7 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                                 Ok(list) => {
                                     let (previous, next) = (list.previous.clone(), list.next.clone());
                                     view! {
-                                        <UsersTable
-                                            list
-                                            tailnet
-                                            manages_invites=viewer.manages_invites
-                                            notice
-                                            refresh
-                                        />
+                                        <UsersTable list tailnet viewer notice refresh />
                                         <Pager
                                             list_page=page
                                             previous
@@ -298,7 +293,7 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
 fn UsersTable(
     list: UserListPage,
     tailnet: TailnetId,
-    manages_invites: bool,
+    viewer: ViewerRights,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
 ) -> impl IntoView {
@@ -312,7 +307,7 @@ fn UsersTable(
         .rows
         .into_iter()
         .map(|row| {
-            view! { <UserRow row tailnet=tailnet.clone() manages_invites notice refresh /> }
+            view! { <UserRow row tailnet=tailnet.clone() viewer notice refresh /> }
         })
         .collect_view();
     view! {
@@ -341,27 +336,32 @@ fn UsersTable(
 fn UserRow(
     row: UserListRow,
     tailnet: TailnetId,
-    manages_invites: bool,
+    viewer: ViewerRights,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
 ) -> AnyView {
     match row {
-        UserListRow::Member(member) => view! {
-            <tr>
-                <td>{member.display_name}</td>
-                <td>{member.email}</td>
-                <td>{member.role.label()}</td>
-                <td>
-                    <span class=format!("status {}", member.status.as_str())>
-                        {member.status.label()}
-                    </span>
-                </td>
-                <td>{utc_date(member.joined_at)}</td>
-                <td>{member.last_seen_at.map(utc_date).unwrap_or_else(|| "—".to_owned())}</td>
-                <td></td>
-            </tr>
+        UserListRow::Member(member) => {
+            let waiting = member.status == RowStatus::NeedsApproval && viewer.approves_users;
+            let actions = waiting
+                .then(|| view! { <ApprovalActions member=member.clone() tailnet notice refresh /> });
+            view! {
+                <tr>
+                    <td>{member.display_name}</td>
+                    <td>{member.email}</td>
+                    <td>{member.role.label()}</td>
+                    <td>
+                        <span class=format!("status {}", member.status.as_str())>
+                            {member.status.label()}
+                        </span>
+                    </td>
+                    <td>{utc_date(member.joined_at)}</td>
+                    <td>{member.last_seen_at.map(utc_date).unwrap_or_else(|| "—".to_owned())}</td>
+                    <td>{actions}</td>
+                </tr>
+            }
+            .into_any()
         }
-        .into_any(),
         UserListRow::Invite(invite) => {
             let label = invite
                 .email
@@ -391,8 +391,9 @@ fn UserRow(
                     <td>{utc_date(invite.invited_at)}</td>
                     <td>"—"</td>
                     <td>
-                        {manages_invites
-                            .then(|| view! { <RowActions invite tailnet label notice refresh /> })}
+                        {viewer
+                            .manages_invites
+                            .then(|| view! { <InviteActions invite tailnet label notice refresh /> })}
                     </td>
                 </tr>
             }

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::alert::ErrorAlert;
+use crate::components::field::TextField;
 use crate::components::load_page;
 use crate::error::AppError;
 use crate::passkeys::browser::create_passkey;
@@ -87,49 +88,14 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
                 "your device keeps it, and there is no password to remember."
             </p>
             <form on:submit=on_submit novalidate>
-                <Field label="Tailnet name" id="tailnet_name" value=tailnet_name error=field_error("tailnet_name") autocomplete="organization" />
-                <Field label="Your name" id="display_name" value=display_name error=field_error("display_name") autocomplete="name" />
-                <Field label="Email" id="email" value=email error=field_error("email") autocomplete="email" input_type="email" />
+                <TextField label="Tailnet name" id="tailnet_name" value=tailnet_name error=field_error("tailnet_name") autocomplete="organization" />
+                <TextField label="Your name" id="display_name" value=display_name error=field_error("display_name") autocomplete="name" />
+                <TextField label="Email" id="email" value=email error=field_error("email") autocomplete="email" input_type="email" />
                 <ErrorAlert message=summary />
                 <button class="primary" type="submit" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
                     {move || if pending.get() { "Waiting for your passkey…" } else { "Create passkey and finish setup" }}
                 </button>
             </form>
         </section>
-    }
-}
-
-/// A labelled text input with its error message linked for screen readers.
-#[component]
-fn Field<E, F>(
-    label: &'static str,
-    id: &'static str,
-    value: RwSignal<String>,
-    error: E,
-    autocomplete: &'static str,
-    #[prop(default = "text")] input_type: &'static str,
-) -> impl IntoView
-where
-    E: Fn() -> Option<F> + Send + Sync + Copy + 'static,
-    F: Into<String>,
-{
-    let message = move || error().map(Into::into);
-    let error_id = format!("{id}-error");
-    let described_by = error_id.clone();
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                name=id
-                type=input_type
-                autocomplete=autocomplete
-                required
-                bind:value=value
-                aria-invalid=move || message().is_some().to_string()
-                aria-describedby=move || message().map(|_| described_by.clone())
-            />
-            {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
-        </div>
     }
 }

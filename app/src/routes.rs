@@ -10,6 +10,7 @@ use crate::auth::ui::login_page::LoginPage;
 use crate::components::home_page::HomePage;
 use crate::components::not_found::NotFoundPage;
 use crate::invites::ui::invite_page::InvitePage;
+use crate::invites::ui::welcome_page::WelcomePage;
 use crate::members::ui::users_page::UsersPage;
 use crate::setup::ui::setup_page::SetupPage;
 
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                    <Route path=path!("/welcome/:tailnet") view=WelcomePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/:tailnet/users")
                         view=UsersPage

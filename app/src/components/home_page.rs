@@ -6,19 +6,19 @@ use leptos_router::components::Redirect;
 
 use super::use_current_user;
 use crate::auth::model::users_path;
+use crate::invites::api::client_download_url;
 use crate::roles::{MemberStatus, Permission};
-
-/// Where people get the client that connects their devices.
-pub const CLIENT_DOWNLOAD_URL: &str = "https://tailscale.com/download";
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = use_current_user();
+    let download = Resource::new(|| (), |()| client_download_url());
     view! {
         <Title text="Your tailnets" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let person = user.0.await.ok().flatten();
+                let download_url = download.await.unwrap_or_default();
                 match person {
                     None => view! { <Redirect path="/login" /> }.into_any(),
                     Some(person) => {
@@ -49,7 +49,7 @@ pub fn HomePage() -> impl IntoView {
                                 <h2>"Connect your devices"</h2>
                                 <p>
                                     "Install the client on each device, then sign in to join your tailnet. "
-                                    <a href=CLIENT_DOWNLOAD_URL rel="noopener noreferrer">"Download the client"</a>
+                                    <a href=download_url rel="noopener noreferrer">"Download the client"</a>
                                 </p>
                             </section>
                         }

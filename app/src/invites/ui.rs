@@ -1,4 +1,5 @@
-//! The invite dialog and the public invite page.
+//! The invite dialog, the public invite page and the welcome page after accepting.
 
 pub mod invite_dialog;
 pub mod invite_page;
+pub mod welcome_page;

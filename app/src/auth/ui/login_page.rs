@@ -9,7 +9,8 @@ use crate::components::{load_page, use_current_user};
 use crate::error::AppError;
 use crate::passkeys::browser::use_passkey;
 
-async fn sign_in_with_passkey() -> Result<String, String> {
+/// Signs in with a passkey the browser offers; returns where to go next.
+pub async fn sign_in_with_passkey() -> Result<String, String> {
     let challenge = start_sign_in().await.map_err(|e| e.to_string())?;
     let credential = use_passkey(challenge.options)
         .await

@@ -1,50 +1,142 @@
-//! `/invite/:token`: the public page an invite link opens. Every unusable link (unknown,
-//! expired, deleted, used) gets the same page and status.
+//! `/invite/:token`: the public page an invite link opens. It names the tailnet, who invited
+//! and the role, with "Accept invite". Someone not signed in then chooses "Create account with
+//! passkey" or "Sign in with passkey". Every unusable link (unknown, expired, deleted, used)
+//! gets the same page and status.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::set_status;
+use crate::auth::api::{current_user, sign_out};
+use crate::auth::model::SignedInUser;
+use crate::auth::ui::login_page::sign_in_with_passkey;
+use crate::components::alert::ErrorAlert;
+use crate::components::field::TextField;
+use crate::components::{load_page, set_status, use_current_user};
+use crate::error::AppError;
 use crate::format::utc_date;
-use crate::invites::api::inspect_invite;
-use crate::invites::model::{INVALID_INVITE_MESSAGE, InvitePreview};
+use crate::invites::api::{
+    accept_invite, finish_invite_sign_up, inspect_invite, start_invite_sign_up,
+};
+use crate::invites::model::{INVALID_INVITE_MESSAGE, InvitePreview, InviteSignUpForm};
+use crate::passkeys::browser::create_passkey;
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
-    let invite = Resource::new(token, inspect_invite);
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let invite = Resource::new(move || token.get(), inspect_invite);
+    let user = use_current_user();
     view! {
         <Title text="Invitation" />
         <Suspense fallback=|| view! { <p class="muted">"Checking your invite…"</p> }>
             {move || Suspend::new(async move {
-                match invite.await {
-                    Ok(preview) => view! { <InviteDetails preview /> }.into_any(),
-                    Err(error) => {
-                        set_status(error.status_code());
-                        view! {
-                            <section class="card narrow">
-                                <h1>"Invite not valid"</h1>
-                                <p role="alert">{INVALID_INVITE_MESSAGE}</p>
-                            </section>
-                        }
+                let preview = invite.await;
+                let person = user.0.await.ok().flatten();
+                match preview {
+                    Ok(preview) => {
+                        view! { <InviteCard preview person token=token.get_untracked() /> }
                             .into_any()
                     }
+                    Err(error) => view! { <UnusableInvite error /> }.into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
+/// The one page for every link that cannot be used; only a rate limit reads differently.
 #[component]
-fn InviteDetails(preview: InvitePreview) -> impl IntoView {
-    let inviter = preview
-        .inviter_name
-        .unwrap_or_else(|| "An admin".to_owned());
+fn UnusableInvite(error: AppError) -> impl IntoView {
+    set_status(error.status_code());
+    let (title, text) = match &error {
+        AppError::RateLimited { .. } => ("Too many attempts", error.to_string()),
+        _ => ("Invite not valid", INVALID_INVITE_MESSAGE.to_owned()),
+    };
     view! {
         <section class="card narrow">
-            <h1>{format!("Join {}", preview.tailnet_name)}</h1>
+            <h1>{title}</h1>
+            <p role="alert">{text}</p>
+        </section>
+    }
+}
+
+/// "Create account with passkey": the server checks the form and the invite, the browser
+/// creates the passkey, and the server creates the account and accepts the invite at once.
+async fn create_account_and_join(
+    token: String,
+    form: InviteSignUpForm,
+) -> Result<String, AppError> {
+    let challenge = start_invite_sign_up(token, form).await?;
+    let credential = create_passkey(challenge.options)
+        .await
+        .map_err(|e| AppError::validation("passkey", e.to_string()))?;
+    finish_invite_sign_up(challenge.ceremony, credential).await
+}
+
+#[component]
+fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: String) -> AnyView {
+    let person = RwSignal::new(person);
+    let choosing = RwSignal::new(false);
+    let name_input = NodeRef::<html::Div>::new();
+
+    let accept_token = token.clone();
+    let accept = Action::new_local(move |(): &()| {
+        let token = accept_token.clone();
+        async move {
+            let welcome = accept_invite(token).await?;
+            load_page(&welcome);
+            Ok::<(), AppError>(())
+        }
+    });
+    // Signing in is one more step of accepting: once signed in, the invite is accepted.
+    let sign_in = Action::new_local(move |(): &()| async move {
+        sign_in_with_passkey()
+            .await
+            .map_err(AppError::SignInFailed)?;
+        person.set(current_user().await.ok().flatten());
+        accept.dispatch(());
+        Ok::<(), AppError>(())
+    });
+    let sign_out_action = Action::new_local(|(): &()| async move {
+        sign_out().await?;
+        load_page(&current_path());
+        Ok::<(), AppError>(())
+    });
+
+    let inviter = preview
+        .inviter_name
+        .clone()
+        .unwrap_or_else(|| "An admin".to_owned());
+    let accepting = accept.pending();
+    let accept_error = Signal::derive(move || {
+        accept
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| sign_out_action.value().get().and_then(Result::err))
+            .map(|e| e.to_string())
+    });
+
+    let choose = move || {
+        choosing.set(true);
+        request_animation_frame(move || {
+            use leptos::wasm_bindgen::JsCast;
+            let input = name_input
+                .get_untracked()
+                .and_then(|field| field.query_selector("input").ok().flatten())
+                .and_then(|input| input.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+            if let Some(input) = input {
+                let _ = input.focus();
+            }
+        });
+    };
+
+    let invited_email = preview.email.clone();
+    view! {
+        <section class="card narrow" aria-labelledby="invite-heading">
+            <h1 id="invite-heading">{format!("Join {}", preview.tailnet_name)}</h1>
             <p>
                 {format!(
                     "{inviter} invited you to join the tailnet {} as {}.",
@@ -52,10 +144,198 @@ fn InviteDetails(preview: InvitePreview) -> impl IntoView {
                     preview.role.label(),
                 )}
             </p>
-            {preview.email.map(|email| view! { <p class="muted">{format!("This invite is for {email}.")}</p> })}
+            {preview
+                .email
+                .clone()
+                .map(|email| view! { <p class="muted">{format!("This invite is for {email}.")}</p> })}
             <p class="muted">
-                {format!("The invite works once and expires on {} (UTC).", utc_date(preview.expires_at))}
+                {format!(
+                    "The invite works once and expires on {} (UTC).",
+                    utc_date(preview.expires_at),
+                )}
             </p>
+            {move || match person.get() {
+                Some(signed_in) => {
+                    view! {
+                        <p>
+                            {format!(
+                                "Signed in as {} ({}). ",
+                                signed_in.display_name,
+                                signed_in.email,
+                            )}
+                            <button
+                                type="button"
+                                class="link"
+                                on:click=move |_| {
+                                    sign_out_action.dispatch(());
+                                }
+                            >
+                                "Not you? Sign out"
+                            </button>
+                        </p>
+                        <ErrorAlert message=accept_error />
+                        <button
+                            type="button"
+                            class="primary"
+                            aria-busy=move || accepting.get().to_string()
+                            disabled=move || accepting.get()
+                            on:click=move |_| {
+                                accept.dispatch(());
+                            }
+                        >
+                            {move || if accepting.get() { "Joining…" } else { "Accept invite" }}
+                        </button>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <button
+                            type="button"
+                            class="primary"
+                            aria-expanded=move || choosing.get().to_string()
+                            aria-controls="join-choices"
+                            on:click=move |_| choose()
+                        >
+                            "Accept invite"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+            <div
+                id="join-choices"
+                class="join-choices"
+                hidden=move || !choosing.get() || person.with(Option::is_some)
+            >
+                <NewAccountForm
+                    token=token.clone()
+                    invited_email=invited_email.clone()
+                    name_field=name_input
+                />
+                <ExistingAccount sign_in />
+            </div>
         </section>
     }
+    .into_any()
+}
+
+/// "Sign in with passkey" for people who already have an account on this server.
+#[component]
+fn ExistingAccount(sign_in: Action<(), Result<(), AppError>>) -> AnyView {
+    let error = Signal::derive(move || {
+        sign_in
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let pending = sign_in.pending();
+    view! {
+        <section aria-labelledby="existing-account-heading">
+            <h2 id="existing-account-heading">"Already have an account?"</h2>
+            <p>"Sign in with the passkey of your account on this server, in any tailnet."</p>
+            <ErrorAlert message=error />
+            <button
+                type="button"
+                aria-busy=move || pending.get().to_string()
+                disabled=move || pending.get()
+                on:click=move |_| {
+                    sign_in.dispatch(());
+                }
+            >
+                {move || if pending.get() { "Waiting for your passkey…" } else { "Sign in with passkey" }}
+            </button>
+        </section>
+    }
+    .into_any()
+}
+
+/// The page's own path, to come back to after signing out.
+fn current_path() -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(path) = web_sys::window().and_then(|window| window.location().pathname().ok()) {
+        return path;
+    }
+    "/".to_owned()
+}
+
+#[component]
+fn NewAccountForm(
+    token: String,
+    /// An email invite's address: shown, fixed, and the account's.
+    invited_email: Option<String>,
+    /// Wraps the "Your name" field, which takes focus when the choices open.
+    name_field: NodeRef<html::Div>,
+) -> AnyView {
+    let display_name = RwSignal::new(String::new());
+    let fixed_email = invited_email.is_some();
+    let email = RwSignal::new(invited_email.unwrap_or_default());
+    let submit = Action::new_local(move |form: &InviteSignUpForm| {
+        let (token, form) = (token.clone(), form.clone());
+        async move {
+            let welcome = create_account_and_join(token, form).await?;
+            load_page(&welcome);
+            Ok::<(), AppError>(())
+        }
+    });
+    let pending = submit.pending();
+    let failure = move || submit.value().get().and_then(Result::err);
+    let field_error =
+        move |field: &'static str| move || failure().and_then(|e| e.field_message(field));
+    let summary = Signal::derive(move || {
+        failure().and_then(|e| match &e {
+            AppError::Validation(errors) if errors.iter().all(|f| f.field != "passkey") => None,
+            _ => Some(e.to_string()),
+        })
+    });
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        submit.dispatch(InviteSignUpForm {
+            display_name: display_name.get_untracked(),
+            email: email.get_untracked(),
+        });
+    };
+    view! {
+        <section aria-labelledby="new-account-heading">
+            <h2 id="new-account-heading">"New to Gatehouse?"</h2>
+            <p>"Your device keeps the passkey; there is no password to remember."</p>
+            <form on:submit=on_submit novalidate>
+                <div node_ref=name_field>
+                    <TextField
+                        label="Your name"
+                        id="display_name"
+                        value=display_name
+                        error=field_error("display_name")
+                        autocomplete="name"
+                    />
+                </div>
+                <TextField
+                    label="Email"
+                    id="email"
+                    value=email
+                    error=field_error("email")
+                    autocomplete="email"
+                    input_type="email"
+                    readonly=fixed_email
+                />
+                <ErrorAlert message=summary />
+                <button
+                    class="primary"
+                    type="submit"
+                    aria-busy=move || pending.get().to_string()
+                    disabled=move || pending.get()
+                >
+                    {move || {
+                        if pending.get() {
+                            "Waiting for your passkey…"
+                        } else {
+                            "Create account with passkey"
+                        }
+                    }}
+                </button>
+            </form>
+        </section>
+    }
+    .into_any()
 }

@@ -71,6 +71,7 @@ impl TestDatabase {
 }
 
 /// One running Gatehouse and an HTTP client with its own cookie jar (one browser).
+#[derive(Clone)]
 pub struct TestApp {
     pub address: String,
     pub public_origin: String,

@@ -11,6 +11,7 @@ mod passkey;
 mod seed;
 mod smtp;
 
+mod accept;
 mod cli;
 mod invites;
 mod security;

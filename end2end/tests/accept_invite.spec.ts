@@ -1,0 +1,199 @@
+// Accepting invites in two browser contexts, each with its own virtual authenticator: the admin
+// in one, the invitee in the other.
+import type { Browser, Page } from '@playwright/test';
+import { test, expect, open, hydrated, newPageWithPasskeys, setUpOwner, watchForProblems, type Gatehouse } from './fixtures';
+
+/** A second person's browser: its own cookies and its own passkeys. */
+async function inviteeBrowser(browser: Browser) {
+  const context = await browser.newContext();
+  const { page, authenticator } = await newPageWithPasskeys(context);
+  return { context, page, authenticator };
+}
+
+/** "Invite external users" → "Invite by email" for one address with `role`. */
+async function inviteByEmail(page: Page, address: string, role: string) {
+  await page.getByRole('button', { name: 'Invite external users' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite external users' });
+  await dialog.getByLabel('Email addresses').fill(address);
+  await dialog.getByRole('tabpanel', { name: 'Invite by email' }).getByLabel('Role').selectOption({ label: role });
+  await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(dialog).toHaveCount(0);
+}
+
+/** "Generate & copy invite link" with `role`; returns the link. */
+async function generateLink(page: Page, role: string): Promise<string> {
+  await page.getByRole('button', { name: 'Invite external users' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite external users' });
+  await dialog.getByRole('tab', { name: 'Copy invite link' }).click();
+  await dialog.getByRole('tabpanel', { name: 'Copy invite link' }).getByLabel('Role').selectOption({ label: role });
+  await dialog.getByRole('button', { name: 'Generate & copy invite link' }).click();
+  const field = dialog.getByRole('textbox', { name: 'Invite link' });
+  await expect(field).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  const link = await field.inputValue();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  return link;
+}
+
+/** The admin's tailnet id, from the Users page address. */
+function tailnetOf(page: Page): string {
+  const match = new URL(page.url()).pathname.match(/^\/admin\/([^/]+)\/users$/);
+  if (!match) throw new Error(`not on a Users page: ${page.url()}`);
+  return match[1];
+}
+
+/** Turns "User approval" on through its server function (its settings page is a later issue). */
+async function turnOnUserApproval(page: Page, gatehouse: Gatehouse) {
+  const response = await page.request.post(`${gatehouse.origin}/api/set_user_approval`, {
+    data: { tailnet: tailnetOf(page), enabled: true },
+    headers: { Origin: gatehouse.origin },
+  });
+  expect(response.status()).toBe(200);
+}
+
+function row(page: Page, text: string) {
+  return page.getByRole('row').filter({ hasText: text });
+}
+
+test('an emailed invitee creates an account with a passkey and joins; the used link stops working', async ({
+  page,
+  gatehouse,
+  authenticator,
+  browser,
+}) => {
+  void authenticator;
+  const problems = watchForProblems(page);
+  await setUpOwner(page, gatehouse);
+  await inviteByEmail(page, 'grace@example.com', 'Member');
+  const link = await gatehouse.mail.inviteLinkFor('grace@example.com');
+
+  const invitee = await inviteeBrowser(browser);
+  const guest = invitee.page;
+  const guestProblems = watchForProblems(guest);
+  const response = await open(guest, link);
+  expect(response?.status()).toBe(200);
+  expect(response?.headers()['referrer-policy']).toBe('no-referrer');
+  await expect(guest.getByRole('heading', { name: 'Join Example Co' })).toBeVisible();
+  await expect(guest.getByText('Ada Owner invited you to join the tailnet Example Co as Member.')).toBeVisible();
+
+  const accept = guest.getByRole('button', { name: 'Accept invite' });
+  await expect(accept).toHaveAttribute('aria-expanded', 'false');
+  await accept.click();
+  await expect(guest.getByLabel('Your name')).toBeFocused();
+  // The emailed address is the account's, shown and fixed.
+  await expect(guest.getByLabel('Email')).toHaveValue('grace@example.com');
+  await expect(guest.getByLabel('Email')).toHaveAttribute('readonly', '');
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+  await expect(guest.locator('#display_name-error')).toBeVisible();
+  await expect(guest.getByLabel('Your name')).toHaveAttribute('aria-invalid', 'true');
+  await guest.getByLabel('Your name').fill('Grace Hopper');
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+
+  await expect(guest).toHaveURL(/\/welcome\/[^/]+$/);
+  await expect(guest.getByRole('heading', { name: 'Welcome to Example Co' })).toBeVisible();
+  await expect(guest.getByRole('link', { name: 'Download the client' })).toHaveAttribute('href', 'https://tailscale.com/download');
+  await expect(guest.getByRole('link', { name: 'Open Example Co' })).toBeVisible();
+  // The passkey lives in the invitee's authenticator, not the admin's.
+  expect(await invitee.authenticator.credentials()).toHaveLength(1);
+
+  await page.reload();
+  await hydrated(page);
+  await expect(row(page, 'grace@example.com')).toContainText('Active');
+  await expect(page.getByText('Example Co · 2 active users')).toBeVisible();
+
+  // The link worked once.
+  const again = await open(guest, link);
+  expect(again?.status()).toBe(404);
+  await expect(guest.getByText('This invite is no longer valid. Ask the person who invited you for a new one.')).toBeVisible();
+
+  await invitee.context.close();
+  expect(problems, 'no CSP violations or script errors').toEqual([]);
+  expect(guestProblems, 'no CSP violations or script errors').toEqual([]);
+});
+
+test('with "User approval" on, the invitee waits until an admin approves them with a role', async ({
+  page,
+  gatehouse,
+  authenticator,
+  browser,
+}) => {
+  void authenticator;
+  await setUpOwner(page, gatehouse);
+  await turnOnUserApproval(page, gatehouse);
+  const link = await generateLink(page, 'Member');
+
+  const invitee = await inviteeBrowser(browser);
+  const guest = invitee.page;
+  await open(guest, link);
+  await guest.getByRole('button', { name: 'Accept invite' }).click();
+  await guest.getByLabel('Your name').fill('Linus Torvalds');
+  // A link invite takes the address the person types.
+  await expect(guest.getByLabel('Email')).not.toHaveAttribute('readonly', '');
+  await guest.getByLabel('Email').fill('linus@example.com');
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+  await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
+  await expect(guest.getByRole('status')).toContainText('An admin of Example Co must approve you');
+
+  await page.reload();
+  await hydrated(page);
+  await page.getByLabel('Status').selectOption({ label: 'Needs approval' });
+  const linus = row(page, 'linus@example.com');
+  await expect(linus).toContainText('Needs approval');
+  await expect(page.getByRole('row')).toHaveCount(2); // the header and Linus
+  await linus.getByRole('button', { name: 'Actions for linus@example.com' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Approve' })).toBeFocused();
+  await page.getByRole('menuitem', { name: 'Approve' }).click();
+  const approve = page.getByRole('dialog', { name: 'Approve linus@example.com?' });
+  await expect(approve.getByRole('button', { name: 'Approve' })).toBeFocused();
+  await approve.getByLabel('Role').selectOption({ label: 'Auditor' });
+  await approve.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toContainText('linus@example.com is approved and active as Auditor.');
+  await page.getByLabel('Status').selectOption({ label: 'Active' });
+  await expect(row(page, 'linus@example.com')).toContainText('Auditor');
+  await expect(row(page, 'linus@example.com')).toContainText('Active');
+
+  // The waiting page notices by itself; "Check again" makes it immediate.
+  await guest.getByRole('button', { name: 'Check again' }).click();
+  await expect(guest.getByRole('heading', { name: 'Welcome to Example Co' })).toBeVisible();
+  await expect(guest.getByText('You joined as Auditor.')).toBeVisible();
+  await invitee.context.close();
+});
+
+test('someone with an account in another tailnet signs in with their passkey and joins', async ({
+  page,
+  gatehouse,
+  authenticator,
+  browser,
+}) => {
+  void authenticator;
+  await setUpOwner(page, gatehouse);
+  const link = await generateLink(page, 'Admin');
+
+  // Bea sets up her own tailnet, Other Co, with her own passkey, then signs out.
+  const otherSetup = await gatehouse.createTailnet('Other Co');
+  const bea = await inviteeBrowser(browser);
+  await open(bea.page, otherSetup);
+  await bea.page.getByLabel('Your name').fill('Bea Owner');
+  await bea.page.getByLabel('Email').fill('bea@other.example');
+  await bea.page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(bea.page).toHaveURL(/\/admin\/[^/]+\/users$/);
+  await hydrated(bea.page);
+  await bea.page.getByRole('button', { name: 'Account' }).click();
+  await bea.page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(bea.page).toHaveURL(/\/login$/);
+
+  // Owners of Other Co may join external tailnets by default.
+  await open(bea.page, link);
+  await bea.page.getByRole('button', { name: 'Accept invite' }).click();
+  await bea.page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(bea.page.getByRole('heading', { name: 'Welcome to Example Co' })).toBeVisible();
+  await expect(bea.page.getByText('You joined as Admin.')).toBeVisible();
+  await bea.page.getByRole('link', { name: 'Open Example Co' }).click();
+  await expect(bea.page).toHaveURL(/\/admin\/[^/]+\/users$/);
+
+  await page.reload();
+  await hydrated(page);
+  await expect(row(page, 'bea@other.example')).toContainText('Active');
+  await expect(row(page, 'bea@other.example')).toContainText('Admin');
+  await bea.context.close();
+});

@@ -32,6 +32,8 @@ pub struct Settings {
     pub client_download_url: String,
     /// Requests presenting an invite token allowed per client address and minute.
     pub invite_lookups_per_minute: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -85,13 +87,46 @@ pub fn request_parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))
 }
 
-/// The client's address as the server's socket saw it, for the audit log.
+/// The client's address, for the audit log and per-client rate limits: the socket's peer, or,
+/// when the peer is a trusted proxy, the address that proxy saw (see [`client_ip`]).
 pub fn client_address() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    parts
+    let peer = parts
         .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    let trusted = use_context::<AppState>()
+        .map(|state| state.settings.trusted_proxies.clone())
+        .unwrap_or_default();
+    let forwarded_for = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    Some(client_ip(peer, &forwarded_for, &trusted).to_string())
+}
+
+/// Walks `X-Forwarded-For` from the right (the entry the nearest proxy added) past trusted
+/// proxies, and returns the first address that is not one. Entries a client wrote itself sit
+/// further left and are never reached while a proxy of ours is in between; without trusted
+/// proxies the header is ignored, so a client cannot choose its own address.
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    forwarded_for: &str,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    let mut client = peer;
+    let mut hops = forwarded_for.rsplit(',').map(str::trim);
+    while trusted.contains(&client) {
+        match hops.next().and_then(|hop| hop.parse().ok()) {
+            Some(hop) => client = hop,
+            None => break,
+        }
+    }
+    client
 }
 
 /// Runs a server function's body and, on failure, sets the response status from the error.
@@ -179,4 +214,40 @@ pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx
         db.begin().await?
     };
     Ok(tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        // Without trusted proxies the header is ignored.
+        assert_eq!(
+            client_ip(ip("198.51.100.9"), "203.0.113.7", &[]),
+            ip("198.51.100.9")
+        );
+        // From a trusted proxy: what it saw.
+        assert_eq!(client_ip(proxy, "203.0.113.7", &trusted), ip("203.0.113.7"));
+        // A client's own forged entry sits to the left of the real one and is never reached.
+        assert_eq!(
+            client_ip(proxy, "1.2.3.4, 203.0.113.7", &trusted),
+            ip("203.0.113.7")
+        );
+        // Two proxies in a row.
+        assert_eq!(
+            client_ip(proxy, "203.0.113.7, 10.0.0.3", &trusted),
+            ip("203.0.113.7")
+        );
+        // A request from a trusted proxy without the header stays the proxy's.
+        assert_eq!(client_ip(proxy, "", &trusted), proxy);
+        assert_eq!(client_ip(proxy, "garbage", &trusted), proxy);
+    }
 }

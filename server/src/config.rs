@@ -25,7 +25,12 @@ Environment (all optional):
                           their devices         [default: https://tailscale.com/download]
   GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE
                           requests that present an invite token, per client
-                          address and minute; more get 429     [default: 30]";
+                          address and minute; more get 429     [default: 30]
+  GATEHOUSE_TRUSTED_PROXIES
+                          comma-separated IP addresses of the reverse proxies or
+                          load balancers in front of Gatehouse; for requests from
+                          them the client address comes from X-Forwarded-For
+                                                               [default: none]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -38,6 +43,7 @@ pub struct Config {
     pub secret_key_file: std::path::PathBuf,
     pub client_download_url: url::Url,
     pub invite_lookups_per_minute: i64,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A variable with a value that cannot be used.
@@ -116,6 +122,11 @@ impl Config {
                     format!("'{lookups_text}' is not a whole number from 1 to 1000000"),
                 )
             })?;
+        let trusted_proxies = optional("GATEHOUSE_TRUSTED_PROXIES")
+            .map(|text| parse_address_list(&text))
+            .transpose()
+            .map_err(|problem| fail("GATEHOUSE_TRUSTED_PROXIES", problem))?
+            .unwrap_or_default();
         Ok(Self {
             listen,
             public_url,
@@ -126,6 +137,7 @@ impl Config {
             secret_key_file,
             client_download_url,
             invite_lookups_per_minute,
+            trusted_proxies,
         })
     }
 
@@ -151,6 +163,18 @@ fn parse_public_url(text: &str) -> Result<url::Url, String> {
         return Err(format!("'{text}' must not contain a user name or password"));
     }
     Ok(url)
+}
+
+/// `10.0.0.2, 10.0.0.3`: IP addresses separated by commas.
+fn parse_address_list(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse()
+                .map_err(|_| format!("'{item}' is not an IP address such as 10.0.0.2"))
+        })
+        .collect()
 }
 
 /// An http(s) URL people's browsers open, such as the client download page.
@@ -230,6 +254,7 @@ mod tests {
             "https://tailscale.com/download"
         );
         assert_eq!(config.invite_lookups_per_minute, 30);
+        assert!(config.trusted_proxies.is_empty());
         Ok(())
     }
 
@@ -248,12 +273,24 @@ mod tests {
             ("GATEHOUSE_CLIENT_DOWNLOAD_URL", "javascript:alert(1)"),
             ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "0"),
             ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "many"),
+            ("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable);
             assert!(error.to_string().starts_with(variable), "{error}");
             assert!(!error.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_addresses() -> Result<(), ConfigError> {
+        let config = config(&[("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.2, ::1")])?;
+        let expected: Vec<std::net::IpAddr> = vec![
+            std::net::Ipv4Addr::new(10, 0, 0, 2).into(),
+            std::net::Ipv6Addr::LOCALHOST.into(),
+        ];
+        assert_eq!(config.trusted_proxies, expected);
+        Ok(())
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! HTTP layers around every route: refusing cross-site writes, and security headers.
+//! HTTP layers around every route: the request log, refusing cross-site writes, and security
+//! headers.
 
 use std::sync::Arc;
 
@@ -6,6 +7,43 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+/// Path segments that follow these are secrets (invite and setup tokens).
+const SECRET_AFTER: [&str; 2] = ["invite", "setup"];
+
+/// The request path as the log shows it: the token of an invite or setup link is replaced, so
+/// the log never holds a working link. The query string is left out for the same reason.
+pub fn loggable_path(path: &str) -> String {
+    let mut previous = "";
+    path.split('/')
+        .map(|segment| {
+            let shown = if SECRET_AFTER.contains(&previous) && !segment.is_empty() {
+                "…"
+            } else {
+                segment
+            };
+            previous = segment;
+            shown
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Logs each request (method, masked path, status, time) once it is answered.
+pub async fn log_requests(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = loggable_path(request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1_000.0,
+        "request"
+    );
+    response
+}
 
 /// Refuses state-changing requests that a browser sent from another site. Browsers send
 /// `Sec-Fetch-Site` (or at least `Origin`) with every such request; a request with neither is
@@ -88,4 +126,20 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
         parts.status = status;
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn invite_and_setup_tokens_never_reach_the_log() {
+        let token = "q0W8mXk2oVdJ3nLr5tYb7uPa9sHc1eFg4iKz6wQ8xYz";
+        assert_eq!(loggable_path(&format!("/invite/{token}")), "/invite/…");
+        assert_eq!(loggable_path(&format!("/setup/{token}")), "/setup/…");
+        assert_eq!(loggable_path(&format!("/invite/{token}/")), "/invite/…/");
+        assert_eq!(loggable_path("/admin/t1/users"), "/admin/t1/users");
+        assert_eq!(loggable_path("/api/inspect_invite"), "/api/inspect_invite");
+        assert_eq!(loggable_path("/invite/"), "/invite/");
+    }
 }

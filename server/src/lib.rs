@@ -81,6 +81,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             email_delivery_configured: mailer.is_some(),
             client_download_url: config.client_download_url.to_string(),
             invite_lookups_per_minute: config.invite_lookups_per_minute,
+            trusted_proxies: config.trusted_proxies.clone(),
         }),
     };
     Ok(Prepared { state, mailer })
@@ -108,6 +109,7 @@ pub fn build(state: AppState) -> Router {
         .layer(from_fn(http::server_fn_error_status))
         .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
         .layer(from_fn(http::security_headers))
+        .layer(from_fn(http::log_requests))
         // The wasm shrinks to about a third with gzip, less with brotli.
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)

@@ -310,6 +310,7 @@ mod tests {
             email_delivery_configured: false,
             client_download_url: "https://tailscale.com/download".into(),
             invite_lookups_per_minute: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 

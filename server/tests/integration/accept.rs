@@ -26,6 +26,7 @@ on_both_databases!(
     join_external_tailnets_decides_for_members_of_other_tailnets,
     with_user_approval_people_wait_until_an_admin_approves_or_removes_them,
     invite_look_ups_are_rate_limited_per_client_address_across_servers,
+    behind_a_trusted_proxy_each_client_has_its_own_limit,
 );
 
 /// A server (with `vars`) whose tailnet "Example Co" has Ada as Owner, signed in.
@@ -425,17 +426,15 @@ async fn an_invite_can_be_accepted_until_its_expiry_and_not_at_it(backend: Backe
     assert_eq!(membership(&app, &tailnet, &people[1]).await, None);
 }
 
-/// The page's HTML without the per-response nonce.
-fn without_nonce(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find("nonce=\"") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 7..];
-        rest = after.find('"').map_or("", |end| &after[end + 1..]);
-    }
-    out.push_str(rest);
-    out
+/// The page's HTML with this response's nonce (named by its Content-Security-Policy) blanked.
+fn without_nonce(headers: &reqwest::header::HeaderMap, html: &str) -> String {
+    let nonce = headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|policy| policy.split("'nonce-").nth(1))
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a page's policy names its nonce");
+    html.replace(nonce, "NONCE")
 }
 
 async fn every_unusable_link_gets_the_same_answer(backend: Backend) {
@@ -484,7 +483,7 @@ async fn every_unusable_link_gets_the_same_answer(backend: Backend) {
             headers.get("referrer-policy").and_then(|v| v.to_str().ok()),
             Some("no-referrer")
         );
-        answers.push((status, body, page_status, without_nonce(&html)));
+        answers.push((status, body, page_status, without_nonce(&headers, &html)));
     }
     let first = &answers[0];
     assert_eq!(first.0, StatusCode::NOT_FOUND);
@@ -494,6 +493,7 @@ async fn every_unusable_link_gets_the_same_answer(backend: Backend) {
         assert_eq!(answer.0, first.0, "API status of case {i}");
         assert_eq!(answer.1, first.1, "API body of case {i}");
         assert_eq!(answer.2, first.2, "page status of case {i}");
+        assert_eq!(answer.3, first.3, "page body of case {i}");
     }
 }
 
@@ -794,8 +794,9 @@ async fn invite_look_ups_are_rate_limited_per_client_address_across_servers(back
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!((1..=60).contains(&wait), "{wait}");
-    let (status, _, html) = app.get_page(&format!("/invite/{}", "C".repeat(43))).await;
+    let (status, headers, html) = app.get_page(&format!("/invite/{}", "C".repeat(43))).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key("retry-after"));
     assert!(html.contains("Too many attempts"));
 
     // The window is counted in the database, with time as a parameter.
@@ -822,4 +823,76 @@ async fn invite_look_ups_are_rate_limited_per_client_address_across_servers(back
     app::rate_limit::hit(&app.db, "other", limit, t + 59)
         .await
         .expect("own bucket");
+}
+
+/// `inspect_invite` for an unknown token, as forwarded by a proxy for `client`.
+async fn probe_from(server: &TestApp, client: Option<&str>) -> StatusCode {
+    let mut request = server
+        .client
+        .post(format!("{}/api/inspect_invite", server.address))
+        .header("content-type", "application/json")
+        .body(json!({ "token": "D".repeat(43) }).to_string());
+    if let Some(client) = client {
+        request = request.header("x-forwarded-for", client);
+    }
+    request.send().await.expect("inspect").status()
+}
+
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let limit = ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "2".to_owned());
+    // The tests' client connects from 127.0.0.1, which plays the load balancer here.
+    let proxied = TestApp::spawn_with(
+        &database,
+        &[
+            limit.clone(),
+            ("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        ],
+    )
+    .await;
+    let direct = TestApp::spawn_with(&database, &[limit]).await;
+
+    for _ in 0..2 {
+        assert_eq!(
+            probe_from(&proxied, Some("203.0.113.7")).await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        probe_from(&proxied, Some("203.0.113.7")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy has its own counter, even when it forges the
+    // first client's address to the left of what the proxy appended.
+    assert_eq!(
+        probe_from(&proxied, Some("203.0.113.7, 203.0.113.8")).await,
+        StatusCode::NOT_FOUND
+    );
+    // Without GATEHOUSE_TRUSTED_PROXIES the header is ignored: every request counts for the
+    // socket's address, so rotating the header does not escape the limit.
+    for (i, expected) in [
+        StatusCode::NOT_FOUND,
+        StatusCode::NOT_FOUND,
+        StatusCode::TOO_MANY_REQUESTS,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let forged = format!("198.51.100.{i}");
+        assert_eq!(probe_from(&direct, Some(&forged)).await, expected);
+    }
+    let buckets: Vec<String> = sqlx::query_scalar("SELECT bucket FROM rate_limits ORDER BY bucket")
+        .fetch_all(&direct.db)
+        .await
+        .expect("buckets");
+    assert_eq!(
+        buckets,
+        vec![
+            "invite:127.0.0.1",
+            "invite:203.0.113.7",
+            "invite:203.0.113.8"
+        ]
+    );
 }

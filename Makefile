@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
-	@echo "make bench - Users page server time with 10 and 10,000 rows, SQLite and PostgreSQL"
+	@echo "make bench - Users page and accept-invite server times, SQLite and PostgreSQL"
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing (each step is skipped when already done)
@@ -105,5 +105,5 @@ test-e2e:
 # Benchmarks (not part of `make test`: they measure, they do not pass or fail)
 
 bench: rust-tools system-packages
-	pg_virtualenv bash -c 'GATEHOUSE_BENCH_POSTGRES_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
-		cargo bench -p server --bench users_page'
+	pg_virtualenv bash -c 'url="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE"; \
+		GATEHOUSE_BENCH_POSTGRES_URL="$$url" GATEHOUSE_TEST_POSTGRES_URL="$$url" cargo bench -p server'

@@ -101,6 +101,12 @@ test('an emailed invitee creates an account with a passkey and joins; the used l
   await expect(row(page, 'grace@example.com')).toContainText('Active');
   await expect(page.getByText('Example Co · 2 active users')).toBeVisible();
 
+  // As a Member, Grace has no Users page and no "Invite external users".
+  const users = await open(guest, `${gatehouse.origin}/admin/${tailnetOf(page)}/users`);
+  expect(users?.status()).toBe(403);
+  await expect(guest.getByRole('heading', { name: "You don't have access to this page" })).toBeVisible();
+  await expect(guest.getByRole('button', { name: 'Invite external users' })).toHaveCount(0);
+
   // The link worked once.
   const again = await open(guest, link);
   expect(again?.status()).toBe(404);

@@ -1,9 +1,15 @@
 //! (ssr) Creating a person's account: the user row and their first passkey. Setup and
 //! accepting an invite both create accounts; each adds the membership that goes with it.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::AnyConnection;
-use webauthn_rs::prelude::Passkey;
+use webauthn_rs::prelude::{Passkey, PasskeyRegistration};
+use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
+use crate::auth::model::PasskeyChallenge;
+use crate::auth::server::{CeremonyPurpose, store_ceremony, take_ceremony};
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::fields::{DisplayName, EmailAddress};
 use crate::ids::{TailnetId, UserId};
@@ -66,4 +72,55 @@ pub async fn create_account(
     }
     crate::passkeys::server::insert_passkey(conn, &user, account.passkey, now).await?;
     Ok(user)
+}
+
+/// Starts registering a new person's first (discoverable) passkey. `context` receives the
+/// person's new WebAuthn user id and returns what the ceremony keeps for its second half.
+pub async fn start_registration<C: Serialize>(
+    state: &AppState,
+    purpose: CeremonyPurpose,
+    email: &EmailAddress,
+    display_name: &DisplayName,
+    context: impl FnOnce(uuid::Uuid) -> C,
+    now: i64,
+) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+    let webauthn_user_id = uuid::Uuid::new_v4();
+    let (options, registration) = state
+        .webauthn
+        .start_passkey_registration(
+            webauthn_user_id,
+            email.as_str(),
+            display_name.as_str(),
+            None,
+        )
+        .map_err(AppError::internal)?;
+    let context = context(webauthn_user_id);
+    let ceremony = store_ceremony(&state.db, purpose, &registration, &context, now).await?;
+    Ok(PasskeyChallenge {
+        ceremony: ceremony.expose().to_owned(),
+        options: crate::passkeys::server::require_discoverable(options),
+    })
+}
+
+/// Consumes the ceremony and verifies the new passkey; returns it with the ceremony's context.
+pub async fn finish_registration<C: DeserializeOwned>(
+    state: &AppState,
+    purpose: CeremonyPurpose,
+    ceremony: String,
+    credential: &RegisterPublicKeyCredential,
+    now: i64,
+) -> Result<(Passkey, C), AppError> {
+    let (registration, context): (PasskeyRegistration, C) =
+        take_ceremony(&state.db, purpose, ceremony, now).await?;
+    let passkey = state
+        .webauthn
+        .finish_passkey_registration(credential, &registration)
+        .map_err(|error| {
+            tracing::info!(%error, "passkey registration refused");
+            AppError::validation(
+                "passkey",
+                "Gatehouse could not verify the new passkey. Please try again.",
+            )
+        })?;
+    Ok((passkey, context))
 }

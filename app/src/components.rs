@@ -7,6 +7,8 @@ pub mod field;
 pub mod focus_trap;
 pub mod home_page;
 pub mod not_found;
+pub mod passkey_button;
+pub mod role_select;
 
 use leptos::prelude::*;
 

@@ -1,6 +1,9 @@
-//! A labelled text input whose error message is linked for screen readers.
+//! A labelled text input whose error message is linked for screen readers, and the errors of
+//! a form after a failed submit.
 
 use leptos::prelude::*;
+
+use crate::error::AppError;
 
 /// A labelled text input with its error message linked for screen readers.
 #[component]
@@ -38,5 +41,34 @@ where
             />
             {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
         </div>
+    }
+}
+
+/// What a form shows after a failed submit: each field's message beside its field, anything
+/// else (a passkey problem, a server error) in one summary above the button.
+#[derive(Clone, Copy)]
+pub struct FormFailure(Signal<Option<AppError>>);
+
+impl FormFailure {
+    /// The failure of `submit`'s latest run.
+    pub fn of<I: 'static>(submit: Action<I, Result<(), AppError>>) -> Self {
+        Self(Signal::derive(move || {
+            submit.value().get().and_then(Result::err)
+        }))
+    }
+
+    /// The message for one field, for `TextField`'s `error`.
+    pub fn field(self, field: &'static str) -> impl Fn() -> Option<String> + Copy + Send + Sync {
+        move || self.0.get().and_then(|error| error.field_message(field))
+    }
+
+    /// Everything that is not a field's own message.
+    pub fn summary(self) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.0.get().and_then(|error| match &error {
+                AppError::Validation(errors) if errors.iter().all(|f| f.field != "passkey") => None,
+                _ => Some(error.to_string()),
+            })
+        })
     }
 }

@@ -150,10 +150,9 @@ pub async fn start_invite_sign_up(
     token: String,
     form: InviteSignUpForm,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
-    use crate::accounts::ensure_email_is_free;
-    use crate::auth::server::{CeremonyPurpose, store_ceremony};
+    use crate::accounts::{ensure_email_is_free, start_registration};
+    use crate::auth::server::CeremonyPurpose;
     use crate::context::{app_state, now, respond};
-    use crate::passkeys::server::require_discoverable;
 
     respond(async {
         let state = app_state()?;
@@ -162,34 +161,21 @@ pub async fn start_invite_sign_up(
         let preview = super::server::preview(&state.db, &token, now).await?;
         let (display_name, email) = form.validate(preview.email.as_deref())?;
         ensure_email_is_free(&mut *state.db.acquire().await?, &email).await?;
-        let webauthn_user_id = uuid::Uuid::new_v4();
-        let (options, registration) = state
-            .webauthn
-            .start_passkey_registration(
-                webauthn_user_id,
-                email.as_str(),
-                display_name.as_str(),
-                None,
-            )
-            .map_err(AppError::internal)?;
-        let context = InviteSignUpCeremony {
-            token_hash: super::accept::token_hash(&token)?,
-            display_name,
-            email,
-            webauthn_user_id,
-        };
-        let ceremony = store_ceremony(
-            &state.db,
+        let token_hash = super::accept::token_hash(&token)?;
+        start_registration(
+            &state,
             CeremonyPurpose::InviteSignUp,
-            &registration,
-            &context,
+            &email,
+            &display_name,
+            |webauthn_user_id| InviteSignUpCeremony {
+                token_hash,
+                display_name: display_name.clone(),
+                email: email.clone(),
+                webauthn_user_id,
+            },
             now,
         )
-        .await?;
-        Ok(PasskeyChallenge {
-            ceremony: ceremony.expose().to_owned(),
-            options: require_discoverable(options),
-        })
+        .await
     })
     .await
 }
@@ -202,26 +188,21 @@ pub async fn finish_invite_sign_up(
     credential: RegisterPublicKeyCredential,
 ) -> Result<String, AppError> {
     use super::model::welcome_path;
-    use crate::accounts::NewAccount;
-    use crate::auth::server::{CeremonyPurpose, set_session_cookie, take_ceremony};
+    use crate::accounts::{NewAccount, finish_registration};
+    use crate::auth::server::{CeremonyPurpose, set_session_cookie};
     use crate::context::{app_state, client_address, now, request_parts, respond};
-    use webauthn_rs::prelude::PasskeyRegistration;
 
     respond(async {
         let state = app_state()?;
         let now = now();
-        let (registration, context): (PasskeyRegistration, InviteSignUpCeremony) =
-            take_ceremony(&state.db, CeremonyPurpose::InviteSignUp, ceremony, now).await?;
-        let passkey = state
-            .webauthn
-            .finish_passkey_registration(&credential, &registration)
-            .map_err(|error| {
-                tracing::info!(%error, "passkey registration refused");
-                AppError::validation(
-                    "passkey",
-                    "Gatehouse could not verify the new passkey. Please try again.",
-                )
-            })?;
+        let (passkey, context): (_, InviteSignUpCeremony) = finish_registration(
+            &state,
+            CeremonyPurpose::InviteSignUp,
+            ceremony,
+            &credential,
+            now,
+        )
+        .await?;
         let account = NewAccount {
             display_name: &context.display_name,
             email: &context.email,

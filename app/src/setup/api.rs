@@ -35,10 +35,9 @@ pub async fn start_setup(
     form: SetupForm,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     use super::server::inspect_setup_link;
-    use crate::accounts::ensure_email_is_free;
-    use crate::auth::server::{CeremonyPurpose, store_ceremony};
+    use crate::accounts::{ensure_email_is_free, start_registration};
+    use crate::auth::server::CeremonyPurpose;
     use crate::context::{app_state, now, respond};
-    use crate::passkeys::server::require_discoverable;
     use crate::secrets::SecretToken;
 
     respond(async {
@@ -47,33 +46,20 @@ pub async fn start_setup(
         inspect_setup_link(&state.db, &token, now).await?;
         let setup = form.validate()?;
         ensure_email_is_free(&mut *state.db.acquire().await?, &setup.email).await?;
-        let webauthn_user_id = uuid::Uuid::new_v4();
-        let (options, registration) = state
-            .webauthn
-            .start_passkey_registration(
-                webauthn_user_id,
-                setup.email.as_str(),
-                setup.display_name.as_str(),
-                None,
-            )
-            .map_err(AppError::internal)?;
-        let context = SetupCeremony {
-            token_hash: SecretToken::from_client(token).hash(),
-            setup,
-            webauthn_user_id,
-        };
-        let ceremony = store_ceremony(
-            &state.db,
+        let (email, display_name) = (setup.email.clone(), setup.display_name.clone());
+        start_registration(
+            &state,
             CeremonyPurpose::Setup,
-            &registration,
-            &context,
+            &email,
+            &display_name,
+            |webauthn_user_id| SetupCeremony {
+                token_hash: SecretToken::from_client(token).hash(),
+                setup,
+                webauthn_user_id,
+            },
             now,
         )
-        .await?;
-        Ok(PasskeyChallenge {
-            ceremony: ceremony.expose().to_owned(),
-            options: require_discoverable(options),
-        })
+        .await
     })
     .await
 }
@@ -85,27 +71,15 @@ pub async fn finish_setup(
     ceremony: String,
     credential: RegisterPublicKeyCredential,
 ) -> Result<String, AppError> {
-    use crate::auth::server::{
-        CeremonyPurpose, load_signed_in_user, set_session_cookie, take_ceremony,
-    };
+    use crate::accounts::finish_registration;
+    use crate::auth::server::{CeremonyPurpose, load_signed_in_user, set_session_cookie};
     use crate::context::{app_state, now, respond};
-    use webauthn_rs::prelude::PasskeyRegistration;
 
     respond(async {
         let state = app_state()?;
         let now = now();
-        let (registration, context): (PasskeyRegistration, SetupCeremony) =
-            take_ceremony(&state.db, CeremonyPurpose::Setup, ceremony, now).await?;
-        let passkey = state
-            .webauthn
-            .finish_passkey_registration(&credential, &registration)
-            .map_err(|error| {
-                tracing::info!(%error, "passkey registration refused");
-                AppError::validation(
-                    "passkey",
-                    "Gatehouse could not verify the new passkey. Please try again.",
-                )
-            })?;
+        let (passkey, context): (_, SetupCeremony) =
+            finish_registration(&state, CeremonyPurpose::Setup, ceremony, &credential, now).await?;
         let request = crate::context::request_parts()?;
         let owner = super::server::NewOwner {
             setup: &context.setup,

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::auth::api::{finish_sign_in, start_sign_in};
 use crate::components::alert::ErrorAlert;
+use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, use_current_user};
 use crate::error::AppError;
 use crate::passkeys::browser::use_passkey;
@@ -27,7 +28,6 @@ pub fn LoginPage() -> impl IntoView {
         load_page(&destination);
         Ok::<(), String>(())
     });
-    let pending = sign_in.pending();
     let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
     let user = use_current_user();
 
@@ -50,17 +50,14 @@ pub fn LoginPage() -> impl IntoView {
             </Suspense>
             <p>"Use the passkey you created when you joined your tailnet."</p>
             <ErrorAlert message=error />
-            <button
-                class="primary"
-                type="button"
-                aria-busy=move || pending.get().to_string()
-                disabled=move || pending.get()
-                on:click=move |_| {
+            <PasskeyButton
+                label="Sign in with passkey"
+                pending=sign_in.pending()
+                primary=true
+                on_click=Callback::new(move |()| {
                     sign_in.dispatch(());
-                }
-            >
-                {move || if pending.get() { "Waiting for your passkey…" } else { "Sign in with passkey" }}
-            </button>
+                })
+            />
             <noscript>
                 <p class="alert error">"Passkeys need JavaScript. Please enable it for this site."</p>
             </noscript>

@@ -6,10 +6,11 @@ use leptos::prelude::*;
 
 use crate::components::clipboard::{InviteLinkField, copy_to_clipboard};
 use crate::components::focus_trap::keep_tab_inside;
+use crate::components::role_select::RoleSelect;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::invites::api::{create_invite_link, invite_by_email};
-use crate::invites::model::{EmailInvite, INVITABLE_ROLES, MAX_ADDRESSES_PER_INVITE};
+use crate::invites::model::{EmailInvite, MAX_ADDRESSES_PER_INVITE};
 use crate::members::ui::row_actions::Notice;
 use crate::roles::Role;
 
@@ -166,32 +167,6 @@ pub fn InviteDialog(
         </div>
     }
     .into_any()
-}
-
-/// The "Role" drop-down of an invite: Member first (the default), never Owner.
-#[component]
-fn RoleSelect(id: &'static str, role: RwSignal<Role>) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>"Role"</label>
-            <select id=id on:change=move |event| {
-                if let Some(chosen) = Role::parse(&event_target_value(&event)) {
-                    role.set(chosen);
-                }
-            }>
-                {INVITABLE_ROLES
-                    .into_iter()
-                    .map(|r| {
-                        view! {
-                            <option value=r.as_str() selected=move || role.get() == r>
-                                {r.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </div>
-    }
 }
 
 #[component]

@@ -12,7 +12,8 @@ use crate::auth::api::{current_user, sign_out};
 use crate::auth::model::SignedInUser;
 use crate::auth::ui::login_page::sign_in_with_passkey;
 use crate::components::alert::ErrorAlert;
-use crate::components::field::TextField;
+use crate::components::field::{FormFailure, TextField};
+use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, set_status, use_current_user};
 use crate::error::AppError;
 use crate::format::utc_date;
@@ -230,22 +231,18 @@ fn ExistingAccount(sign_in: Action<(), Result<(), AppError>>) -> AnyView {
             .and_then(Result::err)
             .map(|e| e.to_string())
     });
-    let pending = sign_in.pending();
     view! {
         <section aria-labelledby="existing-account-heading">
             <h2 id="existing-account-heading">"Already have an account?"</h2>
             <p>"Sign in with the passkey of your account on this server, in any tailnet."</p>
             <ErrorAlert message=error />
-            <button
-                type="button"
-                aria-busy=move || pending.get().to_string()
-                disabled=move || pending.get()
-                on:click=move |_| {
+            <PasskeyButton
+                label="Sign in with passkey"
+                pending=sign_in.pending()
+                on_click=Callback::new(move |()| {
                     sign_in.dispatch(());
-                }
-            >
-                {move || if pending.get() { "Waiting for your passkey…" } else { "Sign in with passkey" }}
-            </button>
+                })
+            />
         </section>
     }
     .into_any()
@@ -279,16 +276,7 @@ fn NewAccountForm(
             Ok::<(), AppError>(())
         }
     });
-    let pending = submit.pending();
-    let failure = move || submit.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| move || failure().and_then(|e| e.field_message(field));
-    let summary = Signal::derive(move || {
-        failure().and_then(|e| match &e {
-            AppError::Validation(errors) if errors.iter().all(|f| f.field != "passkey") => None,
-            _ => Some(e.to_string()),
-        })
-    });
+    let failure = FormFailure::of(submit);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         submit.dispatch(InviteSignUpForm {
@@ -306,7 +294,7 @@ fn NewAccountForm(
                         label="Your name"
                         id="display_name"
                         value=display_name
-                        error=field_error("display_name")
+                        error=failure.field("display_name")
                         autocomplete="name"
                     />
                 </div>
@@ -314,26 +302,18 @@ fn NewAccountForm(
                     label="Email"
                     id="email"
                     value=email
-                    error=field_error("email")
+                    error=failure.field("email")
                     autocomplete="email"
                     input_type="email"
                     readonly=fixed_email
                 />
-                <ErrorAlert message=summary />
-                <button
-                    class="primary"
-                    type="submit"
-                    aria-busy=move || pending.get().to_string()
-                    disabled=move || pending.get()
-                >
-                    {move || {
-                        if pending.get() {
-                            "Waiting for your passkey…"
-                        } else {
-                            "Create account with passkey"
-                        }
-                    }}
-                </button>
+                <ErrorAlert message=failure.summary() />
+                <PasskeyButton
+                    label="Create account with passkey"
+                    pending=submit.pending()
+                    kind="submit"
+                    primary=true
+                />
             </form>
         </section>
     }

@@ -8,11 +8,12 @@ use leptos::prelude::*;
 use super::row_menu::{MenuItem, RowMenu, focus_button};
 use crate::components::clipboard::copy_to_clipboard;
 use crate::components::dialog::ConfirmDialog;
+use crate::components::role_select::RoleSelect;
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
 use crate::invites::api::{copy_invite_link, delete_invite, resend_invite};
-use crate::invites::model::{INVITABLE_ROLES, InviteKind};
+use crate::invites::model::InviteKind;
 use crate::members::api::{approve_user, remove_waiting_user};
 use crate::members::model::{InviteRow, MemberRow};
 use crate::roles::Role;
@@ -227,28 +228,7 @@ pub fn ApprovalActions(
                 on_cancel=Callback::new(move |()| close(approving))
             >
                 <p>"They become Active at once, with the role chosen here."</p>
-                <div class="field">
-                    <label for="approve-role">"Role"</label>
-                    <select
-                        id="approve-role"
-                        on:change=move |event| {
-                            if let Some(chosen) = Role::parse(&event_target_value(&event)) {
-                                role.set(chosen);
-                            }
-                        }
-                    >
-                        {INVITABLE_ROLES
-                            .into_iter()
-                            .map(|r| {
-                                view! {
-                                    <option value=r.as_str() selected=move || role.get() == r>
-                                        {r.label()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <RoleSelect id="approve-role" role />
             </ConfirmDialog>
         </Show>
         <Show when=move || removing.get()>

@@ -6,8 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::alert::ErrorAlert;
-use crate::components::field::TextField;
+use crate::components::field::{FormFailure, TextField};
 use crate::components::load_page;
+use crate::components::passkey_button::PasskeyButton;
 use crate::error::AppError;
 use crate::passkeys::browser::create_passkey;
 use crate::setup::api::{finish_setup, get_setup_link, start_setup};
@@ -60,16 +61,7 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
             Ok::<(), AppError>(())
         }
     });
-    let pending = submit.pending();
-    let failure = move || submit.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| move || failure().and_then(|e| e.field_message(field));
-    let summary = Signal::derive(move || {
-        failure().and_then(|e| match &e {
-            AppError::Validation(errors) if errors.iter().all(|f| f.field != "passkey") => None,
-            _ => Some(e.to_string()),
-        })
-    });
+    let failure = FormFailure::of(submit);
 
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -88,13 +80,16 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
                 "your device keeps it, and there is no password to remember."
             </p>
             <form on:submit=on_submit novalidate>
-                <TextField label="Tailnet name" id="tailnet_name" value=tailnet_name error=field_error("tailnet_name") autocomplete="organization" />
-                <TextField label="Your name" id="display_name" value=display_name error=field_error("display_name") autocomplete="name" />
-                <TextField label="Email" id="email" value=email error=field_error("email") autocomplete="email" input_type="email" />
-                <ErrorAlert message=summary />
-                <button class="primary" type="submit" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
-                    {move || if pending.get() { "Waiting for your passkey…" } else { "Create passkey and finish setup" }}
-                </button>
+                <TextField label="Tailnet name" id="tailnet_name" value=tailnet_name error=failure.field("tailnet_name") autocomplete="organization" />
+                <TextField label="Your name" id="display_name" value=display_name error=failure.field("display_name") autocomplete="name" />
+                <TextField label="Email" id="email" value=email error=failure.field("email") autocomplete="email" input_type="email" />
+                <ErrorAlert message=failure.summary() />
+                <PasskeyButton
+                    label="Create passkey and finish setup"
+                    pending=submit.pending()
+                    kind="submit"
+                    primary=true
+                />
             </form>
         </section>
     }

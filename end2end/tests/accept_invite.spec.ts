@@ -139,6 +139,12 @@ test('with "User approval" on, the invitee waits until an admin approves them wi
   await guest.getByRole('button', { name: 'Create account with passkey' }).click();
   await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
   await expect(guest.getByRole('status')).toContainText('An admin of Example Co must approve you');
+  // Their own page lists the tailnet as waiting, and leads back here.
+  await open(guest, `${gatehouse.origin}/`);
+  await expect(guest.getByRole('listitem').filter({ hasText: 'Example Co' })).toContainText('Needs approval');
+  await guest.getByRole('link', { name: 'Waiting for approval' }).click();
+  await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
+  await hydrated(guest);
 
   await page.reload();
   await hydrated(page);

@@ -7,6 +7,7 @@ use leptos_router::components::Redirect;
 use super::use_current_user;
 use crate::auth::model::users_path;
 use crate::invites::api::client_download_url;
+use crate::invites::model::welcome_path;
 use crate::roles::{MemberStatus, Permission};
 
 #[component]
@@ -29,6 +30,8 @@ pub fn HomePage() -> impl IntoView {
                                 let admin = m.status == MemberStatus::Active
                                     && m.role.can(Permission::ViewMembers);
                                 let href = users_path(&m.tailnet_id);
+                                let waiting = m.status == MemberStatus::NeedsApproval;
+                                let waiting_href = welcome_path(&m.tailnet_id);
                                 view! {
                                     <li>
                                         <strong>{m.tailnet_name}</strong>
@@ -37,6 +40,13 @@ pub fn HomePage() -> impl IntoView {
                                         " · "
                                         {m.status.label()}
                                         {admin.then(|| view! { " · " <a href=href>"Users"</a> })}
+                                        {waiting
+                                            .then(|| {
+                                                view! {
+                                                    " · "
+                                                    <a href=waiting_href>"Waiting for approval"</a>
+                                                }
+                                            })}
                                     </li>
                                 }
                             })

@@ -6,8 +6,8 @@
 use axum::http::HeaderMap;
 use sqlx::{AnyConnection, AnyPool};
 
-use super::model::{ALREADY_USED_MESSAGE, INVALID_INVITE_MESSAGE, InviteKind};
-use super::server::invite_target;
+use super::model::{ALREADY_USED_MESSAGE, InviteKind};
+use super::server::{invalid_invite, invite_target, token_hash};
 use crate::accounts::{NewAccount, create_account};
 use crate::audit::{Actor, Change, Target};
 use crate::context::{Settings, stored_role};
@@ -32,10 +32,6 @@ pub struct ClaimedInvite {
 pub struct Joined {
     pub tailnet: TailnetId,
     pub status: MemberStatus,
-}
-
-fn invalid_invite() -> AppError {
-    AppError::NotFound(INVALID_INVITE_MESSAGE.to_owned())
 }
 
 /// Consumes the invite with `token_hash` if it is open and unexpired at `now`. A used invite
@@ -75,16 +71,6 @@ pub async fn claim(
         email,
         role: stored_role(&role)?,
     })
-}
-
-/// The hash that finds an invite from a token a client sent; malformed tokens are refused
-/// like unknown ones.
-pub fn token_hash(token: &str) -> Result<String, AppError> {
-    if crate::setup::model::token_is_well_formed(token) {
-        Ok(SecretToken::from_client(token.to_owned()).hash())
-    } else {
-        Err(invalid_invite())
-    }
 }
 
 /// Refuses an external join that the person's home tailnet does not allow. Returns the home

@@ -161,7 +161,7 @@ pub async fn start_invite_sign_up(
         let preview = super::server::preview(&state.db, &token, now).await?;
         let (display_name, email) = form.validate(preview.email.as_deref())?;
         ensure_email_is_free(&mut *state.db.acquire().await?, &email).await?;
-        let token_hash = super::accept::token_hash(&token)?;
+        let token_hash = super::server::token_hash(&token)?;
         start_registration(
             &state,
             CeremonyPurpose::InviteSignUp,

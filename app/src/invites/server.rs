@@ -419,23 +419,32 @@ pub async fn delete(
     Ok(())
 }
 
-fn invalid_invite() -> AppError {
+/// The one answer for every invite link that cannot be used.
+pub(super) fn invalid_invite() -> AppError {
     AppError::NotFound(INVALID_INVITE_MESSAGE.to_owned())
+}
+
+/// The hash that finds an invite from a token a client sent; malformed tokens are refused
+/// like unknown ones.
+pub fn token_hash(token: &str) -> Result<String, AppError> {
+    if token_is_well_formed(token) {
+        Ok(SecretToken::from_client(token.to_owned()).hash())
+    } else {
+        Err(invalid_invite())
+    }
 }
 
 /// What the invite page shows. Unknown, expired, deleted and used links all get the same
 /// error, so a link cannot be probed for which of these it is.
 pub async fn preview(db: &AnyPool, token: &str, now: i64) -> Result<InvitePreview, AppError> {
-    if !token_is_well_formed(token) {
-        return Err(invalid_invite());
-    }
+    let token_hash = token_hash(token)?;
     type Row = (String, Option<String>, String, Option<String>, i64);
     let row: Option<Row> = sqlx::query_as(
         "SELECT t.name, u.display_name, i.role, i.email, i.expires_at FROM invites i \
          JOIN tailnets t ON t.id = i.tailnet_id LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
     )
-    .bind(SecretToken::from_client(token.to_owned()).hash())
+    .bind(token_hash)
     .bind(now)
     .fetch_optional(db)
     .await?;

@@ -77,11 +77,17 @@ pub async fn set_user_approval(
         .await?;
     let rules = load(&mut tx, tailnet).await?;
     if before.settings.user_approval != enabled {
+        // Named as the audit-log issue names them: one event name for each direction.
+        let (event_name, action) = if enabled {
+            ("TAILNET.ENABLE.USER_APPROVAL_REQUIRED", "ENABLE")
+        } else {
+            ("TAILNET.DISABLE.USER_APPROVAL_REQUIRED", "DISABLE")
+        };
         Change::new(actor, tailnet, now)
             .record(
                 &mut tx,
-                "TAILNET.UPDATE.USER_APPROVAL",
-                "UPDATE",
+                event_name,
+                action,
                 Target::tailnet(tailnet, &rules.name, Some("user_approval")),
                 json_value(before.settings.user_approval),
                 json_value(enabled),

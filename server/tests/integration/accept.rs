@@ -633,7 +633,7 @@ async fn with_user_approval_people_wait_until_an_admin_approves_or_removes_them(
     assert_eq!(status, StatusCode::OK);
     assert!(settings.expect("settings").user_approval);
     assert_eq!(
-        event_count(&app, &tailnet, "TAILNET.UPDATE.USER_APPROVAL").await,
+        event_count(&app, &tailnet, "TAILNET.ENABLE.USER_APPROVAL_REQUIRED").await,
         1
     );
 
@@ -742,6 +742,16 @@ async fn with_user_approval_people_wait_until_an_admin_approves_or_removes_them(
 
     // Turned off, new people join as Active again.
     assert_eq!(set(&app, false).await.0, StatusCode::OK);
+    assert_eq!(
+        event_count(&app, &tailnet, "TAILNET.DISABLE.USER_APPROVAL_REQUIRED").await,
+        1
+    );
+    // Setting the same value again changes nothing and logs nothing.
+    assert_eq!(set(&app, false).await.0, StatusCode::OK);
+    assert_eq!(
+        event_count(&app, &tailnet, "TAILNET.DISABLE.USER_APPROVAL_REQUIRED").await,
+        1
+    );
     let token = invite_link(&app, &tailnet, "member").await;
     let mut passkey = TestPasskey::new(&app.public_origin);
     let browser = app.other_browser();

@@ -15,6 +15,7 @@ pub mod format;
 pub mod ids;
 pub mod invites;
 pub mod members;
+pub mod paging;
 pub mod passkeys;
 #[cfg(feature = "ssr")]
 pub mod rate_limit;
@@ -23,6 +24,8 @@ pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 pub mod setup;
+#[cfg(feature = "ssr")]
+pub mod sql;
 pub mod tailnets;
 
 pub use routes::{App, shell};

@@ -14,7 +14,8 @@ mod seed;
 use std::time::{Duration, Instant};
 
 use app::ids::{TailnetId, UserId};
-use app::members::model::{PageRequest, RowStatus, UserListPage, UserListQuery};
+use app::members::model::{RowStatus, UserListPage, UserListQuery};
+use app::paging::PageRequest;
 use serde_json::json;
 
 const RUNS: usize = 60;
@@ -134,7 +135,7 @@ impl Bench {
 
 fn queries(
     tailnet: &TailnetId,
-    deep: Option<app::members::model::Cursor>,
+    deep: Option<app::paging::Cursor>,
 ) -> Vec<(&'static str, UserListQuery)> {
     let base = UserListQuery::first_page(tailnet.clone());
     let mut list = vec![

@@ -40,9 +40,10 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
 /// One page of the tailnet's members and, for roles that may see them, its open invites.
 #[server(prefix = "/api", endpoint = "list_users", input = Json)]
 pub async fn list_users(query: UserListQuery) -> Result<UserListPage, AppError> {
-    use super::model::{PAGE_SIZE, PageRequest, UserListRow, merge_newest_first};
+    use super::model::{PAGE_SIZE, UserListRow, merge_newest_first};
     use super::server::{invite_rows, member_rows};
     use crate::context::{app_state, now, require, respond};
+    use crate::paging::Page;
     use crate::roles::Permission;
 
     respond(async {
@@ -55,25 +56,13 @@ pub async fn list_users(query: UserListQuery) -> Result<UserListPage, AppError> 
         } else {
             Vec::new()
         };
-        let backwards = matches!(query.page, PageRequest::Before(_));
-        let mut rows = merge_newest_first(members, invites, backwards);
-        let more = rows.len() > PAGE_SIZE;
-        rows.truncate(PAGE_SIZE);
-        if backwards {
-            rows.reverse();
-        }
-        let first = rows.first().map(UserListRow::cursor);
-        let last = rows.last().map(UserListRow::cursor);
-        let (previous, next) = match query.page {
-            PageRequest::First => (None, last.filter(|_| more)),
-            PageRequest::After(_) => (first, last.filter(|_| more)),
-            PageRequest::Before(_) => (first.filter(|_| more), last),
-        };
-        Ok(UserListPage {
+        let rows = merge_newest_first(members, invites, query.page.reads_backwards());
+        Ok(Page::from_rows(
             rows,
-            previous,
-            next,
-        })
+            &query.page,
+            PAGE_SIZE,
+            UserListRow::cursor,
+        ))
     })
     .await
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::invites::model::InviteKind;
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::roles::{MemberStatus, Role};
 
 /// Rows per page.
@@ -88,24 +89,6 @@ impl RowStatus {
     pub fn is_invite(self) -> bool {
         matches!(self, RowStatus::Invited | RowStatus::Expired)
     }
-}
-
-/// A position in the list: rows are ordered newest first by (`at`, `key`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Cursor {
-    pub at: i64,
-    pub key: String,
-}
-
-/// Which page to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PageRequest {
-    #[default]
-    First,
-    /// The rows after (older than) this one.
-    After(Cursor),
-    /// The rows before (newer than) this one.
-    Before(Cursor),
 }
 
 /// The filters of the Users page.
@@ -197,14 +180,8 @@ pub struct UsersOverview {
     pub email_delivery_configured: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserListPage {
-    pub rows: Vec<UserListRow>,
-    /// Set when there are newer rows ("Previous").
-    pub previous: Option<Cursor>,
-    /// Set when there are older rows ("Next").
-    pub next: Option<Cursor>,
-}
+/// One page of the Users list.
+pub type UserListPage = Page<UserListRow>;
 
 /// Puts two newest-first lists together and takes one page (plus one row, to know whether
 /// more follow). For a `Before` request both lists are oldest-first and so is the result.

@@ -5,130 +5,14 @@
 use sqlx::AnyPool;
 
 use super::model::{
-    Cursor, IDLE_AFTER_SECS, InviteRow, MemberRow, PAGE_SIZE, PageRequest, RowStatus,
-    UserListQuery, UserListRow,
+    IDLE_AFTER_SECS, InviteRow, MemberRow, PAGE_SIZE, RowStatus, UserListQuery, UserListRow,
 };
 use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::invites::model::InviteKind;
 use crate::roles::MemberStatus;
-
-/// A value bound to a numbered placeholder.
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-/// SQL text with `$N` placeholders and their values, built in order.
-#[derive(Default)]
-pub struct Statement {
-    sql: String,
-    binds: Vec<Bind>,
-}
-
-impl Statement {
-    fn push(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
-        self
-    }
-
-    fn bind(&mut self, value: Bind) -> &mut Self {
-        self.binds.push(value);
-        self.sql.push_str(&format!("${}", self.binds.len()));
-        self
-    }
-
-    fn text(&mut self, value: impl Into<String>) -> &mut Self {
-        self.bind(Bind::Text(value.into()))
-    }
-
-    fn int(&mut self, value: i64) -> &mut Self {
-        self.bind(Bind::Int(value))
-    }
-
-    /// The database's plan for this statement, one line per step: SQLite's
-    /// `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`. For benchmarks and index tests.
-    pub async fn explain(&self, db: &AnyPool) -> Result<Vec<String>, AppError> {
-        let mut conn = db.acquire().await?;
-        let sqlite = conn.backend_name() == "SQLite";
-        let prefix = if sqlite {
-            "EXPLAIN QUERY PLAN "
-        } else {
-            "EXPLAIN "
-        };
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{}", self.sql)));
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(int) => query.bind(*int),
-            };
-        }
-        let rows = query.fetch_all(&mut *conn).await?;
-        let column = if sqlite { 3 } else { 0 };
-        rows.iter()
-            .map(|row| sqlx::Row::try_get::<String, _>(row, column).map_err(AppError::from))
-            .collect()
-    }
-
-    async fn fetch_all<T>(self, db: &AnyPool) -> Result<Vec<T>, AppError>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    {
-        let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(self.sql));
-        for bind in self.binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text),
-                Bind::Int(int) => query.bind(int),
-            };
-        }
-        Ok(query.fetch_all(db).await?)
-    }
-}
-
-/// `%text%` for LIKE, with LIKE's own characters escaped.
-fn contains_pattern(search: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in search.trim().to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// Appends the keyset condition and order for `column`/`key_sql` (newest first).
-fn page_clause(
-    statement: &mut Statement,
-    page: &PageRequest,
-    column: &str,
-    key_sql: &str,
-    id: &str,
-) {
-    let (cursor, older) = match page {
-        PageRequest::First => (None, true),
-        PageRequest::After(cursor) => (Some(cursor), true),
-        PageRequest::Before(cursor) => (Some(cursor), false),
-    };
-    if let Some(Cursor { at, key }) = cursor {
-        let (range, strict) = if older { ("<=", "<") } else { (">=", ">") };
-        statement
-            .push(&format!(" AND {column} {range} "))
-            .int(*at)
-            .push(&format!(" AND ({column} {strict} "))
-            .int(*at)
-            .push(&format!(" OR {key_sql} {strict} "))
-            .text(key.clone())
-            .push(")");
-    }
-    let direction = if older { "DESC" } else { "ASC" };
-    statement.push(&format!(
-        " ORDER BY {column} {direction}, {id} {direction} LIMIT {}",
-        PAGE_SIZE + 1
-    ));
-}
+use crate::sql::{Statement, contains_pattern};
 
 type MemberRecord = (String, String, String, String, String, i64, Option<i64>);
 
@@ -205,12 +89,12 @@ pub fn member_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
             .text(pattern)
             .push(" ESCAPE '\\')");
     }
-    page_clause(
-        &mut statement,
+    statement.keyset_page(
         &query.page,
         "m.joined_at",
         "'m:' || m.user_id",
         "m.user_id",
+        PAGE_SIZE,
     );
     Some(statement)
 }
@@ -290,12 +174,12 @@ pub fn invite_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
             .text(contains_pattern(&query.search))
             .push(" ESCAPE '\\'");
     }
-    page_clause(
-        &mut statement,
+    statement.keyset_page(
         &query.page,
         "i.created_at",
         "'i:' || i.id",
         "i.id",
+        PAGE_SIZE,
     );
     Some(statement)
 }
@@ -311,15 +195,4 @@ pub async fn active_user_count(db: &AnyPool, tailnet: &TailnetId) -> Result<i64,
         .fetch_one(db)
         .await?,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_text_cannot_inject_like_wildcards() {
-        assert_eq!(contains_pattern(" Ada "), "%ada%");
-        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 }

@@ -2,7 +2,8 @@
 //! and the authorisation matrix of every invite server function.
 
 use app::ids::{InviteId, TailnetId};
-use app::members::model::{Cursor, RowStatus, UserListPage, UserListRow, UsersOverview};
+use app::members::model::{RowStatus, UserListPage, UserListRow, UsersOverview};
+use app::paging::Cursor;
 use app::roles::{Permission, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -431,11 +432,11 @@ async fn the_list_queries_walk_indexes_without_sorting() {
             ..base.clone()
         },
         app::members::model::UserListQuery {
-            page: app::members::model::PageRequest::After(cursor.clone()),
+            page: app::paging::PageRequest::After(cursor.clone()),
             ..base.clone()
         },
         app::members::model::UserListQuery {
-            page: app::members::model::PageRequest::Before(cursor),
+            page: app::paging::PageRequest::Before(cursor),
             ..base.clone()
         },
     ];

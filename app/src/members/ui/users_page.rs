@@ -17,9 +17,9 @@ use crate::ids::TailnetId;
 use crate::invites::ui::invite_dialog::InviteDialog;
 use crate::members::api::{get_users_overview, list_users};
 use crate::members::model::{
-    Cursor, PageRequest, RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview,
-    ViewerRights,
+    RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview, ViewerRights,
 };
+use crate::paging::{Cursor, PageRequest};
 use crate::roles::Role;
 
 /// How long the search waits after the last key before asking the server.

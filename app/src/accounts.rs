@@ -7,12 +7,14 @@ use sqlx::AnyConnection;
 use webauthn_rs::prelude::{Passkey, PasskeyRegistration};
 use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
+use crate::audit::model::EventName;
+use crate::audit::{Actor, Change, Target};
 use crate::auth::model::PasskeyChallenge;
 use crate::auth::server::{CeremonyPurpose, store_ceremony, take_ceremony};
 use crate::context::AppState;
 use crate::error::AppError;
 use crate::fields::{DisplayName, EmailAddress};
-use crate::ids::{TailnetId, UserId};
+use crate::ids::{PasskeyId, TailnetId, UserId};
 
 /// The message for an address that already has an account.
 pub const EMAIL_TAKEN_MESSAGE: &str =
@@ -41,6 +43,51 @@ pub struct NewAccount<'a> {
     pub passkey: &'a Passkey,
 }
 
+/// A person just created, with their first passkey.
+pub struct CreatedAccount {
+    pub user: UserId,
+    pub passkey: PasskeyId,
+}
+
+impl CreatedAccount {
+    /// The new person as the audit log names them: they are the actor of their own sign-up.
+    pub fn actor(&self, account: &NewAccount<'_>, client_address: Option<String>) -> Actor {
+        Actor {
+            id: self.user.clone(),
+            display_name: account.display_name.as_str().to_owned(),
+            email: account.email.as_str().to_owned(),
+            client_address,
+        }
+    }
+
+    /// Records `USER.CREATE.PASSKEY` for the first passkey, as part of `change`.
+    pub async fn record_passkey(
+        &self,
+        conn: &mut AnyConnection,
+        change: &Change<'_>,
+    ) -> Result<(), AppError> {
+        record_passkey_added(conn, change, &self.passkey).await
+    }
+}
+
+/// Records that `change.actor` added `passkey` to their account.
+pub async fn record_passkey_added(
+    conn: &mut AnyConnection,
+    change: &Change<'_>,
+    passkey: &PasskeyId,
+) -> Result<(), AppError> {
+    let actor = change.actor;
+    change
+        .record(
+            conn,
+            EventName::PasskeyCreate,
+            Target::user(&actor.id, &actor.email).with_property("passkey"),
+            None,
+            Some(serde_json::json!({ "passkey_id": passkey.as_str() }).to_string()),
+        )
+        .await
+}
+
 /// Inserts the person (with `home` as their home tailnet) and their passkey. An address taken
 /// meanwhile by a concurrent sign-up is the same validation error as one taken before.
 pub async fn create_account(
@@ -48,7 +95,7 @@ pub async fn create_account(
     account: &NewAccount<'_>,
     home: &TailnetId,
     now: i64,
-) -> Result<UserId, AppError> {
+) -> Result<CreatedAccount, AppError> {
     ensure_email_is_free(conn, account.email).await?;
     let user = UserId::generate();
     let inserted = sqlx::query(
@@ -70,8 +117,9 @@ pub async fn create_account(
         }
         Err(error) => return Err(error.into()),
     }
-    crate::passkeys::server::insert_passkey(conn, &user, account.passkey, now).await?;
-    Ok(user)
+    let passkey =
+        crate::passkeys::server::insert_passkey(conn, &user, account.passkey, now).await?;
+    Ok(CreatedAccount { user, passkey })
 }
 
 /// Starts registering a new person's first (discoverable) passkey. `context` receives the

@@ -42,10 +42,11 @@ pub async fn finish_sign_in(
     credential: PublicKeyCredential,
 ) -> Result<String, AppError> {
     use super::server::{
-        CeremonyPurpose, end_presented_session, load_signed_in_user, set_session_cookie,
-        start_session, take_ceremony,
+        CeremonyPurpose, end_presented_session, load_signed_in_user, record_session_event,
+        set_session_cookie, start_session, take_ceremony,
     };
-    use crate::context::{app_state, now, request_parts, respond};
+    use crate::audit::model::EventName;
+    use crate::context::{app_state, client_address, now, request_parts, respond};
     use crate::passkeys::server::{find_by_credential, record_use};
     use webauthn_rs::prelude::DiscoverableAuthentication;
 
@@ -85,6 +86,14 @@ pub async fn finish_sign_in(
         record_use(&mut tx, &stored, now).await?;
         end_presented_session(&mut tx, &state.settings, &request.headers).await?;
         let token = start_session(&mut tx, &stored.user_id, now).await?;
+        record_session_event(
+            &mut tx,
+            &stored.user_id,
+            client_address(),
+            EventName::UserLogin,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         set_session_cookie(&state.settings, &token);
 
@@ -98,12 +107,12 @@ pub async fn finish_sign_in(
 #[server(prefix = "/api", endpoint = "sign_out", input = Json)]
 pub async fn sign_out() -> Result<(), AppError> {
     use super::server::{clear_session_cookie, end_session};
-    use crate::context::{app_state, current_session, respond};
+    use crate::context::{app_state, client_address, current_session, now, respond};
 
     respond(async {
         let state = app_state()?;
         match current_session(&state).await {
-            Ok(session) => end_session(&state.db, &session).await?,
+            Ok(session) => end_session(&state.db, &session, client_address(), now()).await?,
             Err(AppError::Unauthenticated) => {}
             Err(other) => return Err(other),
         }

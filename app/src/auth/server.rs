@@ -12,6 +12,8 @@ use super::model::{
     CEREMONY_TTL_SECS, SESSION_ABSOLUTE_SECS, SESSION_TOUCH_INTERVAL_SECS, SignedInUser,
     TailnetMembership, session_is_live,
 };
+use crate::audit::model::EventName;
+use crate::audit::{Actor, Change, Target};
 use crate::context::{AppState, Settings};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
@@ -137,11 +139,67 @@ pub async fn end_presented_session(
     Ok(())
 }
 
-pub async fn end_session(db: &AnyPool, session: &Session) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+/// "Sign out": ends `session` and records `USER.LOGOUT`, in one transaction. A session that
+/// another request ended meanwhile writes no event.
+pub async fn end_session(
+    db: &AnyPool,
+    session: &Session,
+    client_address: Option<String>,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = crate::context::begin_write(db).await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(&session.token_hash)
-        .execute(db)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if ended == 1 {
+        record_session_event(
+            &mut tx,
+            &session.user_id,
+            client_address,
+            EventName::UserLogout,
+            now,
+        )
         .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a sign-in or sign-out in the log of every tailnet the person belongs to, as one
+/// event group: each tailnet's admins see who came and went.
+pub async fn record_session_event(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    client_address: Option<String>,
+    event: EventName,
+    now: i64,
+) -> Result<(), AppError> {
+    let tailnets: Vec<String> = sqlx::query_scalar(
+        "SELECT tailnet_id FROM memberships WHERE user_id = $1 ORDER BY tailnet_id",
+    )
+    .bind(user.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let tailnets: Vec<TailnetId> = tailnets.into_iter().map(TailnetId::from_raw).collect();
+    let Some(first) = tailnets.first() else {
+        return Ok(());
+    };
+    let actor = Actor::load(conn, user, client_address).await?;
+    let change = Change::new(&actor, first, now);
+    for tailnet in &tailnets {
+        change
+            .in_tailnet(tailnet)
+            .record(
+                conn,
+                event,
+                Target::user(&actor.id, &actor.email),
+                None,
+                None,
+            )
+            .await?;
+    }
     Ok(())
 }
 
@@ -311,6 +369,7 @@ mod tests {
             client_download_url: "https://tailscale.com/download".into(),
             invite_lookups_per_minute: 30,
             trusted_proxies: Vec::new(),
+            audit_retention_secs: 90 * 86_400,
         }
     }
 

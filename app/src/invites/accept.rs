@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{ALREADY_USED_MESSAGE, InviteKind};
 use super::server::{invalid_invite, invite_target, token_hash};
 use crate::accounts::{NewAccount, create_account};
+use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::context::{Settings, stored_role};
 use crate::error::AppError;
@@ -124,12 +125,14 @@ async fn check_join_external(
 
 /// Adds the membership for a claimed invite, after every rule, and logs it. The caller's
 /// transaction makes it all or nothing.
-async fn join(
+/// Joins `invitee` to the claimed invite's tailnet and records the events; returns the
+/// operation's `Change`, so the caller can add events to the same group.
+async fn join<'a>(
     conn: &mut AnyConnection,
-    claimed: &ClaimedInvite,
-    invitee: &Actor,
+    claimed: &'a ClaimedInvite,
+    invitee: &'a Actor,
     now: i64,
-) -> Result<Joined, AppError> {
+) -> Result<(Joined, Change<'a>), AppError> {
     let tailnet = crate::tailnets::server::load(conn, &claimed.tailnet).await?;
     if let (InviteKind::Email, Some(invited)) = (claimed.kind, claimed.email.as_deref())
         && !invited.eq_ignore_ascii_case(&invitee.email)
@@ -184,8 +187,7 @@ async fn join(
     change
         .record(
             conn,
-            "INVITE.ACCEPT.TAILNET_INVITE",
-            "ACCEPT",
+            EventName::InviteAccept,
             invite_target(&claimed.id, claimed.email.as_deref()),
             None,
             Some(
@@ -200,8 +202,7 @@ async fn join(
     change
         .record(
             conn,
-            "TAILNET.JOIN",
-            "JOIN",
+            EventName::TailnetJoin,
             Target::user(&invitee.id, &invitee.email),
             None,
             Some(membership.clone()),
@@ -212,18 +213,18 @@ async fn join(
             .in_tailnet(home)
             .record(
                 conn,
-                "TAILNET.JOIN",
-                "JOIN",
+                EventName::TailnetJoin,
                 Target::tailnet(&claimed.tailnet, &tailnet.name, None),
                 None,
                 Some(membership),
             )
             .await?;
     }
-    Ok(Joined {
+    let joined = Joined {
         tailnet: claimed.tailnet.clone(),
         status,
-    })
+    };
+    Ok((joined, change))
 }
 
 /// "Accept invite" by a signed-in person.
@@ -238,7 +239,7 @@ pub async fn accept_signed_in(
     let mut tx = crate::context::begin_write(db).await?;
     let claimed = claim(&mut tx, &token_hash, now).await?;
     let actor = Actor::load(&mut tx, invitee, client_address).await?;
-    let joined = join(&mut tx, &claimed, &actor, now).await?;
+    let (joined, _) = join(&mut tx, &claimed, &actor, now).await?;
     tx.commit().await?;
     Ok(joined)
 }
@@ -264,14 +265,11 @@ pub async fn accept_with_new_account(
 ) -> Result<NewMember, AppError> {
     let mut tx = crate::context::begin_write(db).await?;
     let claimed = claim(&mut tx, token_hash, now).await?;
-    let user = create_account(&mut tx, account, &claimed.tailnet, now).await?;
-    let actor = Actor {
-        id: user.clone(),
-        display_name: account.display_name.as_str().to_owned(),
-        email: account.email.as_str().to_owned(),
-        client_address,
-    };
-    let joined = join(&mut tx, &claimed, &actor, now).await?;
+    let created = create_account(&mut tx, account, &claimed.tailnet, now).await?;
+    let actor = created.actor(account, client_address);
+    let (joined, change) = join(&mut tx, &claimed, &actor, now).await?;
+    created.record_passkey(&mut tx, &change).await?;
+    let user = created.user;
     crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
     let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
     tx.commit().await?;

@@ -5,6 +5,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::email::InviteEmail;
 use super::model::{INVALID_INVITE_MESSAGE, InviteKind, InviteLink, InvitePreview, resend_wait};
+use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::context::{Settings, stored_role};
 use crate::error::AppError;
@@ -113,8 +114,7 @@ async fn insert_invite(
     change
         .record(
             conn,
-            "INVITE.CREATE.TAILNET_INVITE",
-            "CREATE",
+            EventName::InviteCreate,
             invite_target(&invite, email),
             None,
             Some(invite_details(kind, email, role, expires_at)),
@@ -322,8 +322,7 @@ pub async fn resend(
     Change::new(actor, tailnet, now)
         .record(
             &mut tx,
-            "INVITE.RESEND.TAILNET_INVITE",
-            "RESEND",
+            EventName::InviteResend,
             invite_target(invite, Some(email)),
             Some(invite_details(
                 open.kind,
@@ -389,8 +388,7 @@ async fn delete_invite_row(
     change
         .record(
             conn,
-            "INVITE.DELETE.TAILNET_INVITE",
-            "DELETE",
+            EventName::InviteDelete,
             invite_target(invite, email),
             Some(invite_details(kind, email, role, stored.expires_at)),
             None,

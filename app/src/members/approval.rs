@@ -4,6 +4,7 @@
 
 use sqlx::AnyPool;
 
+use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::context::stored_role;
 use crate::error::AppError;
@@ -62,8 +63,7 @@ pub async fn approve(
     Change::new(actor, tailnet, now)
         .record(
             &mut tx,
-            "USER.APPROVE",
-            "APPROVE",
+            EventName::UserApprove,
             Target::user(user, &email),
             Some(
                 serde_json::json!({
@@ -109,8 +109,7 @@ pub async fn remove_waiting(
     Change::new(actor, tailnet, now)
         .record(
             &mut tx,
-            "USER.DELETE",
-            "DELETE",
+            EventName::UserDelete,
             Target::user(user, &email),
             Some(
                 serde_json::json!({

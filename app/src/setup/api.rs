@@ -92,6 +92,7 @@ pub async fn finish_setup(
             &request.headers,
             &context.token_hash,
             owner,
+            crate::context::client_address(),
             now,
         )
         .await?;

@@ -7,6 +7,8 @@ use super::model::{
     SetupLinkInfo, SetupLinkProblem, ValidSetup, setup_link_usable, token_is_well_formed,
 };
 use crate::accounts::{NewAccount, create_account};
+use crate::audit::model::EventName;
+use crate::audit::{Change, Target};
 use crate::context::Settings;
 use crate::error::AppError;
 use crate::fields::TailnetName;
@@ -111,6 +113,7 @@ pub async fn complete_setup(
     request_headers: &axum::http::HeaderMap,
     token_hash: &str,
     owner: NewOwner<'_>,
+    client_address: Option<String>,
     now: i64,
 ) -> Result<(UserId, SecretToken), AppError> {
     let NewOwner {
@@ -171,7 +174,8 @@ pub async fn complete_setup(
         webauthn_user_id,
         passkey,
     };
-    let user = create_account(&mut tx, &account, &tailnet, now).await?;
+    let created = create_account(&mut tx, &account, &tailnet, now).await?;
+    let user = created.user.clone();
     sqlx::query(
         "INSERT INTO memberships (tailnet_id, user_id, role, status, joined_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -183,6 +187,24 @@ pub async fn complete_setup(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let actor = created.actor(&account, client_address);
+    let change = Change::new(&actor, &tailnet, now);
+    change
+        .record(
+            &mut tx,
+            EventName::TailnetCreate,
+            Target::tailnet(&tailnet, setup.tailnet_name.as_str(), None),
+            None,
+            Some(
+                serde_json::json!({
+                    "name": setup.tailnet_name.as_str(),
+                    "owner": setup.email.as_str(),
+                })
+                .to_string(),
+            ),
+        )
+        .await?;
+    created.record_passkey(&mut tx, &change).await?;
     crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
     let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
     tx.commit().await?;

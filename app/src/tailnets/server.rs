@@ -4,6 +4,7 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::model::{JoinSettings, decode_roles, encode_roles};
+use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::error::AppError;
 use crate::ids::TailnetId;
@@ -78,16 +79,15 @@ pub async fn set_user_approval(
     let rules = load(&mut tx, tailnet).await?;
     if before.settings.user_approval != enabled {
         // Named as the audit-log issue names them: one event name for each direction.
-        let (event_name, action) = if enabled {
-            ("TAILNET.ENABLE.USER_APPROVAL_REQUIRED", "ENABLE")
+        let event_name = if enabled {
+            EventName::EnableUserApproval
         } else {
-            ("TAILNET.DISABLE.USER_APPROVAL_REQUIRED", "DISABLE")
+            EventName::DisableUserApproval
         };
         Change::new(actor, tailnet, now)
             .record(
                 &mut tx,
                 event_name,
-                action,
                 Target::tailnet(tailnet, &rules.name, Some("user_approval")),
                 json_value(before.settings.user_approval),
                 json_value(enabled),
@@ -119,8 +119,7 @@ pub async fn set_join_external_roles(
         Change::new(actor, tailnet, now)
             .record(
                 &mut tx,
-                "TAILNET.UPDATE.JOIN_EXTERNAL_TAILNETS",
-                "UPDATE",
+                EventName::UpdateJoinExternalTailnets,
                 Target::tailnet(tailnet, &rules.name, Some("join_external_roles")),
                 json_value(&before.settings.join_external_roles),
                 json_value(&rules.settings.join_external_roles),

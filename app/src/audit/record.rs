@@ -1,0 +1,195 @@
+//! (ssr) Writing audit events. Each change writes its event in the transaction
+//! that makes the change, so a failed change leaves no event and a committed one always has it.
+//! Events never hold a token, link or ceremony state.
+
+use sqlx::AnyConnection;
+
+use super::model::EventName;
+use crate::error::AppError;
+use crate::ids::{TailnetId, UserId};
+use crate::secrets::random_token;
+
+/// Where a change came from.
+pub const ORIGIN_ADMIN_CONSOLE: &str = "ADMIN_CONSOLE";
+
+/// Who made a change, as the log shows them even after they are gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: UserId,
+    pub display_name: String,
+    pub email: String,
+    /// The client's network address, when known.
+    pub client_address: Option<String>,
+}
+
+impl Actor {
+    /// Loads the signed-in person's name and email for the log.
+    pub async fn load(
+        conn: &mut AnyConnection,
+        id: &UserId,
+        client_address: Option<String>,
+    ) -> Result<Self, AppError> {
+        let (display_name, email): (String, String) =
+            sqlx::query_as("SELECT display_name, email FROM users WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *conn)
+                .await?;
+        Ok(Self {
+            id: id.clone(),
+            display_name,
+            email,
+            client_address,
+        })
+    }
+}
+
+/// What a change was made to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: &'static str,
+    pub id: String,
+    pub name: Option<String>,
+    pub property: Option<&'static str>,
+}
+
+impl Target {
+    /// A person, named by their email.
+    pub fn user(id: &UserId, email: &str) -> Self {
+        Self {
+            kind: "USER",
+            id: id.to_string(),
+            name: Some(email.to_owned()),
+            property: None,
+        }
+    }
+
+    /// The same target, naming which of its properties changed.
+    pub fn with_property(self, property: &'static str) -> Self {
+        Self {
+            property: Some(property),
+            ..self
+        }
+    }
+
+    /// A tailnet, or one of its settings.
+    pub fn tailnet(id: &TailnetId, name: &str, property: Option<&'static str>) -> Self {
+        Self {
+            kind: "TAILNET",
+            id: id.to_string(),
+            name: Some(name.to_owned()),
+            property,
+        }
+    }
+}
+
+/// One event, named in Tailscale's scheme (`INVITE.CREATE.TAILNET_INVITE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub tailnet: TailnetId,
+    pub event_name: EventName,
+    pub target: Target,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// Events written by one operation share a group id (an invite to ten addresses is ten events
+/// in one group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventGroup(String);
+
+impl EventGroup {
+    pub fn new() -> Self {
+        Self(random_token(12))
+    }
+}
+
+impl Default for EventGroup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Appends `event` inside the caller's transaction.
+pub async fn record(
+    conn: &mut AnyConnection,
+    group: &EventGroup,
+    actor: &Actor,
+    event: AuditEvent,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, tailnet_id, event_time, event_group_id, origin, \
+             actor_id, actor_type, actor_name, actor_email, target_type, target_id, target_name, \
+             target_property, action, event_name, old_value, new_value, client_address) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'USER', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(event.tailnet.as_str())
+    .bind(now)
+    .bind(group.0.as_str())
+    .bind(ORIGIN_ADMIN_CONSOLE)
+    .bind(actor.id.as_str())
+    .bind(actor.display_name.as_str())
+    .bind(actor.email.as_str())
+    .bind(event.target.kind)
+    .bind(event.target.id)
+    .bind(event.target.name)
+    .bind(event.target.property)
+    .bind(event.event_name.action())
+    .bind(event.event_name.as_str())
+    .bind(event.old_value)
+    .bind(event.new_value)
+    .bind(actor.client_address.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Who changes which tailnet, when, and the event group of the operation.
+pub struct Change<'a> {
+    pub actor: &'a Actor,
+    pub group: EventGroup,
+    pub tailnet: &'a TailnetId,
+    pub now: i64,
+}
+
+impl<'a> Change<'a> {
+    /// One operation: its events share a new group id.
+    pub fn new(actor: &'a Actor, tailnet: &'a TailnetId, now: i64) -> Self {
+        Self {
+            actor,
+            group: EventGroup::new(),
+            tailnet,
+            now,
+        }
+    }
+
+    /// The same operation, recorded in another tailnet's log (one group across both).
+    pub fn in_tailnet(&self, tailnet: &'a TailnetId) -> Self {
+        Self {
+            actor: self.actor,
+            group: self.group.clone(),
+            tailnet,
+            now: self.now,
+        }
+    }
+
+    /// Records one event of this operation in this tailnet's log.
+    pub async fn record(
+        &self,
+        conn: &mut AnyConnection,
+        event_name: EventName,
+        target: Target,
+        old_value: Option<String>,
+        new_value: Option<String>,
+    ) -> Result<(), AppError> {
+        let event = AuditEvent {
+            tailnet: self.tailnet.clone(),
+            event_name,
+            target,
+            old_value,
+            new_value,
+        };
+        record(conn, &self.group, self.actor, event, self.now).await
+    }
+}

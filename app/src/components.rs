@@ -1,5 +1,7 @@
 //! Building blocks shared by the pages.
 
+pub mod access_problem;
+pub mod admin_nav;
 pub mod alert;
 pub mod clipboard;
 pub mod dialog;
@@ -7,6 +9,7 @@ pub mod field;
 pub mod focus_trap;
 pub mod home_page;
 pub mod not_found;
+pub mod pager;
 pub mod passkey_button;
 pub mod role_select;
 

@@ -34,6 +34,8 @@ pub struct Settings {
     pub invite_lookups_per_minute: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long audit events are kept before housekeeping removes them.
+    pub audit_retention_secs: i64,
 }
 
 impl Settings {
@@ -174,18 +176,30 @@ pub async fn require(
     permission: Permission,
 ) -> Result<(Session, Role), AppError> {
     let session = current_session(state).await?;
+    let role = member_role(&state.db, tailnet, &session.user_id, permission).await?;
+    Ok((session, role))
+}
+
+/// `user`'s role in `tailnet`, after checking they are an active member allowed `permission`;
+/// `Forbidden` otherwise, whether or not the tailnet exists.
+pub async fn member_role(
+    db: &AnyPool,
+    tailnet: &TailnetId,
+    user: &crate::ids::UserId,
+    permission: Permission,
+) -> Result<Role, AppError> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
     )
     .bind(tailnet.as_str())
-    .bind(session.user_id.as_str())
-    .fetch_optional(&state.db)
+    .bind(user.as_str())
+    .fetch_optional(db)
     .await?;
     let (role, status) = row.ok_or(AppError::Forbidden)?;
     let role = stored_role(&role)?;
     let active = stored_status(&status)? == MemberStatus::Active;
     if active && role.can(permission) {
-        Ok((session, role))
+        Ok(role)
     } else {
         Err(AppError::Forbidden)
     }

@@ -3,7 +3,6 @@
 
 #[cfg(feature = "ssr")]
 pub mod accounts;
-#[cfg(feature = "ssr")]
 pub mod audit;
 pub mod auth;
 pub mod components;

@@ -5,6 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::audit::ui::audit_log_page::AuditLogPage;
 use crate::auth::ui::account_menu::AccountMenu;
 use crate::auth::ui::login_page::LoginPage;
 use crate::components::home_page::HomePage;
@@ -84,6 +85,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/:tailnet/users")
                         view=UsersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/:tailnet/logs")
+                        view=AuditLogPage
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -30,7 +30,11 @@ Environment (all optional):
                           comma-separated IP addresses of the reverse proxies or
                           load balancers in front of Gatehouse; for requests from
                           them the client address comes from X-Forwarded-For
-                                                               [default: none]";
+                                                               [default: none]
+  GATEHOUSE_AUDIT_RETENTION
+                          how long configuration audit events are kept: 1d to
+                          3650d; older ones are removed in the background
+                                                               [default: 90d]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -44,6 +48,7 @@ pub struct Config {
     pub client_download_url: url::Url,
     pub invite_lookups_per_minute: i64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub audit_retention_secs: i64,
 }
 
 /// A variable with a value that cannot be used.
@@ -127,6 +132,12 @@ impl Config {
             .transpose()
             .map_err(|problem| fail("GATEHOUSE_TRUSTED_PROXIES", problem))?
             .unwrap_or_default();
+        let audit_retention_secs = parse_duration_between(
+            &read("GATEHOUSE_AUDIT_RETENTION", "90d"),
+            86_400,
+            3_650 * 86_400,
+        )
+        .map_err(|problem| fail("GATEHOUSE_AUDIT_RETENTION", problem))?;
         Ok(Self {
             listen,
             public_url,
@@ -138,6 +149,7 @@ impl Config {
             client_download_url,
             invite_lookups_per_minute,
             trusted_proxies,
+            audit_retention_secs,
         })
     }
 
@@ -209,6 +221,11 @@ fn parse_database_url(text: &str) -> Result<String, String> {
 
 /// `90s`, `15m`, `12h` or `30d`: a whole number and a unit; between one minute and one year.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
+    parse_duration_between(text, 60, 366 * 86_400)
+}
+
+/// A duration (as [`parse_duration`] reads it) from `min_secs` to `max_secs`.
+pub fn parse_duration_between(text: &str, min_secs: i64, max_secs: i64) -> Result<i64, String> {
     let invalid = || format!("'{text}' is not a duration such as 90s, 15m, 12h or 30d");
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -223,10 +240,24 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         _ => return Err(invalid()),
     };
     let secs = number.checked_mul(unit_secs).ok_or_else(invalid)?;
-    if !(60..=366 * 86_400).contains(&secs) {
-        return Err(format!("'{text}' must be between 60s and 366d"));
+    if !(min_secs..=max_secs).contains(&secs) {
+        return Err(format!(
+            "'{text}' must be between {} and {}",
+            shown(min_secs),
+            shown(max_secs)
+        ));
     }
     Ok(secs)
+}
+
+/// A whole number of the largest unit that divides `secs`: `60s` is `1m`, `86400s` is `1d`.
+fn shown(secs: i64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +286,7 @@ mod tests {
         );
         assert_eq!(config.invite_lookups_per_minute, 30);
         assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.audit_retention_secs, 90 * 86_400);
         Ok(())
     }
 
@@ -274,6 +306,9 @@ mod tests {
             ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "0"),
             ("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "many"),
             ("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("GATEHOUSE_AUDIT_RETENTION", "12h"),
+            ("GATEHOUSE_AUDIT_RETENTION", "3651d"),
+            ("GATEHOUSE_AUDIT_RETENTION", "forever"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable);
@@ -301,5 +336,13 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(604_800));
         assert!(parse_duration("99999999999999999999d").is_err());
         assert!(parse_duration("-5d").is_err());
+        assert_eq!(
+            parse_duration("5s"),
+            Err("'5s' must be between 1m and 366d".to_owned())
+        );
+        assert_eq!(
+            parse_duration_between("365d", 86_400, 3_650 * 86_400),
+            Ok(365 * 86_400)
+        );
     }
 }

@@ -82,6 +82,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             client_download_url: config.client_download_url.to_string(),
             invite_lookups_per_minute: config.invite_lookups_per_minute,
             trusted_proxies: config.trusted_proxies.clone(),
+            audit_retention_secs: config.audit_retention_secs,
         }),
     };
     Ok(Prepared { state, mailer })
@@ -100,6 +101,10 @@ pub fn build(state: AppState) -> Router {
             shell(shell_options.clone())
         })
         .route(
+            "/admin/{tailnet}/logs/export",
+            axum::routing::get(app::audit::export::download),
+        )
+        .route(
             "/api/{*fn_name}",
             axum::routing::post(move |request| {
                 leptos_axum::handle_server_fns_with_context(provide_state.clone(), request)
@@ -115,9 +120,9 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Removes expired sessions, passkey ceremonies and rate-limit counters, and long-delivered
-/// email, every ten minutes.
-pub fn spawn_housekeeping(db: sqlx::AnyPool) {
+/// Removes expired sessions, passkey ceremonies and rate-limit counters, long-delivered email,
+/// and audit events older than `audit_retention_secs`, every ten minutes.
+pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
@@ -135,6 +140,12 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool) {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "purged delivered email"),
                 Err(error) => tracing::warn!(%error, "outbox housekeeping failed"),
+            }
+            let cutoff = app::context::now().saturating_sub(audit_retention_secs);
+            match app::audit::server::purge_older_than(&db, cutoff).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed audit events past retention"),
+                Err(error) => tracing::warn!(%error, "audit retention failed"),
             }
         }
     });

@@ -82,7 +82,7 @@ async fn serve(config: Config) -> Result<(), String> {
     {
         println!("Setup link: {link}");
     }
-    server::spawn_housekeeping(state.db.clone());
+    server::spawn_housekeeping(state.db.clone(), state.settings.audit_retention_secs);
     match mailer {
         Some(mailer) => {
             server::mail::spawn_worker(state.db.clone(), state.settings.clone(), mailer)

@@ -8,9 +8,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::row_actions::{ApprovalActions, InviteActions, Notice};
-use crate::auth::model::users_path;
+use crate::components::access_problem::AccessProblem;
+use crate::components::admin_nav::{AdminNav, AdminSection};
 use crate::components::clipboard::InviteLinkField;
-use crate::components::set_status;
+use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
@@ -19,7 +20,7 @@ use crate::members::api::{get_users_overview, list_users};
 use crate::members::model::{
     RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview, ViewerRights,
 };
-use crate::paging::{Cursor, PageRequest};
+use crate::paging::PageRequest;
 use crate::roles::Role;
 
 /// How long the search waits after the last key before asking the server.
@@ -37,11 +38,7 @@ pub fn UsersPage() -> impl IntoView {
 
     view! {
         <Title text="Users" />
-        <nav class="subnav" aria-label="Admin console">
-            <a href=move || users_path(&tailnet.get()) aria-current="page">
-                "Users"
-            </a>
-        </nav>
+        <AdminNav tailnet current=AdminSection::Users />
         <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -51,7 +48,10 @@ pub fn UsersPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <AccessProblem error /> }.into_any(),
+                    Err(error) => {
+                        view! { <AccessProblem error what="its users" subject="Users" /> }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -401,73 +401,4 @@ fn UserRow(
         }
     }
     .into_any()
-}
-
-/// "Previous" and "Next".
-#[component]
-fn Pager(
-    list_page: RwSignal<PageRequest>,
-    previous: Option<Cursor>,
-    next: Option<Cursor>,
-) -> AnyView {
-    let no_previous = previous.is_none();
-    let no_next = next.is_none();
-    view! {
-        <nav class="pager" aria-label="Pages">
-            <button
-                type="button"
-                disabled=no_previous
-                on:click=move |_| {
-                    if let Some(cursor) = previous.clone() {
-                        list_page.set(PageRequest::Before(cursor));
-                    }
-                }
-            >
-                "Previous"
-            </button>
-            <button
-                type="button"
-                disabled=no_next
-                on:click=move |_| {
-                    if let Some(cursor) = next.clone() {
-                        list_page.set(PageRequest::After(cursor));
-                    }
-                }
-            >
-                "Next"
-            </button>
-        </nav>
-    }
-    .into_any()
-}
-
-/// Why the list is not shown, in words; the status code was set by the server function.
-#[component]
-fn AccessProblem(error: AppError) -> impl IntoView {
-    set_status(error.status_code());
-    let (title, body) = match &error {
-        AppError::Unauthenticated => (
-            "Please sign in",
-            "Sign in with your passkey to see this page.",
-        ),
-        AppError::Forbidden => (
-            "You don't have access to this page",
-            "Only admins of this tailnet can see its users. Ask an Owner or Admin if you need access.",
-        ),
-        _ => ("Users could not be loaded", ""),
-    };
-    let detail = if body.is_empty() {
-        error.to_string()
-    } else {
-        body.to_owned()
-    };
-    let sign_in = matches!(error, AppError::Unauthenticated);
-    view! {
-        <section class="card narrow">
-            <h1>{title}</h1>
-            <p role="alert">{detail}</p>
-            {sign_in.then(|| view! { <a class="button primary" href="/login">"Sign in"</a> })}
-            {(!sign_in).then(|| view! { <a href="/">"Go to your tailnets"</a> })}
-        </section>
-    }
 }

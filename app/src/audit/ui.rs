@@ -1,0 +1,1 @@
+pub mod audit_log_page;

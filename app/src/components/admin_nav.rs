@@ -1,0 +1,33 @@
+//! The admin console's navigation between a tailnet's pages.
+
+use leptos::prelude::*;
+
+use crate::audit::model::audit_log_path;
+use crate::auth::model::users_path;
+use crate::ids::TailnetId;
+
+/// The page the navigation marks as current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminSection {
+    Users,
+    AuditLogs,
+}
+
+/// Both pages need the same rights (any role but Member), so whoever sees one may see both.
+#[component]
+pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoView {
+    let marked = move |section: AdminSection| (section == current).then_some("page");
+    view! {
+        <nav class="subnav" aria-label="Admin console">
+            <a href=move || users_path(&tailnet.get()) aria-current=marked(AdminSection::Users)>
+                "Users"
+            </a>
+            <a
+                href=move || audit_log_path(&tailnet.get())
+                aria-current=marked(AdminSection::AuditLogs)
+            >
+                "Configuration audit logs"
+            </a>
+        </nav>
+    }
+}

@@ -36,7 +36,7 @@ fn invite_details(kind: InviteKind, email: Option<&str>, role: Role, expires_at:
         "kind": kind.as_str(),
         "email": email,
         "role": role.as_str(),
-        "expires_at": crate::format::utc_date(expires_at),
+        "expires_at": crate::format::utc_timestamp(expires_at),
     })
     .to_string()
 }

@@ -12,6 +12,8 @@ mod seed;
 mod smtp;
 
 mod accept;
+mod audit_coverage;
+mod audit_log;
 mod cli;
 mod invites;
 mod security;

@@ -134,3 +134,69 @@ pub fn plain_invites(count: usize, now: i64, prefix: &str) -> Vec<SeedInvite> {
         })
         .collect()
 }
+
+/// One seeded audit event.
+#[derive(Debug, Clone)]
+pub struct SeedEvent {
+    pub event_time: i64,
+    pub actor_name: String,
+    pub actor_email: String,
+    pub event_name: &'static str,
+    pub target_name: String,
+    pub new_value: Option<String>,
+}
+
+pub async fn audit_events(db: &AnyPool, tailnet: &TailnetId, events: &[SeedEvent]) {
+    let mut tx = db.begin().await.expect("transaction");
+    for chunk in events.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO audit_events (id, tailnet_id, event_time, event_group_id, origin, \
+                 actor_id, actor_type, actor_name, actor_email, target_type, target_id, \
+                 target_name, action, event_name, new_value, client_address) VALUES {}",
+            placeholders(chunk.len(), 16)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            let action = event.event_name.split('.').nth(1).unwrap_or("UPDATE");
+            query = query
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(tailnet.as_str().to_owned())
+                .bind(event.event_time)
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind("ADMIN_CONSOLE")
+                .bind(format!("actor-{}", event.actor_email))
+                .bind("USER")
+                .bind(event.actor_name.clone())
+                .bind(event.actor_email.clone())
+                .bind("USER")
+                .bind(format!("target-{}", event.target_name))
+                .bind(event.target_name.clone())
+                .bind(action)
+                .bind(event.event_name)
+                .bind(event.new_value.clone())
+                .bind("192.0.2.10");
+        }
+        query.execute(&mut *tx).await.expect("audit events");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// `count` events one second apart, newest at `newest`, cycling through three actors and
+/// three event names: event `n` is by `actor{n % 3}` and targets `target{n}@example.com`.
+pub fn plain_events(count: usize, newest: i64) -> Vec<SeedEvent> {
+    const NAMES: [&str; 3] = [
+        "INVITE.CREATE.TAILNET_INVITE",
+        "INVITE.RESEND.TAILNET_INVITE",
+        "USER.LOGIN",
+    ];
+    (0..count)
+        .map(|n| SeedEvent {
+            event_time: newest - i64::try_from(n).unwrap_or(0),
+            actor_name: format!("Actor {}", n % 3),
+            actor_email: format!("actor{}@example.com", n % 3),
+            event_name: NAMES[n % 3],
+            target_name: format!("target{n}@example.com"),
+            new_value: None,
+        })
+        .collect()
+}

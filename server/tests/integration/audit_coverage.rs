@@ -1,0 +1,602 @@
+//! Every server function, and what it writes to the audit log: a change writes exactly one
+//! event group (in its own transaction), a refused or empty change writes nothing, and reading
+//! writes nothing. The table must name every registered server function, so adding one
+//! without deciding its audit event fails here.
+
+use std::collections::BTreeSet;
+
+use app::ids::{InviteId, TailnetId, UserId};
+use app::invites::model::InviteLink;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{Backend, TestApp, insert_member, on_both_databases, token_of};
+use crate::passkey::TestPasskey;
+
+on_both_databases!(every_server_function_writes_one_event_group_per_change_and_none_otherwise);
+
+/// What a successful call writes to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writes {
+    /// A change: exactly one event group (one or more events sharing a group id).
+    OneGroup,
+    /// A read, or a ceremony step that changes no configuration: nothing.
+    Nothing,
+}
+
+/// Every server function of the app. A new one must be added here, with a scenario below.
+const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
+    ("start_sign_in", Writes::Nothing),
+    ("finish_sign_in", Writes::OneGroup),
+    ("sign_out", Writes::OneGroup),
+    ("current_user", Writes::Nothing),
+    ("get_users_overview", Writes::Nothing),
+    ("list_users", Writes::Nothing),
+    ("approve_user", Writes::OneGroup),
+    ("remove_waiting_user", Writes::OneGroup),
+    ("invite_by_email", Writes::OneGroup),
+    ("create_invite_link", Writes::OneGroup),
+    ("resend_invite", Writes::OneGroup),
+    ("copy_invite_link", Writes::Nothing),
+    ("delete_invite", Writes::OneGroup),
+    ("inspect_invite", Writes::Nothing),
+    ("start_invite_sign_up", Writes::Nothing),
+    ("finish_invite_sign_up", Writes::OneGroup),
+    ("accept_invite", Writes::OneGroup),
+    ("get_welcome", Writes::Nothing),
+    ("client_download_url", Writes::Nothing),
+    ("get_setup_link", Writes::Nothing),
+    ("start_setup", Writes::Nothing),
+    ("finish_setup", Writes::OneGroup),
+    ("get_join_settings", Writes::Nothing),
+    ("set_user_approval", Writes::OneGroup),
+    ("set_join_external_tailnets", Writes::OneGroup),
+    ("get_audit_log_overview", Writes::Nothing),
+    ("list_audit_events", Writes::Nothing),
+];
+
+/// The log's size: events and distinct event groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LogSize {
+    events: i64,
+    groups: i64,
+}
+
+impl LogSize {
+    async fn of(app: &TestApp) -> Self {
+        let (events, groups): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT event_group_id) FROM audit_events")
+                .fetch_one(&app.db)
+                .await
+                .expect("log size");
+        Self { events, groups }
+    }
+}
+
+/// The people and browsers the scenarios use, on one server.
+struct Fixture {
+    app: TestApp,
+    tailnet: TailnetId,
+    owner: UserId,
+    owner_passkey: TestPasskey,
+    member: TestApp,
+    /// Which functions a scenario exercised.
+    exercised: BTreeSet<&'static str>,
+}
+
+impl Fixture {
+    fn writes(function: &str) -> Writes {
+        SERVER_FUNCTIONS
+            .iter()
+            .find(|(name, _)| *name == function)
+            .map(|(_, writes)| *writes)
+            .unwrap_or_else(|| panic!("{function} is not in SERVER_FUNCTIONS"))
+    }
+
+    /// Runs `call`, whose answer should be a success or not as `succeeds` says, and checks the
+    /// log grew by exactly what the table promises (nothing for a refusal).
+    async fn check(
+        &mut self,
+        function: &'static str,
+        succeeds: bool,
+        call: impl Future<Output = StatusCode>,
+    ) {
+        let expected = if succeeds {
+            Self::writes(function)
+        } else {
+            Writes::Nothing
+        };
+        self.check_writes(function, succeeds, expected, call).await;
+    }
+
+    /// A successful call that changes nothing (signing out twice, setting a value it has).
+    async fn check_unchanged(
+        &mut self,
+        function: &'static str,
+        call: impl Future<Output = StatusCode>,
+    ) {
+        self.check_writes(function, true, Writes::Nothing, call)
+            .await;
+    }
+
+    async fn check_writes(
+        &mut self,
+        function: &'static str,
+        succeeds: bool,
+        expected: Writes,
+        call: impl Future<Output = StatusCode>,
+    ) {
+        self.exercised.insert(function);
+        let before = LogSize::of(&self.app).await;
+        let status = call.await;
+        assert_eq!(
+            status.is_success(),
+            succeeds,
+            "{function}: unexpected status {status}"
+        );
+        let after = LogSize::of(&self.app).await;
+        match expected {
+            Writes::OneGroup => {
+                assert_eq!(
+                    after.groups - before.groups,
+                    1,
+                    "{function}: one event group"
+                );
+                assert!(after.events > before.events, "{function}: events written");
+            }
+            Writes::Nothing => {
+                assert_eq!(
+                    after, before,
+                    "{function} (success: {succeeds}) wrote events"
+                );
+            }
+        }
+    }
+
+    fn stranger(&self) -> TestApp {
+        self.app.other_browser()
+    }
+
+    async fn call(browser: &TestApp, function: &str, body: Value) -> StatusCode {
+        browser.call::<Value>(function, body).await.0
+    }
+
+    async fn waiting_member(&self, email: &str) -> UserId {
+        let user = insert_member(&self.app, &self.tailnet, email, "member").await;
+        sqlx::query("UPDATE memberships SET status = 'needs_approval' WHERE user_id = $1")
+            .bind(user.as_str())
+            .execute(&self.app.db)
+            .await
+            .expect("waiting");
+        user
+    }
+
+    async fn email_invite(&self, email: &str) -> InviteId {
+        let (status, _) = self
+            .app
+            .call::<Value>(
+                "invite_by_email",
+                json!({ "invite": { "tailnet": self.tailnet, "addresses": email, "role": "member" } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let id: String = sqlx::query_scalar("SELECT id FROM invites WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.app.db)
+            .await
+            .expect("invite");
+        InviteId::from_raw(id)
+    }
+
+    async fn link_token(&self) -> String {
+        let (_, link) = self
+            .app
+            .call::<InviteLink>(
+                "create_invite_link",
+                json!({ "tailnet": self.tailnet, "role": "member" }),
+            )
+            .await;
+        token_of(&link.expect("link").url)
+    }
+
+    /// A challenge to register a passkey, started by `function` in `browser`.
+    async fn start_ceremony(
+        browser: &TestApp,
+        function: &str,
+        body: Value,
+    ) -> app::auth::model::PasskeyChallenge<webauthn_rs_proto::CreationChallengeResponse> {
+        let (status, challenge) = browser
+            .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::CreationChallengeResponse>>(
+                function, body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{function}: {challenge:?}");
+        challenge.expect("challenge")
+    }
+
+    /// Finishes a registration ceremony with a new passkey.
+    async fn finish_ceremony(
+        browser: &TestApp,
+        function: &str,
+        challenge: app::auth::model::PasskeyChallenge<webauthn_rs_proto::CreationChallengeResponse>,
+    ) -> StatusCode {
+        let mut passkey = TestPasskey::new(&browser.public_origin);
+        let credential = passkey.register(challenge.options);
+        Self::call(
+            browser,
+            function,
+            json!({ "ceremony": challenge.ceremony, "credential": credential }),
+        )
+        .await
+    }
+
+    async fn scenario(&mut self, function: &'static str) {
+        let t = self.tailnet.clone();
+        let app = self.app.clone();
+        let member = self.member.clone();
+        let call = Self::call;
+        match function {
+            "start_sign_in" => {
+                let stranger = self.stranger();
+                self.check(function, true, call(&stranger, function, json!({})))
+                    .await;
+            }
+            "finish_sign_in" => {
+                let browser = self.stranger();
+                let body = browser.signed_sign_in(&mut self.owner_passkey).await;
+                self.check(function, true, call(&browser, function, body.clone()))
+                    .await;
+                // The same signed challenge again: the ceremony is used up.
+                self.check(function, false, call(&browser, function, body))
+                    .await;
+            }
+            "sign_out" => {
+                let browser = app.signed_in_as(&self.owner).await;
+                self.check(function, true, call(&browser, function, json!({})))
+                    .await;
+                self.check_unchanged(function, call(&browser, function, json!({})))
+                    .await;
+            }
+            "current_user" => {
+                self.check(function, true, call(&member, function, json!({})))
+                    .await;
+            }
+            "get_users_overview" | "get_join_settings" | "get_audit_log_overview" => {
+                let body = json!({ "tailnet": t });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "list_users" => {
+                let body = json!({ "query": {
+                    "tailnet": t, "status": null, "role": null, "search": "", "page": "First"
+                } });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "list_audit_events" => {
+                let body = json!({ "query": {
+                    "tailnet": t,
+                    "filters": { "from": null, "until": null, "actor": "", "event": null, "target": "" },
+                    "page": "First"
+                } });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "approve_user" => {
+                let waiting = self.waiting_member("wait1@example.com").await;
+                let body = |role: Value| json!({ "tailnet": t, "user": waiting, "role": role });
+                self.check(function, false, call(&member, function, body(json!(null))))
+                    .await;
+                self.check(function, false, call(&app, function, body(json!("owner"))))
+                    .await;
+                self.check(function, true, call(&app, function, body(json!("auditor"))))
+                    .await;
+                self.check(function, false, call(&app, function, body(json!(null))))
+                    .await;
+            }
+            "remove_waiting_user" => {
+                let waiting = self.waiting_member("wait2@example.com").await;
+                let body = json!({ "tailnet": t, "user": waiting });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "invite_by_email" => {
+                let body = |addresses: &str| json!({ "invite": { "tailnet": t, "addresses": addresses, "role": "member" } });
+                self.check(
+                    function,
+                    true,
+                    call(&app, function, body("one@example.com, two@example.com")),
+                )
+                .await;
+                // A bad batch is refused whole, after the good address was looked at.
+                self.check(
+                    function,
+                    false,
+                    call(&app, function, body("three@example.com, not-an-address")),
+                )
+                .await;
+                self.check(
+                    function,
+                    false,
+                    call(&member, function, body("four@example.com")),
+                )
+                .await;
+            }
+            "create_invite_link" => {
+                let body = json!({ "tailnet": t, "role": "member" });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "resend_invite" => {
+                let invite = self.email_invite("resend@example.com").await;
+                sqlx::query("UPDATE invites SET last_sent_at = last_sent_at - 120 WHERE id = $1")
+                    .bind(invite.as_str())
+                    .execute(&app.db)
+                    .await
+                    .expect("a minute ago");
+                let body = json!({ "tailnet": t, "invite": invite });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                // Again within the minute: 429.
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "copy_invite_link" => {
+                let invite = self.email_invite("copy@example.com").await;
+                let body = json!({ "tailnet": t, "invite": invite });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "delete_invite" => {
+                let invite = self.email_invite("delete@example.com").await;
+                let body = json!({ "tailnet": t, "invite": invite });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "inspect_invite" => {
+                let token = self.link_token().await;
+                let stranger = self.stranger();
+                self.check(
+                    function,
+                    true,
+                    call(&stranger, function, json!({ "token": token })),
+                )
+                .await;
+                self.check(
+                    function,
+                    false,
+                    call(&stranger, function, json!({ "token": "nope" })),
+                )
+                .await;
+            }
+            "start_invite_sign_up" => {
+                let token = self.link_token().await;
+                let stranger = self.stranger();
+                let body = |name: &str| json!({ "token": token, "form": { "display_name": name, "email": "sam@example.com" } });
+                self.check(function, true, call(&stranger, function, body("Sam")))
+                    .await;
+                self.check(function, false, call(&stranger, function, body("  ")))
+                    .await;
+            }
+            "finish_invite_sign_up" => {
+                let token = self.link_token().await;
+                let (first, second) = (self.stranger(), self.stranger());
+                let start = |email: &str| json!({ "token": token, "form": { "display_name": "Nia", "email": email } });
+                let a =
+                    Self::start_ceremony(&first, "start_invite_sign_up", start("nia@example.com"))
+                        .await;
+                let b =
+                    Self::start_ceremony(&second, "start_invite_sign_up", start("noa@example.com"))
+                        .await;
+                self.check(function, true, Self::finish_ceremony(&first, function, a))
+                    .await;
+                // The link is used now: the second sign-up is refused and rolled back.
+                self.check(function, false, Self::finish_ceremony(&second, function, b))
+                    .await;
+            }
+            "accept_invite" | "get_welcome" => {
+                if self.exercised.contains("accept_invite") {
+                    return;
+                }
+                // Bob is an Admin of another tailnet; Admins may join external tailnets.
+                let (home, _) = app::setup::server::create_tailnet(
+                    &app.db,
+                    &app::fields::TailnetName::parse("Second").expect("name"),
+                    &app.settings,
+                    app::context::now(),
+                )
+                .await
+                .expect("tailnet");
+                let bob = insert_member(&app, &home, "bob@second.example", "admin").await;
+                let bob = app.signed_in_as(&bob).await;
+                let token = self.link_token().await;
+                self.check(
+                    "get_welcome",
+                    false,
+                    call(&bob, "get_welcome", json!({ "tailnet": t })),
+                )
+                .await;
+                self.check(
+                    "accept_invite",
+                    true,
+                    call(&bob, "accept_invite", json!({ "token": token })),
+                )
+                .await;
+                self.check(
+                    "accept_invite",
+                    false,
+                    call(&bob, "accept_invite", json!({ "token": token })),
+                )
+                .await;
+                self.check(
+                    "get_welcome",
+                    true,
+                    call(&bob, "get_welcome", json!({ "tailnet": t })),
+                )
+                .await;
+            }
+            "client_download_url" => {
+                let stranger = self.stranger();
+                self.check(function, true, call(&stranger, function, json!({})))
+                    .await;
+            }
+            "get_setup_link" | "start_setup" | "finish_setup" => {
+                if self.exercised.contains("finish_setup") {
+                    return;
+                }
+                let (_, link) = app::setup::server::create_tailnet(
+                    &app.db,
+                    &app::fields::TailnetName::parse("Third").expect("name"),
+                    &app.settings,
+                    app::context::now(),
+                )
+                .await
+                .expect("tailnet");
+                let token = token_of(&link);
+                let (first, second) = (self.stranger(), self.stranger());
+                self.check(
+                    "get_setup_link",
+                    true,
+                    call(&first, "get_setup_link", json!({ "token": token })),
+                )
+                .await;
+                self.check(
+                    "get_setup_link",
+                    false,
+                    call(&first, "get_setup_link", json!({ "token": "nope" })),
+                )
+                .await;
+                let form = |email: &str| {
+                    json!({ "token": token, "form": {
+                        "tailnet_name": "Third", "display_name": "Tia", "email": email
+                    } })
+                };
+                self.check(
+                    "start_setup",
+                    false,
+                    call(
+                        &first,
+                        "start_setup",
+                        json!({ "token": token, "form": {
+                        "tailnet_name": "", "display_name": "Tia", "email": "tia@example.com"
+                    } }),
+                    ),
+                )
+                .await;
+                self.exercised.insert("start_setup");
+                let a = Self::start_ceremony(&first, "start_setup", form("tia@example.com")).await;
+                let b = Self::start_ceremony(&second, "start_setup", form("teo@example.com")).await;
+                self.check(
+                    "finish_setup",
+                    true,
+                    Self::finish_ceremony(&first, "finish_setup", a),
+                )
+                .await;
+                // The setup link is used now: the second Owner is refused and rolled back.
+                self.check(
+                    "finish_setup",
+                    false,
+                    Self::finish_ceremony(&second, "finish_setup", b),
+                )
+                .await;
+            }
+            "set_user_approval" => {
+                let body = |enabled: bool| json!({ "tailnet": t, "enabled": enabled });
+                self.check(function, false, call(&member, function, body(true)))
+                    .await;
+                self.check(function, true, call(&app, function, body(true)))
+                    .await;
+                self.check_unchanged(function, call(&app, function, body(true)))
+                    .await;
+                self.check(function, true, call(&app, function, body(false)))
+                    .await;
+            }
+            "set_join_external_tailnets" => {
+                let body = json!({ "tailnet": t, "roles": ["owner", "admin", "member"] });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check_unchanged(function, call(&app, function, body))
+                    .await;
+            }
+            other => panic!(
+                "{other} has no audit scenario: add one to audit_coverage.rs, with the event \
+                 group it writes on success and none on failure"
+            ),
+        }
+    }
+}
+
+async fn every_server_function_writes_one_event_group_per_change_and_none_otherwise(
+    backend: Backend,
+) {
+    let Some((app, _database)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect();
+    let listed: BTreeSet<String> = SERVER_FUNCTIONS
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    assert!(
+        registered.len() > 20,
+        "server functions are registered: {registered:?}"
+    );
+    assert_eq!(
+        registered.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "server functions missing from SERVER_FUNCTIONS: decide what each writes to the audit log"
+    );
+    assert_eq!(
+        listed.difference(&registered).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "SERVER_FUNCTIONS names functions that no longer exist"
+    );
+
+    let (owner_passkey, _) = app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+    let owner = app.current_user().await.expect("signed in").user_id;
+    let member_id = insert_member(&app, &tailnet, "mia@example.com", "member").await;
+    let member = app.signed_in_as(&member_id).await;
+    let mut fixture = Fixture {
+        app,
+        tailnet,
+        owner,
+        owner_passkey,
+        member,
+        exercised: BTreeSet::new(),
+    };
+    for (function, _) in SERVER_FUNCTIONS {
+        fixture.scenario(function).await;
+    }
+    let unexercised: Vec<&&str> = SERVER_FUNCTIONS
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| !fixture.exercised.contains(**name))
+        .collect();
+    assert!(
+        unexercised.is_empty(),
+        "no scenario ran for {unexercised:?}"
+    );
+}

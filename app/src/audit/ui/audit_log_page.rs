@@ -379,9 +379,12 @@ fn EventRow(row: AuditEventRow) -> impl IntoView {
                     </button>
                 </td>
             </tr>
+            // The details are rendered only when opened: a page of 50 events stays light.
             <tr class="event-details" id=details_id hidden=move || !expanded.get()>
                 <td colspan="5">
-                    <EventDetails row />
+                    {move || {
+                        expanded.get().then(|| view! { <EventDetails row=row.clone() /> })
+                    }}
                 </td>
             </tr>
         </tbody>

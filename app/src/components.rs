@@ -4,6 +4,7 @@ pub mod access_problem;
 pub mod admin_nav;
 pub mod alert;
 pub mod clipboard;
+pub mod debounce;
 pub mod dialog;
 pub mod field;
 pub mod focus_trap;

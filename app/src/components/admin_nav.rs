@@ -1,6 +1,7 @@
 //! The admin console's navigation between a tailnet's pages.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 use crate::audit::model::audit_log_path;
 use crate::auth::model::users_path;
@@ -30,4 +31,10 @@ pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoVie
             </a>
         </nav>
     }
+}
+
+/// The tailnet named by the page's `:tailnet` path segment.
+pub fn tailnet_from_path() -> Memo<TailnetId> {
+    let params = use_params_map();
+    Memo::new(move |_| TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default()))
 }

@@ -1,11 +1,8 @@
 //! `/admin/:tailnet/logs`: "Configuration audit logs", newest first, filtered and paged by the
 //! server; each row expands to its details with old and new values side by side.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::audit::api::{get_audit_log_overview, list_audit_events};
 use crate::audit::model::{
@@ -13,21 +10,17 @@ use crate::audit::model::{
     export_path,
 };
 use crate::components::access_problem::AccessProblem;
-use crate::components::admin_nav::{AdminNav, AdminSection};
+use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
+use crate::components::debounce::{DebouncedText, SearchField};
 use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::format::{parse_utc_date, utc_timestamp};
 use crate::ids::TailnetId;
 use crate::paging::PageRequest;
 
-/// How long a search box waits after the last key before asking the server.
-const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
-
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
-    let params = use_params_map();
-    let tailnet =
-        Memo::new(move |_| TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default()));
+    let tailnet = tailnet_from_path();
     let overview = Resource::new(move || tailnet.get(), get_audit_log_overview);
     // Created outside the `<Suspense>`, like the Users page's list (leptos-rs/leptos#4866).
     let controls = LogControls::new(tailnet);
@@ -54,44 +47,6 @@ pub fn AuditLogPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// A search box whose value reaches the query only after a pause in typing.
-#[derive(Clone, Copy)]
-struct DebouncedText {
-    typed: RwSignal<String>,
-    settled: RwSignal<String>,
-    pending: StoredValue<Option<TimeoutHandle>>,
-}
-
-impl DebouncedText {
-    fn new() -> Self {
-        Self {
-            typed: RwSignal::new(String::new()),
-            settled: RwSignal::new(String::new()),
-            pending: StoredValue::new(None),
-        }
-    }
-
-    /// Records a key press; `on_settle` runs when the text settles on a new value.
-    fn input(self, value: String, on_settle: impl Fn() + 'static) {
-        self.typed.set(value.clone());
-        if let Some(handle) = self.pending.get_value() {
-            handle.clear();
-        }
-        let settled = self.settled;
-        let handle = set_timeout_with_handle(
-            move || {
-                if settled.get_untracked() != value {
-                    on_settle();
-                    settled.set(value);
-                }
-            },
-            SEARCH_DEBOUNCE,
-        )
-        .ok();
-        self.pending.set_value(handle);
     }
 }
 
@@ -160,7 +115,7 @@ fn AuditConsole(
         rows,
     } = controls;
     let loading = RwSignal::new(false);
-    let first_page = move || page.set(PageRequest::First);
+    let first_page = Callback::new(move |()| page.set(PageRequest::First));
     let export = move |format| export_path(&tailnet.get(), &filters.get(), format);
     let retention = match overview.retention_days {
         1 => "1 day".to_owned(),
@@ -187,47 +142,21 @@ fn AuditConsole(
                 </div>
             </div>
             <div class="filters" role="search" aria-label="Filter events">
-                <div class="field">
-                    <label for="audit-from">"From"</label>
-                    <input
-                        id="audit-from"
-                        type="date"
-                        prop:value=move || from_date.get()
-                        on:change=move |ev| {
-                            first_page();
-                            from_date.set(event_target_value(&ev));
-                        }
-                    />
-                </div>
-                <div class="field">
-                    <label for="audit-to">"To"</label>
-                    <input
-                        id="audit-to"
-                        type="date"
-                        prop:value=move || to_date.get()
-                        on:change=move |ev| {
-                            first_page();
-                            to_date.set(event_target_value(&ev));
-                        }
-                    />
-                </div>
-                <div class="field grow">
-                    <label for="audit-actor">"Actor"</label>
-                    <input
-                        id="audit-actor"
-                        type="search"
-                        placeholder="Name or email"
-                        autocomplete="off"
-                        prop:value=move || actor.typed.get()
-                        on:input=move |ev| actor.input(event_target_value(&ev), first_page)
-                    />
-                </div>
+                <DateField id="audit-from" label="From" value=from_date on_change=first_page />
+                <DateField id="audit-to" label="To" value=to_date on_change=first_page />
+                <SearchField
+                    id="audit-actor"
+                    label="Actor"
+                    placeholder="Name or email"
+                    text=actor
+                    on_settle=first_page
+                />
                 <div class="field">
                     <label for="audit-event">"Event"</label>
                     <select
                         id="audit-event"
                         on:change=move |ev| {
-                            first_page();
+                            first_page.run(());
                             event.set(EventName::parse(&event_target_value(&ev)));
                         }
                     >
@@ -244,17 +173,13 @@ fn AuditConsole(
                             .collect_view()}
                     </select>
                 </div>
-                <div class="field grow">
-                    <label for="audit-target">"Target"</label>
-                    <input
-                        id="audit-target"
-                        type="search"
-                        placeholder="Name, email or id"
-                        autocomplete="off"
-                        prop:value=move || target.typed.get()
-                        on:input=move |ev| target.input(event_target_value(&ev), first_page)
-                    />
-                </div>
+                <SearchField
+                    id="audit-target"
+                    label="Target"
+                    placeholder="Name, email or id"
+                    text=target
+                    on_settle=first_page
+                />
             </div>
             <div class="table-region" aria-busy=move || loading.get().to_string()>
                 <Transition
@@ -286,6 +211,30 @@ fn AuditConsole(
         </section>
     }
     .into_any()
+}
+
+/// A "From" or "To" date (UTC).
+#[component]
+fn DateField(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type="date"
+                prop:value=move || value.get()
+                on:change=move |ev| {
+                    on_change.run(());
+                    value.set(event_target_value(&ev));
+                }
+            />
+        </div>
+    }
 }
 
 #[component]

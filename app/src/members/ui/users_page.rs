@@ -1,16 +1,14 @@
 //! `/admin/:tailnet/users`: the tailnet's members and open invites, filtered and paged by the
 //! server, with "Invite external users" and each row's actions.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use super::row_actions::{ApprovalActions, InviteActions, Notice};
 use crate::components::access_problem::AccessProblem;
-use crate::components::admin_nav::{AdminNav, AdminSection};
+use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::clipboard::InviteLinkField;
+use crate::components::debounce::{DebouncedText, SearchField};
 use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::format::utc_date;
@@ -23,14 +21,9 @@ use crate::members::model::{
 use crate::paging::PageRequest;
 use crate::roles::Role;
 
-/// How long the search waits after the last key before asking the server.
-const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
-
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let params = use_params_map();
-    let tailnet =
-        Memo::new(move |_| TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default()));
+    let tailnet = tailnet_from_path();
     let overview = Resource::new(move || tailnet.get(), get_users_overview);
     // Created here, outside the `<Suspense>`: a resource made inside a boundary's children can
     // keep the server's response from finishing (leptos-rs/leptos#4866).
@@ -63,9 +56,8 @@ pub fn UsersPage() -> impl IntoView {
 struct ListControls {
     status: RwSignal<Option<RowStatus>>,
     role: RwSignal<Option<Role>>,
-    /// What is in the "Search" box; `search` follows it after a pause.
-    search_typed: RwSignal<String>,
-    search: RwSignal<String>,
+    /// The "Search" box.
+    search: DebouncedText,
     page: RwSignal<PageRequest>,
     reload: RwSignal<u32>,
     rows: Resource<Result<UserListPage, AppError>>,
@@ -75,14 +67,14 @@ impl ListControls {
     fn new(tailnet: Memo<TailnetId>) -> Self {
         let status = RwSignal::new(None::<RowStatus>);
         let role = RwSignal::new(None::<Role>);
-        let search = RwSignal::new(String::new());
+        let search = DebouncedText::new();
         let page = RwSignal::new(PageRequest::First);
         let reload = RwSignal::new(0_u32);
         let query = Memo::new(move |_| UserListQuery {
             tailnet: tailnet.get(),
             status: status.get(),
             role: role.get(),
-            search: search.get(),
+            search: search.settled.get(),
             page: page.get(),
         });
         // Resources keep only the newest request's answer, so a slow, stale search never
@@ -94,7 +86,6 @@ impl ListControls {
         Self {
             status,
             role,
-            search_typed: RwSignal::new(String::new()),
             search,
             page,
             reload,
@@ -110,7 +101,6 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
     let ListControls {
         status,
         role,
-        search_typed,
         search,
         page,
         reload,
@@ -119,26 +109,6 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
     let notice = RwSignal::new(None::<Notice>);
     let dialog_open = RwSignal::new(false);
     let loading = RwSignal::new(false);
-
-    // Debounce: each key restarts the timer; only a pause sends the search.
-    let pending_search = StoredValue::new(None::<TimeoutHandle>);
-    let on_search = move |value: String| {
-        search_typed.set(value.clone());
-        if let Some(handle) = pending_search.get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
-                if search.get_untracked() != value {
-                    page.set(PageRequest::First);
-                    search.set(value);
-                }
-            },
-            SEARCH_DEBOUNCE,
-        )
-        .ok();
-        pending_search.set_value(handle);
-    };
 
     let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
     let viewer = overview.viewer;
@@ -206,17 +176,13 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                             .collect_view()}
                     </select>
                 </div>
-                <div class="field grow">
-                    <label for="user-search">"Search"</label>
-                    <input
-                        id="user-search"
-                        type="search"
-                        placeholder="Name or email"
-                        autocomplete="off"
-                        prop:value=move || search_typed.get()
-                        on:input=move |event| on_search(event_target_value(&event))
-                    />
-                </div>
+                <SearchField
+                    id="user-search"
+                    label="Search"
+                    placeholder="Name or email"
+                    text=search
+                    on_settle=Callback::new(move |()| page.set(PageRequest::First))
+                />
             </div>
             {move || {
                 notice

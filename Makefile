@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
-	@echo "make bench - Users page and accept-invite server times, SQLite and PostgreSQL"
+	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing (each step is skipped when already done)

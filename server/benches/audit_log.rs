@@ -1,5 +1,5 @@
 //! Server time of the "Configuration audit logs" page with 1,000 and with 1,000,000 events in
-//! the tailnet, on SQLite and (when `GATEHOUSE_TEST_POSTGRES_URL` names a server) PostgreSQL,
+//! the tailnet (and a tenth as many in another tailnet), on SQLite and (when `GATEHOUSE_TEST_POSTGRES_URL` names a server) PostgreSQL,
 //! and the query plans. Run with `make bench` or `cargo bench -p server --bench audit_log`.
 //!
 //! Each figure is the median of the `list_audit_events` server function called over HTTP to an
@@ -91,6 +91,14 @@ async fn run(backend: Backend, label: &str) {
             let events = seed::plain_events(count, newest - i64::try_from(chunk_start).unwrap());
             seed::audit_events(&app.db, &tailnet, &events).await;
         }
+        // Another tailnet with a tenth as many events, so the queries must keep to their own.
+        let other = TailnetId::generate();
+        sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, 'Other', 0)")
+            .bind(other.as_str())
+            .execute(&app.db)
+            .await
+            .expect("other tailnet");
+        seed::audit_events(&app.db, &other, &seed::plain_events(size / 10, newest)).await;
         let seeded = seeding.elapsed();
         if backend == Backend::Postgres {
             // As autovacuum does after a bulk change; without statistics the planner guesses.
@@ -99,7 +107,10 @@ async fn run(backend: Backend, label: &str) {
                 .await
                 .expect("analyze");
         }
-        println!("\n{label}: {size} events (seeded in {seeded:.1?})");
+        println!(
+            "\n{label}: {size} events, and {} in another tailnet (seeded in {seeded:.1?})",
+            size / 10
+        );
 
         let all = AuditFilters::default();
         // A cursor 200 pages (10,000 events) down, when there are that many.

@@ -143,23 +143,31 @@ pub async fn list_events(
     .await
 }
 
-/// Retention: deletes every event older than `cutoff` (Unix seconds), in batches. The only
-/// place the app deletes events. Returns how many it removed.
+/// Retention: deletes every event older than `cutoff` (Unix seconds), tailnet by tailnet and in
+/// batches, each walking the tailnet's time index. The only place the app deletes events.
+/// Returns how many it removed.
 pub async fn purge_older_than(db: &AnyPool, cutoff: i64) -> Result<u64, AppError> {
+    let tailnets: Vec<String> = sqlx::query_scalar("SELECT id FROM tailnets")
+        .fetch_all(db)
+        .await?;
     let mut removed = 0;
-    loop {
-        let batch = sqlx::query(
-            "DELETE FROM audit_events WHERE id IN \
-             (SELECT id FROM audit_events WHERE event_time < $1 LIMIT $2)",
-        )
-        .bind(cutoff)
-        .bind(PURGE_BATCH)
-        .execute(db)
-        .await?
-        .rows_affected();
-        removed += batch;
-        if batch < PURGE_BATCH.unsigned_abs() {
-            return Ok(removed);
+    for tailnet in tailnets {
+        loop {
+            let batch = sqlx::query(
+                "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events \
+                 WHERE tailnet_id = $1 AND event_time < $2 LIMIT $3)",
+            )
+            .bind(tailnet.as_str())
+            .bind(cutoff)
+            .bind(PURGE_BATCH)
+            .execute(db)
+            .await?
+            .rows_affected();
+            removed += batch;
+            if batch < PURGE_BATCH.unsigned_abs() {
+                break;
+            }
         }
     }
+    Ok(removed)
 }

@@ -82,6 +82,8 @@ struct Fixture {
     member: TestApp,
     /// Which functions a scenario exercised.
     exercised: BTreeSet<&'static str>,
+    /// Every invite and setup token and ceremony id handed out: none may reach the log.
+    secrets: Vec<String>,
 }
 
 impl Fixture {
@@ -197,7 +199,7 @@ impl Fixture {
         InviteId::from_raw(id)
     }
 
-    async fn link_token(&self) -> String {
+    async fn link_token(&mut self) -> String {
         let (_, link) = self
             .app
             .call::<InviteLink>(
@@ -205,7 +207,9 @@ impl Fixture {
                 json!({ "tailnet": self.tailnet, "role": "member" }),
             )
             .await;
-        token_of(&link.expect("link").url)
+        let token = token_of(&link.expect("link").url);
+        self.secrets.push(token.clone());
+        token
     }
 
     /// A challenge to register a passkey, started by `function` in `browser`.
@@ -465,6 +469,7 @@ impl Fixture {
                 .await
                 .expect("tailnet");
                 let token = token_of(&link);
+                self.secrets.push(token.clone());
                 let (first, second) = (self.stranger(), self.stranger());
                 self.check(
                     "get_setup_link",
@@ -580,6 +585,7 @@ async fn every_server_function_writes_one_event_group_per_change_and_none_otherw
         owner_passkey,
         member,
         exercised: BTreeSet::new(),
+        secrets: Vec::new(),
     };
     for (function, _) in SERVER_FUNCTIONS {
         fixture.scenario(function).await;

@@ -430,19 +430,29 @@ async fn retention_removes_only_events_older_than_the_limit(backend: Backend) {
     events.extend(at(4, now - retention));
     events.extend(at(5, now - day));
     seed::audit_events(&app.db, &tailnet, &events).await;
+    // Another tailnet's old events go too, its recent ones stay.
+    let other = TailnetId::generate();
+    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, 'Other', 0)")
+        .bind(other.as_str())
+        .execute(&app.db)
+        .await
+        .expect("other tailnet");
+    let mut other_events: Vec<SeedEvent> = at(7, now - 40 * day).collect();
+    other_events.extend(at(2, now - 10 * day));
+    seed::audit_events(&app.db, &other, &other_events).await;
 
     let removed = app::audit::server::purge_older_than(&app.db, now - retention)
         .await
         .expect("purge");
-    assert_eq!(removed, 11_003);
+    assert_eq!(removed, 11_003 + 7);
     let kept: Vec<i64> = sqlx::query_scalar("SELECT event_time FROM audit_events")
         .fetch_all(&app.db)
         .await
         .expect("events");
     assert_eq!(
         kept.len(),
-        4 + 5 + 2,
-        "the last 30 days and setup's two events"
+        4 + 5 + 2 + 2,
+        "the last 30 days in both tailnets and setup's two events"
     );
     assert!(kept.iter().all(|time| *time >= now - retention));
     // Running again finds nothing more.

@@ -256,7 +256,7 @@ fn EventsTable(rows: Vec<AuditEventRow>) -> AnyView {
                     </th>
                 </tr>
             </thead>
-            {rows.into_iter().map(|row| view! { <EventRow row /> }).collect_view()}
+            {rows.into_iter().map(|row| view! { <EventRow row /> }.into_any()).collect::<Vec<_>>()}
         </table>
     }
     .into_any()
@@ -273,7 +273,7 @@ fn table_time(unix_secs: i64) -> String {
 /// One event and, when expanded, its details. Each event is its own `<tbody>`, so the details
 /// row stays with its event.
 #[component]
-fn EventRow(row: AuditEventRow) -> impl IntoView {
+fn EventRow(row: AuditEventRow) -> AnyView {
     let expanded = RwSignal::new(false);
     let details_id = format!("event-{}", row.id);
     let time = table_time(row.event_time);
@@ -331,17 +331,16 @@ fn EventRow(row: AuditEventRow) -> impl IntoView {
             // The details are rendered only when opened: a page of 50 events stays light.
             <tr class="event-details" id=details_id hidden=move || !expanded.get()>
                 <td colspan="5">
-                    {move || {
-                        expanded.get().then(|| view! { <EventDetails row=row.clone() /> })
-                    }}
+                    {move || expanded.get().then(|| view! { <EventDetails row=row.clone() /> }.into_any())}
                 </td>
             </tr>
         </tbody>
     }
+    .into_any()
 }
 
 #[component]
-fn EventDetails(row: AuditEventRow) -> impl IntoView {
+fn EventDetails(row: AuditEventRow) -> AnyView {
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
     let actor = format!(
         "{} <{}> ({}, {})",
@@ -386,6 +385,7 @@ fn EventDetails(row: AuditEventRow) -> impl IntoView {
         </dl>
         <ValueChange old=row.old_value new=row.new_value />
     }
+    .into_any()
 }
 
 /// Old and new values side by side. JSON objects are compared field by field, and fields that

@@ -92,12 +92,7 @@ async fn run(backend: Backend, label: &str) {
             seed::audit_events(&app.db, &tailnet, &events).await;
         }
         // Another tailnet with a tenth as many events, so the queries must keep to their own.
-        let other = TailnetId::generate();
-        sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, 'Other', 0)")
-            .bind(other.as_str())
-            .execute(&app.db)
-            .await
-            .expect("other tailnet");
+        let other = seed::tailnet(&app.db, "Other").await;
         seed::audit_events(&app.db, &other, &seed::plain_events(size / 10, newest)).await;
         let seeded = seeding.elapsed();
         if backend == Backend::Postgres {

@@ -87,12 +87,7 @@ async fn paging_visits_every_event_once_forwards_and_backwards(backend: Backend)
     }
     seed::audit_events(&app.db, &tailnet, &events).await;
     // Another tailnet's events never show.
-    let other = TailnetId::generate();
-    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, 'Other', 0)")
-        .bind(other.as_str())
-        .execute(&app.db)
-        .await
-        .expect("other tailnet");
+    let other = seed::tailnet(&app.db, "Other").await;
     seed::audit_events(&app.db, &other, &seed::plain_events(30, newest)).await;
 
     let mut forward: Vec<Vec<Cursor>> = Vec::new();
@@ -431,12 +426,7 @@ async fn retention_removes_only_events_older_than_the_limit(backend: Backend) {
     events.extend(at(5, now - day));
     seed::audit_events(&app.db, &tailnet, &events).await;
     // Another tailnet's old events go too, its recent ones stay.
-    let other = TailnetId::generate();
-    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, 'Other', 0)")
-        .bind(other.as_str())
-        .execute(&app.db)
-        .await
-        .expect("other tailnet");
+    let other = seed::tailnet(&app.db, "Other").await;
     let mut other_events: Vec<SeedEvent> = at(7, now - 40 * day).collect();
     other_events.extend(at(2, now - 10 * day));
     seed::audit_events(&app.db, &other, &other_events).await;

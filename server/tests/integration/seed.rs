@@ -135,6 +135,18 @@ pub fn plain_invites(count: usize, now: i64, prefix: &str) -> Vec<SeedInvite> {
         .collect()
 }
 
+/// A tailnet without members, whose rows must never show in another tailnet's lists.
+pub async fn tailnet(db: &AnyPool, name: &str) -> TailnetId {
+    let id = TailnetId::generate();
+    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, $2, 0)")
+        .bind(id.as_str())
+        .bind(name)
+        .execute(db)
+        .await
+        .expect("tailnet");
+    id
+}
+
 /// One seeded audit event.
 #[derive(Debug, Clone)]
 pub struct SeedEvent {

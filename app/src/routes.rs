@@ -14,6 +14,7 @@ use crate::invites::ui::invite_page::InvitePage;
 use crate::invites::ui::welcome_page::WelcomePage;
 use crate::members::ui::users_page::UsersPage;
 use crate::setup::ui::setup_page::SetupPage;
+use crate::tailnets::ui::settings_page::GeneralSettingsPage;
 
 /// The document around the app. On the server it also sets the Content-Security-Policy with
 /// this response's nonce, which Leptos puts on its own inline scripts.
@@ -85,6 +86,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/:tailnet/users")
                         view=UsersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/:tailnet/settings")
+                        view=GeneralSettingsPage
                         ssr=SsrMode::Async
                     />
                     <Route

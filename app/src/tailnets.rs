@@ -1,6 +1,8 @@
-//! A tailnet's rules for who joins: "User approval" and "Join external tailnets".
+//! A tailnet's kind and its rules for who joins: "User approval" and "Join external
+//! tailnets", changed on the "General settings" page.
 
 pub mod api;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod ui;

@@ -25,6 +25,9 @@ enum Command {
         /// The tailnet's name, shown in the header and in invitations.
         #[arg(long)]
         name: String,
+        /// `organization` (members may leave it for their home tailnet) or `personal`.
+        #[arg(long, default_value = "organization")]
+        kind: String,
     },
 }
 
@@ -60,7 +63,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
-            Command::CreateTailnet { name } => create_tailnet(config, &name).await,
+            Command::CreateTailnet { name, kind } => create_tailnet(config, &name, &kind).await,
         }
     });
     match result {
@@ -102,17 +105,24 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("server stopped: {e}"))
 }
 
-async fn create_tailnet(config: Config, name: &str) -> Result<(), String> {
+async fn create_tailnet(config: Config, name: &str, kind: &str) -> Result<(), String> {
     let name =
         app::fields::TailnetName::parse(name).map_err(|problem| format!("--name: {problem}"))?;
+    let kind = app::tailnets::model::TailnetKind::parse(kind)
+        .ok_or_else(|| format!("--kind: '{kind}' is neither organization nor personal"))?;
     let state = server::prepare(&config)
         .await
         .map_err(|e| e.to_string())?
         .state;
-    let (_, link) =
-        app::setup::server::create_tailnet(&state.db, &name, &state.settings, app::context::now())
-            .await
-            .map_err(|e| e.to_string())?;
+    let (_, link) = app::setup::server::create_tailnet_of_kind(
+        &state.db,
+        &name,
+        kind,
+        &state.settings,
+        app::context::now(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!("Setup link: {link}");
     Ok(())
 }

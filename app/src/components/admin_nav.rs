@@ -7,14 +7,21 @@ use crate::audit::model::audit_log_path;
 use crate::auth::model::users_path;
 use crate::ids::TailnetId;
 
+/// The "General settings" page of a tailnet.
+pub fn settings_path(tailnet: &TailnetId) -> String {
+    format!("/admin/{tailnet}/settings")
+}
+
 /// The page the navigation marks as current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminSection {
     Users,
     AuditLogs,
+    Settings,
 }
 
-/// Both pages need the same rights (any role but Member), so whoever sees one may see both.
+/// Every page needs the same right to read (any role but Member), so whoever sees one may see
+/// all of them.
 #[component]
 pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoView {
     let marked = move |section: AdminSection| (section == current).then_some("page");
@@ -28,6 +35,12 @@ pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoVie
                 aria-current=marked(AdminSection::AuditLogs)
             >
                 "Configuration audit logs"
+            </a>
+            <a
+                href=move || settings_path(&tailnet.get())
+                aria-current=marked(AdminSection::Settings)
+            >
+                "General settings"
             </a>
         </nav>
     }

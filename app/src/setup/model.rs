@@ -4,18 +4,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldError};
 use crate::fields::{DisplayName, EmailAddress, TailnetName};
+use crate::tailnets::model::TailnetKind;
 
 /// What the setup page shows about a valid link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupLinkInfo {
     /// Given when the operator named the tailnet (`gatehouse create-tailnet --name`).
     pub tailnet_name: Option<String>,
+    /// The kind the operator chose (`--kind`), or the default.
+    pub kind: TailnetKind,
 }
 
 /// The setup form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupForm {
     pub tailnet_name: String,
+    /// "Organization" unless chosen otherwise.
+    #[serde(default)]
+    pub kind: TailnetKind,
     pub display_name: String,
     pub email: String,
 }
@@ -24,6 +30,7 @@ pub struct SetupForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidSetup {
     pub tailnet_name: TailnetName,
+    pub kind: TailnetKind,
     pub display_name: DisplayName,
     pub email: EmailAddress,
 }
@@ -46,6 +53,7 @@ impl SetupForm {
         match (tailnet_name, display_name, email) {
             (Ok(tailnet_name), Ok(display_name), Ok(email)) => Ok(ValidSetup {
                 tailnet_name,
+                kind: self.kind,
                 display_name,
                 email,
             }),

@@ -15,6 +15,7 @@ use crate::fields::TailnetName;
 use crate::ids::{TailnetId, UserId};
 use crate::roles::{MemberStatus, Role};
 use crate::secrets::SecretToken;
+use crate::tailnets::model::TailnetKind;
 
 /// Creates a setup link (for a new tailnet when `tailnet` is `None`) and returns its URL.
 pub async fn issue_setup_link(
@@ -57,17 +58,31 @@ pub async fn first_run_setup_link(
     issue_setup_link(db, None, settings, now).await.map(Some)
 }
 
-/// Creates a tailnet without an owner, and the setup link through which its Owner claims it.
+/// Creates an organization's tailnet without an owner, and the setup link through which its
+/// Owner claims it.
 pub async fn create_tailnet(
     db: &AnyPool,
     name: &TailnetName,
     settings: &Settings,
     now: i64,
 ) -> Result<(TailnetId, String), AppError> {
+    create_tailnet_of_kind(db, name, TailnetKind::Organization, settings, now).await
+}
+
+/// Creates a tailnet of `kind` without an owner, and its setup link
+/// (`gatehouse create-tailnet --name … --kind …`).
+pub async fn create_tailnet_of_kind(
+    db: &AnyPool,
+    name: &TailnetName,
+    kind: TailnetKind,
+    settings: &Settings,
+    now: i64,
+) -> Result<(TailnetId, String), AppError> {
     let id = TailnetId::generate();
-    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO tailnets (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id.as_str())
         .bind(name.as_str())
+        .bind(kind.as_str())
         .bind(now)
         .execute(db)
         .await?;
@@ -85,16 +100,22 @@ pub async fn inspect_setup_link(
         return Err(SetupLinkProblem::Unknown.into());
     }
     let hash = SecretToken::from_client(token.to_owned()).hash();
-    let row: Option<(Option<i64>, i64, Option<String>)> = sqlx::query_as(
-        "SELECT s.used_at, s.expires_at, t.name FROM setup_links s \
+    let row: Option<(Option<i64>, i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT s.used_at, s.expires_at, t.name, t.kind FROM setup_links s \
          LEFT JOIN tailnets t ON t.id = s.tailnet_id WHERE s.token_hash = $1",
     )
     .bind(hash)
     .fetch_optional(db)
     .await?;
-    let (used_at, expires_at, tailnet_name) = row.ok_or(SetupLinkProblem::Unknown)?;
+    let (used_at, expires_at, tailnet_name, kind) = row.ok_or(SetupLinkProblem::Unknown)?;
     setup_link_usable(used_at, expires_at, now)?;
-    Ok(SetupLinkInfo { tailnet_name })
+    Ok(SetupLinkInfo {
+        tailnet_name,
+        kind: kind
+            .as_deref()
+            .and_then(TailnetKind::parse)
+            .unwrap_or_default(),
+    })
 }
 
 /// The first Owner of a tailnet, as the setup ceremony produced them.
@@ -149,8 +170,9 @@ pub async fn complete_setup(
     let tailnet = match tailnet {
         Some(existing) => {
             let tailnet = TailnetId::from_raw(existing);
-            sqlx::query("UPDATE tailnets SET name = $1 WHERE id = $2")
+            sqlx::query("UPDATE tailnets SET name = $1, kind = $2 WHERE id = $3")
                 .bind(setup.tailnet_name.as_str())
+                .bind(setup.kind.as_str())
                 .bind(tailnet.as_str())
                 .execute(&mut *tx)
                 .await?;
@@ -158,12 +180,15 @@ pub async fn complete_setup(
         }
         None => {
             let tailnet = TailnetId::generate();
-            sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, $2, $3)")
-                .bind(tailnet.as_str())
-                .bind(setup.tailnet_name.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO tailnets (id, name, kind, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tailnet.as_str())
+            .bind(setup.tailnet_name.as_str())
+            .bind(setup.kind.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             tailnet
         }
     };
@@ -198,6 +223,7 @@ pub async fn complete_setup(
             Some(
                 serde_json::json!({
                     "name": setup.tailnet_name.as_str(),
+                    "kind": setup.kind.as_str(),
                     "owner": setup.email.as_str(),
                 })
                 .to_string(),

@@ -1,25 +1,33 @@
-//! Server functions for a tailnet's joining settings. The settings page is its own issue;
-//! these are what it (and scripts) call.
+//! Server functions of the "General settings" page: reading the tailnet's settings and
+//! changing who may join and who may leave for other tailnets.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::model::JoinSettings;
+use super::model::{GeneralSettings, JoinSettings};
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::roles::Role;
 
-/// The tailnet's "User approval" and "Join external tailnets" settings; any admin role.
-#[server(prefix = "/api", endpoint = "get_join_settings", input = Json)]
-pub async fn get_join_settings(tailnet: TailnetId) -> Result<JoinSettings, AppError> {
+/// The "General settings" page: the tailnet's name and kind, its joining settings and what the
+/// viewer may change. Any admin role may read it; Members get 403.
+#[server(prefix = "/api", endpoint = "get_general_settings", input = Json)]
+pub async fn get_general_settings(tailnet: TailnetId) -> Result<GeneralSettings, AppError> {
     use crate::context::{app_state, require, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        require(&state, &tailnet, Permission::ViewMembers).await?;
+        let (_, role) = require(&state, &tailnet, Permission::ViewMembers).await?;
         let mut conn = state.db.acquire().await?;
-        Ok(super::server::load(&mut conn, &tailnet).await?.settings)
+        let rules = super::server::load(&mut conn, &tailnet).await?;
+        Ok(GeneralSettings {
+            name: rules.name,
+            kind: rules.kind,
+            settings: rules.settings,
+            manages_join_external: role.can(Permission::ManageJoinExternalTailnets),
+            manages_user_approval: role.can(Permission::ManageUserApproval),
+        })
     })
     .await
 }

@@ -1,8 +1,115 @@
-//! The joining settings of a tailnet, shared by the server and the pages.
+//! A tailnet's kind and joining settings, shared by the server and the pages.
 
 use serde::{Deserialize, Serialize};
 
 use crate::roles::Role;
+
+/// Whose tailnet it is, chosen at setup. Members may leave an organization's tailnet (one they
+/// joined after their home tailnet), never a person's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TailnetKind {
+    #[default]
+    Organization,
+    Personal,
+}
+
+impl TailnetKind {
+    pub const ALL: [TailnetKind; 2] = [TailnetKind::Organization, TailnetKind::Personal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TailnetKind::Organization => "organization",
+            TailnetKind::Personal => "personal",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TailnetKind::Organization => "Organization",
+            TailnetKind::Personal => "Personal",
+        }
+    }
+}
+
+/// The choices of the "Join external tailnets" section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinExternalChoice {
+    /// Admins (and the Owner, who holds every Admin right): the default.
+    Admin,
+    /// Every role.
+    Member,
+    /// "None (disable)".
+    Nobody,
+}
+
+impl JoinExternalChoice {
+    pub const ALL: [JoinExternalChoice; 3] = [
+        JoinExternalChoice::Admin,
+        JoinExternalChoice::Member,
+        JoinExternalChoice::Nobody,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JoinExternalChoice::Admin => "Admin",
+            JoinExternalChoice::Member => "Member",
+            JoinExternalChoice::Nobody => "None (disable)",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            JoinExternalChoice::Admin => {
+                "Owners and Admins may accept invitations to other tailnets."
+            }
+            JoinExternalChoice::Member => {
+                "Everyone in this tailnet may accept invitations to other tailnets."
+            }
+            JoinExternalChoice::Nobody => "Nobody in this tailnet may join other tailnets.",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinExternalChoice::Admin => "admin",
+            JoinExternalChoice::Member => "member",
+            JoinExternalChoice::Nobody => "none",
+        }
+    }
+
+    /// The roles the choice allows.
+    pub fn roles(self) -> Vec<Role> {
+        match self {
+            JoinExternalChoice::Admin => vec![Role::Owner, Role::Admin],
+            JoinExternalChoice::Member => Role::ALL.to_vec(),
+            JoinExternalChoice::Nobody => Vec::new(),
+        }
+    }
+
+    /// The choice a stored role list is, when it is one of the three.
+    pub fn of_roles(roles: &[Role]) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|choice| encode_roles(&choice.roles()) == encode_roles(roles))
+    }
+}
+
+/// The "General settings" page: the tailnet and what the viewer may change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneralSettings {
+    pub name: String,
+    pub kind: TailnetKind,
+    pub settings: JoinSettings,
+    /// Owner, Admin, IT admin.
+    pub manages_join_external: bool,
+    /// Owner, Admin, Network admin.
+    pub manages_user_approval: bool,
+}
 
 /// Who may join, and who may leave for other tailnets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +165,23 @@ mod tests {
         assert_eq!(encode_roles(&[]), "");
         assert_eq!(decode_roles(""), Ok(vec![]));
         assert!(decode_roles("owner,root").is_err());
+    }
+
+    #[test]
+    fn the_three_choices_are_role_lists() {
+        for choice in JoinExternalChoice::ALL {
+            assert_eq!(JoinExternalChoice::of_roles(&choice.roles()), Some(choice));
+        }
+        // The stored default is the "Admin" choice.
+        let default = decode_roles("owner,admin").expect("default");
+        assert_eq!(
+            JoinExternalChoice::of_roles(&default),
+            Some(JoinExternalChoice::Admin)
+        );
+        assert_eq!(JoinExternalChoice::of_roles(&[Role::Auditor]), None);
+        for kind in TailnetKind::ALL {
+            assert_eq!(TailnetKind::parse(kind.as_str()), Some(kind));
+        }
     }
 
     #[test]

@@ -3,17 +3,18 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::model::{JoinSettings, decode_roles, encode_roles};
+use super::model::{JoinSettings, TailnetKind, decode_roles, encode_roles};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::roles::Role;
 
-/// A tailnet's name and joining settings.
+/// A tailnet's name, kind and joining settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TailnetRules {
     pub name: String,
+    pub kind: TailnetKind,
     pub settings: JoinSettings,
 }
 
@@ -25,8 +26,8 @@ impl TailnetRules {
 }
 
 pub async fn load(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<TailnetRules, AppError> {
-    let (name, user_approval, join_external): (String, i64, String) = sqlx::query_as(
-        "SELECT name, user_approval, join_external_roles FROM tailnets WHERE id = $1",
+    let (name, kind, user_approval, join_external): (String, String, i64, String) = sqlx::query_as(
+        "SELECT name, kind, user_approval, join_external_roles FROM tailnets WHERE id = $1",
     )
     .bind(tailnet.as_str())
     .fetch_optional(&mut *conn)
@@ -34,6 +35,8 @@ pub async fn load(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<Tailn
     .ok_or_else(|| AppError::NotFound("This tailnet no longer exists.".into()))?;
     Ok(TailnetRules {
         name,
+        kind: TailnetKind::parse(&kind)
+            .ok_or_else(|| AppError::internal(format!("stored tailnet kind {kind}")))?,
         settings: JoinSettings {
             user_approval: user_approval != 0,
             join_external_roles: decode_roles(&join_external).map_err(AppError::internal)?,

@@ -48,7 +48,7 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("get_setup_link", Writes::Nothing),
     ("start_setup", Writes::Nothing),
     ("finish_setup", Writes::OneGroup),
-    ("get_join_settings", Writes::Nothing),
+    ("get_general_settings", Writes::Nothing),
     ("set_user_approval", Writes::OneGroup),
     ("set_join_external_tailnets", Writes::OneGroup),
     ("get_audit_log_overview", Writes::Nothing),
@@ -274,7 +274,7 @@ impl Fixture {
                 self.check(function, true, call(&member, function, json!({})))
                     .await;
             }
-            "get_users_overview" | "get_join_settings" | "get_audit_log_overview" => {
+            "get_users_overview" | "get_general_settings" | "get_audit_log_overview" => {
                 let body = json!({ "tailnet": t });
                 self.owner_yes_member_no(function, body).await;
             }

@@ -15,6 +15,7 @@ mod accept;
 mod audit_coverage;
 mod audit_log;
 mod cli;
+mod general_settings;
 mod invites;
 mod security;
 mod sessions;

@@ -30,7 +30,13 @@ async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
         .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token }))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(info, Ok(SetupLinkInfo { tailnet_name: None }));
+    assert_eq!(
+        info,
+        Ok(SetupLinkInfo {
+            tailnet_name: None,
+            kind: app::tailnets::model::TailnetKind::Organization
+        })
+    );
 
     let mut passkey = TestPasskey::new(&app.public_origin);
     let landing = app
@@ -209,7 +215,8 @@ async fn create_tailnet_links_prefill_the_name_and_make_an_owner(backend: Backen
     assert_eq!(
         info,
         Ok(SetupLinkInfo {
-            tailnet_name: Some("Second Tailnet".into())
+            tailnet_name: Some("Second Tailnet".into()),
+            kind: app::tailnets::model::TailnetKind::Organization
         })
     );
     let mut passkey = TestPasskey::new(&app.public_origin);

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::passkeys::browser::create_passkey;
 use crate::setup::api::{finish_setup, get_setup_link, start_setup};
 use crate::setup::model::{SetupForm, SetupLinkInfo};
+use crate::tailnets::model::TailnetKind;
 
 async fn register_owner(token: String, form: SetupForm) -> Result<String, AppError> {
     let challenge = start_setup(token, form).await?;
@@ -50,6 +51,7 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
     let tailnet_name = RwSignal::new(info.tailnet_name.unwrap_or_default());
+    let kind = RwSignal::new(info.kind);
     let display_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
 
@@ -67,6 +69,7 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
         event.prevent_default();
         submit.dispatch(SetupForm {
             tailnet_name: tailnet_name.get_untracked(),
+            kind: kind.get_untracked(),
             display_name: display_name.get_untracked(),
             email: email.get_untracked(),
         });
@@ -81,6 +84,33 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
             </p>
             <form on:submit=on_submit novalidate>
                 <TextField label="Tailnet name" id="tailnet_name" value=tailnet_name error=failure.field("tailnet_name") autocomplete="organization" />
+                <fieldset class="choices">
+                    <legend>"Tailnet kind"</legend>
+                    {TailnetKind::ALL
+                        .into_iter()
+                        .map(|choice| {
+                            let hint = match choice {
+                                TailnetKind::Organization => "For a team. People who join it from their own tailnet can leave it again.",
+                                TailnetKind::Personal => "For you and people you share with.",
+                            };
+                            view! {
+                                <label class="choice">
+                                    <input
+                                        type="radio"
+                                        name="kind"
+                                        value=choice.as_str()
+                                        prop:checked=move || kind.get() == choice
+                                        on:change=move |_| kind.set(choice)
+                                    />
+                                    <span>
+                                        <strong>{choice.label()}</strong>
+                                        <span class="sub">{hint}</span>
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
                 <TextField label="Your name" id="display_name" value=display_name error=failure.field("display_name") autocomplete="name" />
                 <TextField label="Email" id="email" value=email error=failure.field("email") autocomplete="email" input_type="email" />
                 <ErrorAlert message=failure.summary() />

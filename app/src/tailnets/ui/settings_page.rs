@@ -1,0 +1,225 @@
+//! `/admin/:tailnet/settings`: "General settings". The tailnet's name and kind, "Join external
+//! tailnets" and "User approval". Each choice is saved at once, with its result announced; roles
+//! that may not change a setting see it read-only (the server refuses them as well).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::access_problem::AccessProblem;
+use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
+use crate::components::alert::ErrorAlert;
+use crate::ids::TailnetId;
+use crate::tailnets::api::{get_general_settings, set_join_external_tailnets, set_user_approval};
+use crate::tailnets::model::{GeneralSettings, JoinExternalChoice, describe_roles};
+
+#[component]
+pub fn GeneralSettingsPage() -> impl IntoView {
+    let tailnet = tailnet_from_path();
+    let settings = Resource::new(move || tailnet.get(), get_general_settings);
+    view! {
+        <Title text="General settings" />
+        <AdminNav tailnet current=AdminSection::Settings />
+        <Suspense fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(settings) => {
+                        view! { <SettingsConsole tailnet=tailnet.get_untracked() settings /> }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        view! {
+                            <AccessProblem error what="its settings" subject="Settings" />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingsConsole(tailnet: TailnetId, settings: GeneralSettings) -> AnyView {
+    view! {
+        <section class="card wide" aria-labelledby="settings-heading">
+            <h1 id="settings-heading">"General settings"</h1>
+            <dl class="facts">
+                <dt>"Tailnet name"</dt>
+                <dd>{settings.name.clone()}</dd>
+                <dt>"Kind"</dt>
+                <dd>{settings.kind.label()}</dd>
+            </dl>
+            <JoinExternalSection
+                tailnet=tailnet.clone()
+                roles=settings.settings.join_external_roles.clone()
+                may_change=settings.manages_join_external
+            />
+            <UserApprovalSection
+                tailnet
+                enabled=settings.settings.user_approval
+                may_change=settings.manages_user_approval
+            />
+        </section>
+    }
+    .into_any()
+}
+
+/// "Join external tailnets": three choices, saved when one is picked.
+#[component]
+fn JoinExternalSection(
+    tailnet: TailnetId,
+    roles: Vec<crate::roles::Role>,
+    may_change: bool,
+) -> impl IntoView {
+    let saved_roles = RwSignal::new(roles);
+    let save = Action::new(move |choice: &JoinExternalChoice| {
+        let (tailnet, roles) = (tailnet.clone(), choice.roles());
+        async move { set_join_external_tailnets(tailnet, roles).await }
+    });
+    let notice = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<String>);
+    Effect::new(move || {
+        if let Some(result) = save.value().get() {
+            match result {
+                Ok(settings) => {
+                    notice.set(Some(format!(
+                        "Saved. Members with these roles may join external tailnets: {}.",
+                        describe_roles(&settings.join_external_roles)
+                    )));
+                    failure.set(None);
+                    saved_roles.set(settings.join_external_roles);
+                }
+                Err(error) => {
+                    notice.set(None);
+                    failure.set(Some(error.to_string()));
+                }
+            }
+        }
+    });
+    let current = move || JoinExternalChoice::of_roles(&saved_roles.get());
+    let pending = save.pending();
+    view! {
+        <section class="setting" aria-labelledby="join-external-heading">
+            <h2 id="join-external-heading">"Join external tailnets"</h2>
+            <p class="muted">
+                "Choose which users of this tailnet may accept invitations to join other (external) tailnets."
+            </p>
+            <fieldset class="choices" disabled=move || !may_change || pending.get()>
+                <legend class="visually-hidden">"Join external tailnets"</legend>
+                {JoinExternalChoice::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <label class="choice">
+                                <input
+                                    type="radio"
+                                    name="join-external"
+                                    value=choice.as_str()
+                                    prop:checked=move || current() == Some(choice)
+                                    on:change=move |_| {
+                                        save.dispatch(choice);
+                                    }
+                                />
+                                <span>
+                                    <strong>{choice.label()}</strong>
+                                    <span class="sub">{choice.explanation()}</span>
+                                </span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            {move || {
+                current()
+                    .is_none()
+                    .then(|| {
+                        view! {
+                            <p class="muted">
+                                {format!(
+                                    "Currently set to: {}.",
+                                    describe_roles(&saved_roles.get()),
+                                )}
+                            </p>
+                        }
+                    })
+            }}
+            {(!may_change)
+                .then(|| {
+                    view! {
+                        <p class="muted">"Only an Owner, Admin or IT admin can change this."</p>
+                    }
+                })}
+            <p class="notice-line" role="status">
+                {move || notice.get().unwrap_or_default()}
+            </p>
+            <ErrorAlert message=failure />
+        </section>
+    }
+}
+
+/// "User approval": "Manually approve new users", saved when toggled.
+#[component]
+fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> impl IntoView {
+    let saved = RwSignal::new(enabled);
+    let save = Action::new(move |enabled: &bool| {
+        let (tailnet, enabled) = (tailnet.clone(), *enabled);
+        async move { set_user_approval(tailnet, enabled).await }
+    });
+    let notice = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<String>);
+    Effect::new(move || {
+        if let Some(result) = save.value().get() {
+            match result {
+                Ok(settings) => {
+                    saved.set(settings.user_approval);
+                    failure.set(None);
+                    notice.set(Some(
+                        if settings.user_approval {
+                            "Saved. New users wait for an admin's approval."
+                        } else {
+                            "Saved. New users join as soon as they accept."
+                        }
+                        .to_owned(),
+                    ));
+                }
+                Err(error) => {
+                    notice.set(None);
+                    failure.set(Some(error.to_string()));
+                }
+            }
+        }
+    });
+    let pending = save.pending();
+    view! {
+        <section class="setting" aria-labelledby="user-approval-heading">
+            <h2 id="user-approval-heading">"User approval"</h2>
+            <label class="choice">
+                <input
+                    type="checkbox"
+                    id="manually-approve"
+                    prop:checked=move || saved.get()
+                    disabled=move || !may_change || pending.get()
+                    on:change=move |ev| {
+                        save.dispatch(event_target_checked(&ev));
+                    }
+                />
+                <span>
+                    <strong>"Manually approve new users"</strong>
+                    <span class="sub">
+                        "People who accept an invite wait on the Users page until an Owner, Admin or IT admin approves them."
+                    </span>
+                </span>
+            </label>
+            {(!may_change)
+                .then(|| {
+                    view! {
+                        <p class="muted">"Only an Owner, Admin or Network admin can change this."</p>
+                    }
+                })}
+            <p class="notice-line" role="status">
+                {move || notice.get().unwrap_or_default()}
+            </p>
+            <ErrorAlert message=failure />
+        </section>
+    }
+}

@@ -142,6 +142,7 @@ mod tests {
             tailnet_name: " ".into(),
             display_name: "Ada".into(),
             email: "nope".into(),
+            ..SetupForm::default()
         };
         let error = form.validate().expect_err("invalid form");
         assert!(error.field_message("tailnet_name").is_some());

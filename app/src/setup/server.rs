@@ -100,7 +100,9 @@ pub async fn inspect_setup_link(
         return Err(SetupLinkProblem::Unknown.into());
     }
     let hash = SecretToken::from_client(token.to_owned()).hash();
-    let row: Option<(Option<i64>, i64, Option<String>, Option<String>)> = sqlx::query_as(
+    // Used at, expires at, and the tailnet's name and kind when the operator created it.
+    type LinkRow = (Option<i64>, i64, Option<String>, Option<String>);
+    let row: Option<LinkRow> = sqlx::query_as(
         "SELECT s.used_at, s.expires_at, t.name, t.kind FROM setup_links s \
          LEFT JOIN tailnets t ON t.id = s.tailnet_id WHERE s.token_hash = $1",
     )

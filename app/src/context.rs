@@ -205,6 +205,44 @@ pub async fn member_role(
     }
 }
 
+/// For plain HTTP handlers (downloads): the session the request presents and its member's role
+/// in `tailnet`, after the same checks as [`require`].
+pub async fn require_from_headers(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    tailnet: &TailnetId,
+    permission: Permission,
+) -> Result<(Session, Role), AppError> {
+    let session = sessions::session_from_headers(state, headers, now())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let role = member_role(&state.db, tailnet, &session.user_id, permission).await?;
+    Ok((session, role))
+}
+
+/// A refusal of a plain HTTP handler: the error's status and its message as text.
+pub fn refusal(error: &AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(error.status_code())
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, error.to_string()).into_response()
+}
+
+/// The headers of a file download.
+pub fn download_headers(
+    response: &mut axum::response::Response,
+    content_type: &'static str,
+    filename: &str,
+) {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+}
+
 /// The signed-in member allowed `permission` in `tailnet`, as the audit log records them.
 pub async fn acting_member(
     state: &AppState,

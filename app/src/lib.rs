@@ -8,6 +8,8 @@ pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod context;
+#[cfg(feature = "ssr")]
+pub mod csv;
 pub mod error;
 pub mod fields;
 pub mod format;

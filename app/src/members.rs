@@ -3,6 +3,10 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod approval;
+#[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
+pub mod manage;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;

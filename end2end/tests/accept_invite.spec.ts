@@ -1,7 +1,8 @@
 // Accepting invites in two browser contexts, each with its own virtual authenticator: the admin
 // in one, the invitee in the other.
 import type { Browser, Page } from '@playwright/test';
-import { test, expect, open, hydrated, newPageWithPasskeys, setUpOwner, watchForProblems, type Gatehouse } from './fixtures';
+import { readFileSync } from 'node:fs';
+import { test, expect, open, hydrated, newPageWithPasskeys, setUpOwner, watchForProblems } from './fixtures';
 
 /** A second person's browser: its own cookies and its own passkeys. */
 async function inviteeBrowser(browser: Browser) {
@@ -42,13 +43,15 @@ function tailnetOf(page: Page): string {
   return match[1];
 }
 
-/** Turns "User approval" on through its server function (its settings page is a later issue). */
-async function turnOnUserApproval(page: Page, gatehouse: Gatehouse) {
-  const response = await page.request.post(`${gatehouse.origin}/api/set_user_approval`, {
-    data: { tailnet: tailnetOf(page), enabled: true },
-    headers: { Origin: gatehouse.origin },
-  });
-  expect(response.status()).toBe(200);
+/** Turns on "Manually approve new users" in General settings, then returns to the Users page. */
+async function turnOnUserApproval(page: Page) {
+  const nav = page.getByRole('navigation', { name: 'Admin console' });
+  await nav.getByRole('link', { name: 'General settings' }).click();
+  await hydrated(page);
+  await page.getByRole('checkbox', { name: /^Manually approve new users/ }).check();
+  await expect(page.getByRole('region', { name: 'User approval' }).getByRole('status')).toContainText('Saved.');
+  await nav.getByRole('link', { name: 'Users' }).click();
+  await hydrated(page);
 }
 
 function row(page: Page, text: string) {
@@ -125,7 +128,7 @@ test('with "User approval" on, the invitee waits until an admin approves them wi
 }) => {
   void authenticator;
   await setUpOwner(page, gatehouse);
-  await turnOnUserApproval(page, gatehouse);
+  await turnOnUserApproval(page);
   const link = await generateLink(page, 'Member');
 
   const invitee = await inviteeBrowser(browser);
@@ -208,4 +211,79 @@ test('someone with an account in another tailnet signs in with their passkey and
   await expect(row(page, 'bea@other.example')).toContainText('Active');
   await expect(row(page, 'bea@other.example')).toContainText('Admin');
   await bea.context.close();
+});
+
+test('an admin changes a member\'s role, suspends and restores them, exports the list and removes them', async ({
+  page,
+  gatehouse,
+  authenticator,
+  browser,
+}) => {
+  void authenticator;
+  const problems = watchForProblems(page);
+  await setUpOwner(page, gatehouse);
+  const link = await generateLink(page, 'Auditor');
+  const usersPage = page.url();
+
+  const invitee = await inviteeBrowser(browser);
+  const guest = invitee.page;
+  await open(guest, link);
+  await guest.getByRole('button', { name: 'Accept invite' }).click();
+  await guest.getByLabel('Your name').fill('Linus Torvalds');
+  await guest.getByLabel('Email').fill('linus@example.com');
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+  await expect(guest.getByText('You joined as Auditor.')).toBeVisible();
+  // As an Auditor, Linus can read the Users page.
+  await open(guest, usersPage);
+  await expect(guest.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  // Nobody manages their own row here.
+  await expect(page.getByRole('button', { name: 'Actions for ada@example.com' })).toHaveCount(0);
+  const linus = row(page, 'linus@example.com');
+  const actions = page.getByRole('button', { name: 'Actions for linus@example.com' });
+
+  // Change role.
+  await actions.click();
+  await page.getByRole('menuitem', { name: 'Change role' }).click();
+  const changeRole = page.getByRole('dialog', { name: 'Change the role of linus@example.com' });
+  await changeRole.getByLabel('Role').selectOption({ label: 'IT admin' });
+  await changeRole.getByRole('button', { name: 'Change role' }).click();
+  await expect(page.getByRole('status')).toContainText('linus@example.com is now IT admin.');
+  await expect(linus).toContainText('IT admin');
+
+  // Suspend: Linus loses the page at once.
+  await actions.click();
+  await page.getByRole('menuitem', { name: 'Suspend user' }).click();
+  await page.getByRole('alertdialog', { name: 'Suspend linus@example.com?' }).getByRole('button', { name: 'Suspend user' }).click();
+  await expect(page.getByRole('status')).toContainText('linus@example.com is suspended');
+  await expect(linus).toContainText('Suspended');
+  const refused = await open(guest, usersPage);
+  expect(refused?.status()).toBe(403);
+  await expect(guest.getByRole('heading', { name: "You don't have access to this page" })).toBeVisible();
+
+  // Restore: access is back.
+  await actions.click();
+  await page.getByRole('menuitem', { name: 'Restore user' }).click();
+  await expect(page.getByRole('status')).toContainText('linus@example.com is active again.');
+  const restored = await open(guest, usersPage);
+  expect(restored?.status()).toBe(200);
+
+  // Export users: the list as CSV.
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export users' }).click();
+  const csv = readFileSync((await (await download).path()) as string, 'utf8');
+  expect(csv).toContain('member,Linus Torvalds,linus@example.com,IT admin,Active,');
+  expect(csv).toContain('member,Ada Owner,ada@example.com,Owner,Active,');
+
+  // Remove user.
+  await actions.click();
+  await page.getByRole('menuitem', { name: 'Remove user' }).click();
+  await page.getByRole('alertdialog', { name: 'Remove linus@example.com?' }).getByRole('button', { name: 'Remove user' }).click();
+  await expect(page.getByRole('status')).toContainText('linus@example.com was removed from the tailnet.');
+  await expect(linus).toHaveCount(0);
+  expect((await open(guest, usersPage))?.status()).toBe(403);
+  await invitee.context.close();
+  expect(problems, 'no CSP violations or script errors').toEqual([]);
 });

@@ -101,6 +101,10 @@ pub fn build(state: AppState) -> Router {
             shell(shell_options.clone())
         })
         .route(
+            "/admin/{tailnet}/users/export",
+            axum::routing::get(app::members::export::download),
+        )
+        .route(
             "/admin/{tailnet}/logs/export",
             axum::routing::get(app::audit::export::download),
         )

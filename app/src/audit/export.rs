@@ -4,15 +4,15 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::model::{AuditEventRow, AuditFilters, EventName, ExportFormat};
 use super::server::read_events;
-use crate::auth::server::session_from_headers;
-use crate::context::{AppState, member_role, now};
+use crate::context::{AppState, download_headers, now, refusal, require_from_headers};
+use crate::csv::csv_line;
 use crate::error::AppError;
 use crate::format::{utc_date, utc_timestamp};
 use crate::ids::TailnetId;
@@ -117,23 +117,8 @@ async fn prepare(
     params: ExportParams,
     headers: &HeaderMap,
 ) -> Result<(ExportFormat, AuditFilters), AppError> {
-    let session = session_from_headers(state, headers, now())
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    member_role(
-        &state.db,
-        tailnet,
-        &session.user_id,
-        Permission::ViewAuditLog,
-    )
-    .await?;
+    require_from_headers(state, headers, tailnet, Permission::ViewAuditLog).await?;
     params.parse()
-}
-
-fn refusal(error: &AppError) -> Response {
-    let status =
-        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, error.to_string()).into_response()
 }
 
 /// Where the stream is: before the first batch, after a batch with more to come, or done.
@@ -199,12 +184,7 @@ fn stream(
         ExportFormat::Csv => "text/csv; charset=utf-8",
     };
     let mut response = Body::from_stream(chunks).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    download_headers(&mut response, content_type, &filename);
     response
 }
 
@@ -250,48 +230,9 @@ pub fn csv_record(row: &AuditEventRow) -> String {
     ])
 }
 
-/// Fields joined by commas and ended by CRLF (RFC 4180).
-fn csv_line<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> String {
-    let mut line = fields
-        .into_iter()
-        .map(|field| csv_field(field.unwrap_or_default()))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// Quotes a field when it needs it. Text that a spreadsheet would run as a formula (starting
-/// with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, so a display name
-/// such as `=HYPERLINK(…)` stays text when an auditor opens the file.
-pub fn csv_field(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if neutral.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", neutral.replace('"', "\"\""))
-    } else {
-        neutral
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("ada@example.com"), "ada@example.com");
-        assert_eq!(csv_field("Smith, Ada"), "\"Smith, Ada\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field("=1+2"), "'=1+2");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_field("-2,3"), "\"'-2,3\"");
-        assert_eq!(csv_line([Some("a"), None, Some("b")]), "a,,b\r\n");
-    }
 
     #[test]
     fn bad_export_parameters_name_their_field() {

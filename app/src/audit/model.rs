@@ -27,6 +27,9 @@ pub enum EventName {
     DisableUserApproval,
     UpdateJoinExternalTailnets,
     UserApprove,
+    UserUpdateRole,
+    UserSuspend,
+    UserRestore,
     UserDelete,
     UserLogin,
     UserLogout,
@@ -35,7 +38,7 @@ pub enum EventName {
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 14] = [
+    pub const ALL: [EventName; 17] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -46,6 +49,9 @@ impl EventName {
         EventName::DisableUserApproval,
         EventName::UpdateJoinExternalTailnets,
         EventName::UserApprove,
+        EventName::UserUpdateRole,
+        EventName::UserSuspend,
+        EventName::UserRestore,
         EventName::UserDelete,
         EventName::UserLogin,
         EventName::UserLogout,
@@ -65,6 +71,9 @@ impl EventName {
             EventName::DisableUserApproval => "TAILNET.DISABLE.USER_APPROVAL_REQUIRED",
             EventName::UpdateJoinExternalTailnets => "TAILNET.UPDATE.JOIN_EXTERNAL_TAILNETS",
             EventName::UserApprove => "USER.APPROVE",
+            EventName::UserUpdateRole => "USER.UPDATE.USER_ROLE",
+            EventName::UserSuspend => "USER.SUSPEND",
+            EventName::UserRestore => "USER.RESTORE",
             EventName::UserDelete => "USER.DELETE",
             EventName::UserLogin => "USER.LOGIN",
             EventName::UserLogout => "USER.LOGOUT",
@@ -94,6 +103,9 @@ impl EventName {
             EventName::DisableUserApproval => "User approval turned off",
             EventName::UpdateJoinExternalTailnets => "Join external tailnets changed",
             EventName::UserApprove => "User approved",
+            EventName::UserUpdateRole => "Role changed",
+            EventName::UserSuspend => "User suspended",
+            EventName::UserRestore => "User restored",
             EventName::UserDelete => "User removed",
             EventName::UserLogin => "Signed in",
             EventName::UserLogout => "Signed out",
@@ -154,25 +166,8 @@ impl AuditFilters {
         if !self.target.trim().is_empty() {
             pairs.push(("target", self.target.trim().to_owned()));
         }
-        pairs
-            .into_iter()
-            .map(|(key, value)| format!("{key}={}", percent_encode(&value)))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::format::query_string(&pairs)
     }
-}
-
-/// Encodes a query-string value: everything but unreserved characters becomes `%XX`.
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// "Export" downloads one of these.

@@ -5,9 +5,14 @@ use leptos::prelude::*;
 use crate::invites::model::INVITABLE_ROLES;
 use crate::roles::Role;
 
-/// The "Role" drop-down of an invite: Member first (the default), never Owner.
+/// The "Role" drop-down of an invite: Member first (the default), never Owner; `exclude`
+/// leaves out a role the viewer may not give (an IT admin cannot make Admins).
 #[component]
-pub fn RoleSelect(id: &'static str, role: RwSignal<Role>) -> impl IntoView {
+pub fn RoleSelect(
+    id: &'static str,
+    role: RwSignal<Role>,
+    #[prop(default = None)] exclude: Option<Role>,
+) -> impl IntoView {
     view! {
         <div class="field">
             <label for=id>"Role"</label>
@@ -18,6 +23,7 @@ pub fn RoleSelect(id: &'static str, role: RwSignal<Role>) -> impl IntoView {
             }>
                 {INVITABLE_ROLES
                     .into_iter()
+                    .filter(|r| Some(*r) != exclude)
                     .map(|r| {
                         view! {
                             <option value=r.as_str() selected=move || role.get() == r>

@@ -18,7 +18,7 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
 
     respond(async {
         let state = app_state()?;
-        let (_, role) = require(&state, &tailnet, Permission::ViewMembers).await?;
+        let (session, role) = require(&state, &tailnet, Permission::ViewMembers).await?;
         let tailnet_name: String = sqlx::query_scalar("SELECT name FROM tailnets WHERE id = $1")
             .bind(tailnet.as_str())
             .fetch_one(&state.db)
@@ -30,6 +30,9 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
                 sees_invites: role.can(Permission::ViewInvites),
                 manages_invites: role.can(Permission::ManageInvites),
                 approves_users: role.can(Permission::ApproveUsers),
+                exports_users: role.can(Permission::ExportUsers),
+                user: session.user_id,
+                role,
             },
             email_delivery_configured: state.settings.email_delivery_configured,
         })
@@ -40,29 +43,13 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
 /// One page of the tailnet's members and, for roles that may see them, its open invites.
 #[server(prefix = "/api", endpoint = "list_users", input = Json)]
 pub async fn list_users(query: UserListQuery) -> Result<UserListPage, AppError> {
-    use super::model::{PAGE_SIZE, UserListRow, merge_newest_first};
-    use super::server::{invite_rows, member_rows};
     use crate::context::{app_state, now, require, respond};
-    use crate::paging::Page;
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
         let (_, role) = require(&state, &query.tailnet, Permission::ViewMembers).await?;
-        let now = now();
-        let members = member_rows(&state.db, &query, now).await?;
-        let invites = if role.can(Permission::ViewInvites) {
-            invite_rows(&state.db, &query, now).await?
-        } else {
-            Vec::new()
-        };
-        let rows = merge_newest_first(members, invites, query.page.reads_backwards());
-        Ok(Page::from_rows(
-            rows,
-            &query.page,
-            PAGE_SIZE,
-            UserListRow::cursor,
-        ))
+        super::server::read_page(&state.db, &query, role.can(Permission::ViewInvites), now()).await
     })
     .await
 }
@@ -96,6 +83,30 @@ pub async fn remove_waiting_user(tailnet: TailnetId, user: UserId) -> Result<(),
         let state = app_state()?;
         let actor = acting_member(&state, &tailnet, Permission::ApproveUsers).await?;
         super::approval::remove_waiting(&state.db, &actor, &tailnet, &user, now()).await
+    })
+    .await
+}
+
+/// A change to a member from the row's menu: "Change role", "Transfer ownership",
+/// "Suspend user", "Restore user" or "Remove user". Owner, Admin and IT admin, within the rules
+/// of [`super::model::check_member_change`]; a refusal (403) names the rule.
+#[server(prefix = "/api", endpoint = "manage_member", input = Json)]
+pub async fn manage_member(
+    tailnet: TailnetId,
+    user: UserId,
+    change: super::model::MemberChange,
+) -> Result<(), AppError> {
+    use crate::context::{app_state, client_address, now, require, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let (session, role) = require(&state, &tailnet, Permission::ManageUsers).await?;
+        let mut conn = state.db.acquire().await?;
+        let actor =
+            crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await?;
+        drop(conn);
+        super::manage::apply(&state.db, &actor, role, &tailnet, &user, change, now()).await
     })
     .await
 }

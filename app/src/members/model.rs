@@ -161,12 +161,98 @@ impl UserListRow {
 }
 
 /// What the viewer may do, so the page shows only what the server would allow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewerRights {
     pub sees_invites: bool,
     pub manages_invites: bool,
     /// May "Approve" or "Remove" people who wait for approval.
     pub approves_users: bool,
+    /// "Export users".
+    pub exports_users: bool,
+    /// Who is looking, and with which role: the member menus follow [`check_member_change`].
+    pub user: UserId,
+    pub role: Role,
+}
+
+/// What an admin does to a member from the row's menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberChange {
+    /// "Change role" (never to or from Owner).
+    ChangeRole(Role),
+    /// "Transfer ownership": the member becomes the Owner and the Owner an Admin.
+    TransferOwnership,
+    /// "Suspend user": they keep their role but cannot use the tailnet.
+    Suspend,
+    /// "Restore user".
+    Restore,
+    /// "Remove user": the membership ends; the account stays.
+    Remove,
+}
+
+/// The member a change is aimed at, as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberState<'a> {
+    pub user: &'a UserId,
+    pub role: Role,
+    pub status: MemberStatus,
+}
+
+/// Whether `actor` (with `actor_role`, allowed to manage users) may make `change` to `target`;
+/// the refusal says which rule stands in the way. The server checks this inside the change's
+/// transaction; the Users page uses it to offer only what would be allowed.
+pub fn check_member_change(
+    actor: &UserId,
+    actor_role: Role,
+    target: &MemberState<'_>,
+    change: MemberChange,
+) -> Result<(), String> {
+    if !actor_role.can(crate::roles::Permission::ManageUsers) {
+        return Err("Only an Owner, Admin or IT admin can manage users.".into());
+    }
+    if actor == target.user {
+        return Err(
+            "You cannot change your own role or membership. To leave a tailnet you joined, use \
+             Leave tailnet."
+                .into(),
+        );
+    }
+    if change == MemberChange::TransferOwnership {
+        if actor_role != Role::Owner {
+            return Err("Only the Owner can transfer ownership.".into());
+        }
+        if target.status != MemberStatus::Active {
+            return Err("Only an active member can become the Owner.".into());
+        }
+        return Ok(());
+    }
+    if target.role == Role::Owner {
+        return Err(
+            "The Owner cannot be changed, suspended or removed. The Owner can transfer ownership \
+             to someone else first."
+                .into(),
+        );
+    }
+    if actor_role == Role::ItAdmin && target.role == Role::Admin {
+        return Err("An IT admin cannot change, suspend or remove an Admin.".into());
+    }
+    match change {
+        MemberChange::ChangeRole(Role::Owner) => {
+            Err("To make someone the Owner, the Owner uses Transfer ownership.".into())
+        }
+        MemberChange::ChangeRole(Role::Admin) if actor_role == Role::ItAdmin => {
+            Err("An IT admin cannot make someone an Admin.".into())
+        }
+        MemberChange::ChangeRole(_) if target.status == MemberStatus::NeedsApproval => {
+            Err("This person waits for approval: Approve them with a role instead.".into())
+        }
+        MemberChange::Suspend if target.status != MemberStatus::Active => {
+            Err("Only an active member can be suspended.".into())
+        }
+        MemberChange::Restore if target.status != MemberStatus::Suspended => {
+            Err("Only a suspended member can be restored.".into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The Users page's heading: what does not change with the filters.
@@ -178,6 +264,29 @@ pub struct UsersOverview {
     pub viewer: ViewerRights,
     /// Without SMTP, invites reach people only through their links.
     pub email_delivery_configured: bool,
+}
+
+/// Where "Export users" downloads the list with these filters from.
+pub fn users_export_path(
+    tailnet: &TailnetId,
+    status: Option<RowStatus>,
+    role: Option<Role>,
+    search: &str,
+) -> String {
+    let mut pairs = Vec::new();
+    if let Some(status) = status {
+        pairs.push(("status", status.as_str().to_owned()));
+    }
+    if let Some(role) = role {
+        pairs.push(("role", role.as_str().to_owned()));
+    }
+    if !search.trim().is_empty() {
+        pairs.push(("search", search.trim().to_owned()));
+    }
+    format!(
+        "/admin/{tailnet}/users/export?{}",
+        crate::format::query_string(&pairs)
+    )
 }
 
 /// One page of the Users list.
@@ -220,6 +329,95 @@ mod tests {
         );
         assert_eq!(RowStatus::of_invite(100, 99), RowStatus::Invited);
         assert_eq!(RowStatus::of_invite(100, 100), RowStatus::Expired);
+    }
+
+    #[test]
+    fn member_changes_follow_the_role_rules() {
+        let (me, them) = (UserId::from_raw("me"), UserId::from_raw("them"));
+        let member = |role, status| MemberState {
+            user: &them,
+            role,
+            status,
+        };
+        let active = MemberStatus::Active;
+        let check = |actor_role, target: &MemberState<'_>, change| {
+            check_member_change(&me, actor_role, target, change).is_ok()
+        };
+        let auditor = member(Role::Auditor, active);
+        // Who may manage at all.
+        assert!(check(
+            Role::Admin,
+            &auditor,
+            MemberChange::ChangeRole(Role::Member)
+        ));
+        assert!(check(
+            Role::ItAdmin,
+            &auditor,
+            MemberChange::ChangeRole(Role::Member)
+        ));
+        assert!(!check(Role::NetworkAdmin, &auditor, MemberChange::Suspend));
+        // Never yourself.
+        let myself = MemberState {
+            user: &me,
+            role: Role::Admin,
+            status: active,
+        };
+        assert!(!check(
+            Role::Owner,
+            &myself,
+            MemberChange::ChangeRole(Role::Member)
+        ));
+        // Never to or from Owner, except Transfer ownership by the Owner.
+        assert!(!check(
+            Role::Owner,
+            &auditor,
+            MemberChange::ChangeRole(Role::Owner)
+        ));
+        let owner = member(Role::Owner, active);
+        for change in [
+            MemberChange::ChangeRole(Role::Admin),
+            MemberChange::Suspend,
+            MemberChange::Remove,
+        ] {
+            assert!(!check(Role::Admin, &owner, change), "{change:?}");
+        }
+        assert!(check(
+            Role::Owner,
+            &auditor,
+            MemberChange::TransferOwnership
+        ));
+        assert!(!check(
+            Role::Admin,
+            &auditor,
+            MemberChange::TransferOwnership
+        ));
+        assert!(!check(
+            Role::Owner,
+            &member(Role::Auditor, MemberStatus::Suspended),
+            MemberChange::TransferOwnership
+        ));
+        // An IT admin cannot create or change Admins.
+        assert!(!check(
+            Role::ItAdmin,
+            &auditor,
+            MemberChange::ChangeRole(Role::Admin)
+        ));
+        assert!(!check(
+            Role::ItAdmin,
+            &member(Role::Admin, active),
+            MemberChange::Suspend
+        ));
+        assert!(check(
+            Role::Admin,
+            &auditor,
+            MemberChange::ChangeRole(Role::Admin)
+        ));
+        // Suspend only the active, restore only the suspended.
+        let suspended = member(Role::Auditor, MemberStatus::Suspended);
+        assert!(!check(Role::Admin, &suspended, MemberChange::Suspend));
+        assert!(check(Role::Admin, &suspended, MemberChange::Restore));
+        assert!(!check(Role::Admin, &auditor, MemberChange::Restore));
+        assert!(check(Role::Admin, &suspended, MemberChange::Remove));
     }
 
     #[test]

@@ -5,12 +5,14 @@
 use sqlx::AnyPool;
 
 use super::model::{
-    IDLE_AFTER_SECS, InviteRow, MemberRow, PAGE_SIZE, RowStatus, UserListQuery, UserListRow,
+    IDLE_AFTER_SECS, InviteRow, MemberRow, PAGE_SIZE, RowStatus, UserListPage, UserListQuery,
+    UserListRow, merge_newest_first,
 };
 use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::invites::model::InviteKind;
+use crate::paging::Page;
 use crate::roles::MemberStatus;
 use crate::sql::{Statement, contains_pattern};
 
@@ -182,6 +184,28 @@ pub fn invite_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
         PAGE_SIZE,
     );
     Some(statement)
+}
+
+/// One page of the list: members and, when `with_invites`, open invites, merged newest first.
+pub async fn read_page(
+    db: &AnyPool,
+    query: &UserListQuery,
+    with_invites: bool,
+    now: i64,
+) -> Result<UserListPage, AppError> {
+    let members = member_rows(db, query, now).await?;
+    let invites = if with_invites {
+        invite_rows(db, query, now).await?
+    } else {
+        Vec::new()
+    };
+    let rows = merge_newest_first(members, invites, query.page.reads_backwards());
+    Ok(Page::from_rows(
+        rows,
+        &query.page,
+        PAGE_SIZE,
+        UserListRow::cursor,
+    ))
 }
 
 /// Members who have joined and are active (including idle ones): the billable count.

@@ -34,6 +34,7 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("list_users", Writes::Nothing),
     ("approve_user", Writes::OneGroup),
     ("remove_waiting_user", Writes::OneGroup),
+    ("manage_member", Writes::OneGroup),
     ("invite_by_email", Writes::OneGroup),
     ("create_invite_link", Writes::OneGroup),
     ("resend_invite", Writes::OneGroup),
@@ -312,6 +313,44 @@ impl Fixture {
                 self.check(function, true, call(&app, function, body.clone()))
                     .await;
                 self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "manage_member" => {
+                let user = insert_member(&app, &t, "managed@example.com", "auditor").await;
+                let body = |change: Value| json!({ "tailnet": t, "user": user, "change": change });
+                self.check(
+                    function,
+                    false,
+                    call(&member, function, body(json!("Suspend"))),
+                )
+                .await;
+                self.check(
+                    function,
+                    true,
+                    call(&app, function, body(json!({ "ChangeRole": "member" }))),
+                )
+                .await;
+                self.check_unchanged(
+                    function,
+                    call(&app, function, body(json!({ "ChangeRole": "member" }))),
+                )
+                .await;
+                // The Owner cannot change their own role.
+                let own = json!({ "tailnet": t, "user": self.owner, "change": { "ChangeRole": "admin" } });
+                self.check(function, false, call(&app, function, own)).await;
+                self.check(function, true, call(&app, function, body(json!("Suspend"))))
+                    .await;
+                self.check(
+                    function,
+                    false,
+                    call(&app, function, body(json!("Suspend"))),
+                )
+                .await;
+                self.check(function, true, call(&app, function, body(json!("Restore"))))
+                    .await;
+                self.check(function, true, call(&app, function, body(json!("Remove"))))
+                    .await;
+                self.check(function, false, call(&app, function, body(json!("Remove"))))
                     .await;
             }
             "invite_by_email" => {

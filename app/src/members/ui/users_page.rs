@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::member_actions::MemberActions;
 use super::row_actions::{ApprovalActions, InviteActions, Notice};
 use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
@@ -17,6 +18,7 @@ use crate::invites::ui::invite_dialog::InviteDialog;
 use crate::members::api::{get_users_overview, list_users};
 use crate::members::model::{
     RowStatus, UserListPage, UserListQuery, UserListRow, UsersOverview, ViewerRights,
+    users_export_path,
 };
 use crate::paging::PageRequest;
 use crate::roles::Role;
@@ -126,21 +128,41 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                         {format!("{active} active {}", if active == 1 { "user" } else { "users" })}
                     </p>
                 </div>
-                {viewer
-                    .manages_invites
-                    .then(|| {
-                        view! {
-                            <button
-                                type="button"
-                                class="primary"
-                                id="invite-external-users"
-                                aria-haspopup="dialog"
-                                on:click=move |_| dialog_open.set(true)
-                            >
-                                "Invite external users"
-                            </button>
-                        }
-                    })}
+                <div class="export">
+                    {viewer
+                        .exports_users
+                        .then(|| {
+                            let export_tailnet = tailnet.clone();
+                            let href = move || {
+                                users_export_path(
+                                    &export_tailnet,
+                                    status.get(),
+                                    role.get(),
+                                    &search.settled.get(),
+                                )
+                            };
+                            view! {
+                                <a class="button" href=href download="">
+                                    "Export users"
+                                </a>
+                            }
+                        })}
+                    {viewer
+                        .manages_invites
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="primary"
+                                    id="invite-external-users"
+                                    aria-haspopup="dialog"
+                                    on:click=move |_| dialog_open.set(true)
+                                >
+                                    "Invite external users"
+                                </button>
+                            }
+                        })}
+                </div>
             </div>
             <div class="filters" role="search">
                 <div class="field">
@@ -213,7 +235,7 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                     set_pending=loading
                 >
                     {move || {
-                        let tailnet = tailnet.clone();
+                        let (tailnet, viewer) = (tailnet.clone(), viewer.clone());
                         Suspend::new(async move {
                             match rows.await {
                                 Ok(list) => {
@@ -273,7 +295,7 @@ fn UsersTable(
         .rows
         .into_iter()
         .map(|row| {
-            view! { <UserRow row tailnet=tailnet.clone() viewer notice refresh /> }
+            view! { <UserRow row tailnet=tailnet.clone() viewer=viewer.clone() notice refresh /> }
         })
         .collect_view();
     view! {
@@ -308,9 +330,13 @@ fn UserRow(
 ) -> AnyView {
     match row {
         UserListRow::Member(member) => {
-            let waiting = member.status == RowStatus::NeedsApproval && viewer.approves_users;
-            let actions = waiting
-                .then(|| view! { <ApprovalActions member=member.clone() tailnet notice refresh /> });
+            let actions = if member.status == RowStatus::NeedsApproval {
+                viewer
+                    .approves_users
+                    .then(|| view! { <ApprovalActions member=member.clone() tailnet notice refresh /> }.into_any())
+            } else {
+                Some(view! { <MemberActions member=member.clone() tailnet viewer notice refresh /> }.into_any())
+            };
             view! {
                 <tr>
                     <td>{member.display_name}</td>

@@ -1,0 +1,188 @@
+//! The menu of an active or suspended member's row: "Change role", "Transfer ownership",
+//! "Suspend user" or "Restore user", and "Remove user". It offers only what
+//! [`check_member_change`] allows the viewer; the server checks the same rules again.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use super::row_actions::Notice;
+use super::row_menu::{MenuItem, RowMenu, focus_button};
+use crate::components::dialog::ConfirmDialog;
+use crate::components::role_select::RoleSelect;
+use crate::ids::TailnetId;
+use crate::members::api::manage_member;
+use crate::members::model::{
+    MemberChange, MemberRow, MemberState, RowStatus, ViewerRights, check_member_change,
+};
+use crate::roles::{MemberStatus, Role};
+
+/// Which confirmation dialog is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    ChangeRole,
+    TransferOwnership,
+    Suspend,
+    Remove,
+}
+
+/// What the notice says after `change` succeeded for `label`.
+fn done_text(change: MemberChange, label: &str) -> String {
+    match change {
+        MemberChange::ChangeRole(role) => format!("{label} is now {}.", role.label()),
+        MemberChange::TransferOwnership => {
+            format!("{label} is now the Owner. You are an Admin.")
+        }
+        MemberChange::Suspend => format!("{label} is suspended and cannot use the tailnet."),
+        MemberChange::Restore => format!("{label} is active again."),
+        MemberChange::Remove => format!("{label} was removed from the tailnet."),
+    }
+}
+
+/// The menu, or nothing when the viewer may do nothing to this member.
+#[component]
+pub fn MemberActions(
+    member: MemberRow,
+    tailnet: TailnetId,
+    viewer: ViewerRights,
+    notice: RwSignal<Option<Notice>>,
+    refresh: Callback<()>,
+) -> AnyView {
+    let status = if member.status == RowStatus::Suspended {
+        MemberStatus::Suspended
+    } else {
+        MemberStatus::Active
+    };
+    let state = MemberState {
+        user: &member.user_id,
+        role: member.role,
+        status,
+    };
+    let allows = |change| check_member_change(&viewer.user, viewer.role, &state, change).is_ok();
+    let asking = RwSignal::new(None::<Asking>);
+    let trigger = NodeRef::<html::Button>::new();
+    let label = member.email.clone();
+    let ask = move |what| move || asking.set(Some(what));
+    let mut items = Vec::new();
+    if allows(MemberChange::ChangeRole(Role::Member)) {
+        items.push(MenuItem::new("Change role", ask(Asking::ChangeRole)));
+    }
+    if allows(MemberChange::TransferOwnership) {
+        items.push(MenuItem::new(
+            "Transfer ownership",
+            ask(Asking::TransferOwnership),
+        ));
+    }
+    if allows(MemberChange::Suspend) {
+        items.push(MenuItem::new("Suspend user", ask(Asking::Suspend)));
+    }
+    let (user, run_label) = (member.user_id.clone(), label.clone());
+    let run = Action::new_local(move |change: &MemberChange| {
+        let (change, tailnet, user, label) =
+            (*change, tailnet.clone(), user.clone(), run_label.clone());
+        async move {
+            let result = manage_member(tailnet, user, change).await;
+            if result.is_ok() {
+                refresh.run(());
+            }
+            notice.set(Some(match result {
+                Ok(()) => Notice::done(done_text(change, &label)),
+                Err(error) => Notice::failed(&error),
+            }));
+        }
+    });
+    if allows(MemberChange::Restore) {
+        items.push(MenuItem::new("Restore user", move || {
+            run.dispatch(MemberChange::Restore);
+        }));
+    }
+    if allows(MemberChange::Remove) {
+        items.push(MenuItem::new("Remove user", ask(Asking::Remove)).danger());
+    }
+    if items.is_empty() {
+        return ().into_any();
+    }
+
+    let new_role = RwSignal::new(member.role);
+    let confirm = move |change: MemberChange| {
+        Callback::new(move |()| {
+            asking.set(None);
+            run.dispatch(change);
+        })
+    };
+    let cancel = Callback::new(move |()| {
+        asking.set(None);
+        focus_button(trigger);
+    });
+    let shows = move |what| move || asking.get() == Some(what);
+    let exclude = (viewer.role == Role::ItAdmin).then_some(Role::Admin);
+    let id = member.user_id.to_string();
+    let (role_title, owner_title, suspend_title, remove_title) = (
+        format!("Change the role of {label}"),
+        format!("Make {label} the Owner?"),
+        format!("Suspend {label}?"),
+        format!("Remove {label}?"),
+    );
+
+    view! {
+        <RowMenu
+            label=format!("Actions for {label}")
+            id=format!("actions-{id}")
+            items
+            trigger
+            busy=run.pending()
+        />
+        <Show when=shows(Asking::ChangeRole)>
+            <ConfirmDialog
+                id="change-role".to_owned()
+                title=role_title.clone()
+                confirm_label="Change role"
+                role="dialog"
+                on_confirm=Callback::new(move |()| {
+                    asking.set(None);
+                    run.dispatch(MemberChange::ChangeRole(new_role.get_untracked()));
+                })
+                on_cancel=cancel
+            >
+                <p>"The new role applies at once."</p>
+                <RoleSelect id="new-role" role=new_role exclude=exclude />
+            </ConfirmDialog>
+        </Show>
+        <Show when=shows(Asking::TransferOwnership)>
+            <ConfirmDialog
+                id="transfer-ownership".to_owned()
+                title=owner_title.clone()
+                confirm_label="Transfer ownership"
+                danger=true
+                on_confirm=confirm(MemberChange::TransferOwnership)
+                on_cancel=cancel
+            >
+                <p>"There is one Owner. You become an Admin, and only the new Owner can give ownership back."</p>
+            </ConfirmDialog>
+        </Show>
+        <Show when=shows(Asking::Suspend)>
+            <ConfirmDialog
+                id="suspend-user".to_owned()
+                title=suspend_title.clone()
+                confirm_label="Suspend user"
+                danger=true
+                on_confirm=confirm(MemberChange::Suspend)
+                on_cancel=cancel
+            >
+                <p>"They lose access to this tailnet at once, and keep their role for when they are restored."</p>
+            </ConfirmDialog>
+        </Show>
+        <Show when=shows(Asking::Remove)>
+            <ConfirmDialog
+                id="remove-user".to_owned()
+                title=remove_title.clone()
+                confirm_label="Remove user"
+                danger=true
+                on_confirm=confirm(MemberChange::Remove)
+                on_cancel=cancel
+            >
+                <p>"Their membership ends at once. Their account stays, so an invite can bring them back."</p>
+            </ConfirmDialog>
+        </Show>
+    }
+    .into_any()
+}

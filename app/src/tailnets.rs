@@ -2,6 +2,8 @@
 //! tailnets", changed on the "General settings" page.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod leave;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -28,7 +28,7 @@ test('the first Owner sets up the tailnet with a passkey, signs out, and signs b
   await account.focus();
   await page.keyboard.press('Enter');
   await expect(account).toHaveAttribute('aria-expanded', 'true');
-  await expect(page.getByRole('menuitem', { name: 'Sign out' })).toBeFocused();
+  await expect(page.getByRole('menuitem', { name: 'Your tailnets' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(account).toHaveAttribute('aria-expanded', 'false');
   await expect(account).toBeFocused();

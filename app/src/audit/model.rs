@@ -23,6 +23,7 @@ pub enum EventName {
     InviteAccept,
     TailnetCreate,
     TailnetJoin,
+    TailnetLeave,
     EnableUserApproval,
     DisableUserApproval,
     UpdateJoinExternalTailnets,
@@ -38,13 +39,14 @@ pub enum EventName {
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 17] = [
+    pub const ALL: [EventName; 18] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
         EventName::InviteAccept,
         EventName::TailnetCreate,
         EventName::TailnetJoin,
+        EventName::TailnetLeave,
         EventName::EnableUserApproval,
         EventName::DisableUserApproval,
         EventName::UpdateJoinExternalTailnets,
@@ -67,6 +69,7 @@ impl EventName {
             EventName::InviteAccept => "INVITE.ACCEPT.TAILNET_INVITE",
             EventName::TailnetCreate => "TAILNET.CREATE",
             EventName::TailnetJoin => "TAILNET.JOIN",
+            EventName::TailnetLeave => "TAILNET.LEAVE",
             EventName::EnableUserApproval => "TAILNET.ENABLE.USER_APPROVAL_REQUIRED",
             EventName::DisableUserApproval => "TAILNET.DISABLE.USER_APPROVAL_REQUIRED",
             EventName::UpdateJoinExternalTailnets => "TAILNET.UPDATE.JOIN_EXTERNAL_TAILNETS",
@@ -99,6 +102,7 @@ impl EventName {
             EventName::InviteAccept => "Invite accepted",
             EventName::TailnetCreate => "Tailnet created",
             EventName::TailnetJoin => "Joined tailnet",
+            EventName::TailnetLeave => "Left tailnet",
             EventName::EnableUserApproval => "User approval turned on",
             EventName::DisableUserApproval => "User approval turned off",
             EventName::UpdateJoinExternalTailnets => "Join external tailnets changed",

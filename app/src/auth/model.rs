@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{TailnetId, UserId};
 use crate::roles::{MemberStatus, Permission, Role};
+use crate::tailnets::model::TailnetKind;
 
 /// A session ends after this long without a request.
 pub const SESSION_IDLE_SECS: i64 = 8 * 60 * 60;
@@ -36,6 +37,24 @@ pub struct TailnetMembership {
     pub status: MemberStatus,
     /// The person's first tailnet.
     pub is_home: bool,
+    pub kind: TailnetKind,
+}
+
+impl TailnetMembership {
+    /// Whether "Leave tailnet" is offered (see [`crate::tailnets::model::may_leave`]).
+    pub fn can_leave(&self) -> bool {
+        crate::tailnets::model::may_leave(self.is_home, self.kind, self.role)
+    }
+
+    /// Where this tailnet opens: the Users page for admin roles, the person's welcome page
+    /// (which also tells whether they still wait for approval) for everyone else.
+    pub fn landing_path(&self) -> String {
+        if self.status == MemberStatus::Active && self.role.can(Permission::ViewMembers) {
+            users_path(&self.tailnet_id)
+        } else {
+            format!("/welcome/{}", self.tailnet_id)
+        }
+    }
 }
 
 /// The signed-in person, as the UI needs them.
@@ -102,8 +121,27 @@ mod tests {
                 role,
                 status,
                 is_home: true,
+                kind: TailnetKind::Organization,
             }],
         }
+    }
+
+    #[test]
+    fn only_later_organization_tailnets_can_be_left() {
+        let mut membership = person(Role::Member, MemberStatus::Active)
+            .tailnets
+            .remove(0);
+        assert!(!membership.can_leave(), "the home tailnet");
+        membership.is_home = false;
+        assert!(membership.can_leave());
+        membership.kind = TailnetKind::Personal;
+        assert!(!membership.can_leave(), "a personal tailnet");
+        membership.kind = TailnetKind::Organization;
+        membership.role = Role::Owner;
+        assert!(
+            !membership.can_leave(),
+            "the Owner transfers ownership first"
+        );
     }
 
     #[test]

@@ -328,8 +328,8 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
             .fetch_optional(db)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT t.id, t.name, m.role, m.status FROM memberships m \
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT t.id, t.name, t.kind, m.role, m.status FROM memberships m \
          JOIN tailnets t ON t.id = m.tailnet_id WHERE m.user_id = $1 ORDER BY t.name, t.id",
     )
     .bind(user.as_str())
@@ -337,9 +337,11 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
     .await?;
     let mut tailnets = rows
         .into_iter()
-        .map(|(id, name, role, status)| {
+        .map(|(id, name, kind, role, status)| {
             Ok(TailnetMembership {
                 is_home: id == home,
+                kind: crate::tailnets::model::TailnetKind::parse(&kind)
+                    .ok_or_else(|| AppError::internal(format!("stored tailnet kind {kind}")))?,
                 tailnet_id: TailnetId::from_raw(id),
                 tailnet_name: name,
                 role: crate::context::stored_role(&role)?,

@@ -2,3 +2,4 @@
 
 pub mod account_menu;
 pub mod login_page;
+pub mod tailnet_list;

@@ -19,20 +19,28 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
     respond(async {
         let state = app_state()?;
         let (session, role) = require(&state, &tailnet, Permission::ViewMembers).await?;
-        let tailnet_name: String = sqlx::query_scalar("SELECT name FROM tailnets WHERE id = $1")
-            .bind(tailnet.as_str())
-            .fetch_one(&state.db)
-            .await?;
+        let (tailnet_name, kind, home): (String, String, String) = sqlx::query_as(
+            "SELECT t.name, t.kind, u.home_tailnet_id FROM tailnets t, users u \
+             WHERE t.id = $1 AND u.id = $2",
+        )
+        .bind(tailnet.as_str())
+        .bind(session.user_id.as_str())
+        .fetch_one(&state.db)
+        .await?;
+        let kind = crate::tailnets::model::TailnetKind::parse(&kind)
+            .ok_or_else(|| AppError::internal(format!("stored tailnet kind {kind}")))?;
         Ok(UsersOverview {
-            tailnet_name,
+            tailnet_name: tailnet_name.clone(),
             active_users: active_user_count(&state.db, &tailnet).await?,
             viewer: ViewerRights {
                 sees_invites: role.can(Permission::ViewInvites),
                 manages_invites: role.can(Permission::ManageInvites),
                 approves_users: role.can(Permission::ApproveUsers),
                 exports_users: role.can(Permission::ExportUsers),
+                can_leave: crate::tailnets::model::may_leave(home == tailnet.as_str(), kind, role),
                 user: session.user_id,
                 role,
+                tailnet_name: tailnet_name.clone(),
             },
             email_delivery_configured: state.settings.email_delivery_configured,
         })

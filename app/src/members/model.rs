@@ -172,6 +172,9 @@ pub struct ViewerRights {
     /// Who is looking, and with which role: the member menus follow [`check_member_change`].
     pub user: UserId,
     pub role: Role,
+    /// The viewer's own row offers "Leave tailnet".
+    pub can_leave: bool,
+    pub tailnet_name: String,
 }
 
 /// What an admin does to a member from the row's menu.

@@ -66,3 +66,21 @@ pub async fn set_join_external_tailnets(
     })
     .await
 }
+
+/// "Leave tailnet": ends the signed-in person's own membership of `tailnet`, when it is an
+/// organization's tailnet joined after their home tailnet. Access ends at once.
+#[server(prefix = "/api", endpoint = "leave_tailnet", input = Json)]
+pub async fn leave_tailnet(tailnet: TailnetId) -> Result<(), AppError> {
+    use crate::context::{app_state, client_address, current_session, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let session = current_session(&state).await?;
+        let mut conn = state.db.acquire().await?;
+        let person =
+            crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await?;
+        drop(conn);
+        super::leave::leave(&state.db, &person, &tailnet, now()).await
+    })
+    .await
+}

@@ -36,6 +36,12 @@ impl TailnetKind {
     }
 }
 
+/// "Leave tailnet" is for tailnets joined after the home tailnet, and only for organizations'
+/// tailnets (the seed's rule); the Owner transfers ownership first.
+pub fn may_leave(is_home: bool, kind: TailnetKind, role: Role) -> bool {
+    !is_home && kind == TailnetKind::Organization && role != Role::Owner
+}
+
 /// The choices of the "Join external tailnets" section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JoinExternalChoice {

@@ -1,1 +1,2 @@
+pub mod leave_dialog;
 pub mod settings_page;

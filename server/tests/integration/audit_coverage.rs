@@ -52,6 +52,7 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("get_general_settings", Writes::Nothing),
     ("set_user_approval", Writes::OneGroup),
     ("set_join_external_tailnets", Writes::OneGroup),
+    ("leave_tailnet", Writes::OneGroup),
     ("get_audit_log_overview", Writes::Nothing),
     ("list_audit_events", Writes::Nothing),
 ];
@@ -553,6 +554,37 @@ impl Fixture {
                     "finish_setup",
                     false,
                     Self::finish_ceremony(&second, "finish_setup", b),
+                )
+                .await;
+            }
+            "leave_tailnet" => {
+                let (home, _) = app::setup::server::create_tailnet(
+                    &app.db,
+                    &app::fields::TailnetName::parse("Fourth").expect("name"),
+                    &app.settings,
+                    app::context::now(),
+                )
+                .await
+                .expect("tailnet");
+                let lea = insert_member(&app, &home, "lea@fourth.example", "admin").await;
+                crate::leave::join(&app, &t, &lea, "member").await;
+                let lea = app.signed_in_as(&lea).await;
+                self.check(
+                    function,
+                    false,
+                    call(&lea, function, json!({ "tailnet": home })),
+                )
+                .await;
+                self.check(
+                    function,
+                    true,
+                    call(&lea, function, json!({ "tailnet": t })),
+                )
+                .await;
+                self.check(
+                    function,
+                    false,
+                    call(&lea, function, json!({ "tailnet": t })),
                 )
                 .await;
             }

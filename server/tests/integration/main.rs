@@ -17,6 +17,7 @@ mod audit_log;
 mod cli;
 mod general_settings;
 mod invites;
+mod leave;
 mod manage_members;
 mod security;
 mod sessions;

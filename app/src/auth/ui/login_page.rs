@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::tailnet_list::YourTailnets;
 use crate::auth::api::{finish_sign_in, start_sign_in};
 use crate::components::alert::ErrorAlert;
 use crate::components::passkey_button::PasskeyButton;
@@ -44,6 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                                 "You are signed in as " {person.display_name.clone()} ". "
                                 <a href=person.landing_path()>"Continue"</a>
                             </p>
+                            <YourTailnets person />
                         }
                     })
                 })}

@@ -15,6 +15,7 @@ use crate::members::model::{
     MemberChange, MemberRow, MemberState, RowStatus, ViewerRights, check_member_change,
 };
 use crate::roles::{MemberStatus, Role};
+use crate::tailnets::ui::leave_dialog::LeaveTailnetDialog;
 
 /// Which confirmation dialog is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +77,7 @@ pub fn MemberActions(
         items.push(MenuItem::new("Suspend user", ask(Asking::Suspend)));
     }
     let (user, run_label) = (member.user_id.clone(), label.clone());
+    let leave_tailnet_id = tailnet.clone();
     let run = Action::new_local(move |change: &MemberChange| {
         let (change, tailnet, user, label) =
             (*change, tailnet.clone(), user.clone(), run_label.clone());
@@ -98,6 +100,10 @@ pub fn MemberActions(
     if allows(MemberChange::Remove) {
         items.push(MenuItem::new("Remove user", ask(Asking::Remove)).danger());
     }
+    let leaving = RwSignal::new(false);
+    if member.user_id == viewer.user && viewer.can_leave {
+        items.push(MenuItem::new("Leave tailnet", move || leaving.set(true)).danger());
+    }
     if items.is_empty() {
         return ().into_any();
     }
@@ -115,6 +121,7 @@ pub fn MemberActions(
     });
     let shows = move |what| move || asking.get() == Some(what);
     let exclude = (viewer.role == Role::ItAdmin).then_some(Role::Admin);
+    let (leave_tailnet_id, tailnet_name) = (leave_tailnet_id, viewer.tailnet_name.clone());
     let id = member.user_id.to_string();
     let (role_title, owner_title, suspend_title, remove_title) = (
         format!("Change the role of {label}"),
@@ -131,6 +138,16 @@ pub fn MemberActions(
             trigger
             busy=run.pending()
         />
+        <Show when=move || leaving.get()>
+            <LeaveTailnetDialog
+                tailnet=leave_tailnet_id.clone()
+                tailnet_name=tailnet_name.clone()
+                on_cancel=Callback::new(move |()| {
+                    leaving.set(false);
+                    focus_button(trigger);
+                })
+            />
+        </Show>
         <Show when=shows(Asking::ChangeRole)>
             <ConfirmDialog
                 id="change-role".to_owned()

@@ -287,3 +287,87 @@ test('an admin changes a member\'s role, suspends and restores them, exports the
   await invitee.context.close();
   expect(problems, 'no CSP violations or script errors').toEqual([]);
 });
+
+test('a Member of one tailnet joins another when allowed, switches between them and leaves from the sign-in page', async ({
+  page,
+  gatehouse,
+  authenticator,
+  browser,
+}) => {
+  void authenticator;
+  test.setTimeout(90_000);
+  // Tailnet A: Ada's Example Co.
+  await setUpOwner(page, gatehouse);
+  const usersA = page.url();
+
+  // Tailnet B: Bea's Bea Co, with Carl as a Member (his home tailnet).
+  const setupB = await gatehouse.createTailnet('Bea Co');
+  const bea = await inviteeBrowser(browser);
+  await open(bea.page, setupB);
+  await bea.page.getByLabel('Your name').fill('Bea Owner');
+  await bea.page.getByLabel('Email').fill('bea@bea.example');
+  await bea.page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(bea.page).toHaveURL(/\/admin\/[^/]+\/users$/);
+  await hydrated(bea.page);
+  const linkB = await generateLink(bea.page, 'Member');
+  const carl = await inviteeBrowser(browser);
+  await open(carl.page, linkB);
+  await carl.page.getByRole('button', { name: 'Accept invite' }).click();
+  await carl.page.getByLabel('Your name').fill('Carl Member');
+  await carl.page.getByLabel('Email').fill('carl@bea.example');
+  await carl.page.getByRole('button', { name: 'Create account with passkey' }).click();
+  await expect(carl.page.getByText('You joined as Member.')).toBeVisible();
+
+  // Bea lets Members of Bea Co join external tailnets.
+  await bea.page.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name: 'General settings' }).click();
+  await hydrated(bea.page);
+  await bea.page.getByRole('radio', { name: /^Member/ }).check();
+  await expect(bea.page.getByRole('region', { name: 'Join external tailnets' }).getByRole('status')).toContainText('Saved.');
+
+  // Carl accepts Ada's invite to Example Co.
+  const linkA = await generateLink(page, 'Member');
+  await open(carl.page, linkA);
+  await carl.page.getByRole('button', { name: 'Accept invite' }).click();
+  await expect(carl.page.getByRole('heading', { name: 'Welcome to Example Co' })).toBeVisible();
+  await hydrated(carl.page);
+
+  // The header switches between his tailnets.
+  const switcher = carl.page.getByLabel('Tailnet', { exact: true });
+  await expect(switcher.locator('option')).toHaveText(['Choose a tailnet', 'Bea Co', 'Example Co']);
+  await switcher.selectOption({ label: 'Bea Co' });
+  await expect(carl.page.getByRole('heading', { name: 'Welcome to Bea Co' })).toBeVisible();
+  await hydrated(carl.page);
+  await expect(carl.page.getByLabel('Tailnet', { exact: true })).toHaveValue(/.+/);
+  await carl.page.getByLabel('Tailnet', { exact: true }).selectOption({ label: 'Example Co' });
+  await expect(carl.page.getByRole('heading', { name: 'Welcome to Example Co' })).toBeVisible();
+  await hydrated(carl.page);
+
+  // He leaves Example Co from the account menu's "Your tailnets" (the sign-in page).
+  await carl.page.getByRole('button', { name: 'Account' }).click();
+  await carl.page.getByRole('menuitem', { name: 'Your tailnets' }).click();
+  await expect(carl.page).toHaveURL(/\/login$/);
+  await hydrated(carl.page);
+  const tailnets = carl.page.getByRole('region', { name: 'Your tailnets' });
+  // His home tailnet cannot be left this way.
+  await expect(tailnets.getByRole('button', { name: 'Leave tailnet Bea Co' })).toHaveCount(0);
+  await tailnets.getByRole('button', { name: 'Leave tailnet Example Co' }).click();
+  await carl.page.getByRole('alertdialog', { name: 'Leave Example Co?' }).getByRole('button', { name: 'Leave tailnet' }).click();
+  await expect(carl.page).toHaveURL(/\/login$/);
+  await expect(carl.page.getByRole('region', { name: 'Your tailnets' }).getByRole('listitem')).toHaveCount(1);
+  await expect(carl.page.getByRole('region', { name: 'Your tailnets' })).toContainText('Bea Co');
+
+  // Both tailnets' audit logs show the join and the leave.
+  for (const [admin, users] of [
+    [page, usersA],
+    [bea.page, null],
+  ] as const) {
+    if (users) await open(admin, users);
+    await admin.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name: 'Configuration audit logs' }).click();
+    const events = admin.getByRole('table', { name: 'Configuration audit events, newest first' });
+    await expect(events).toContainText('Left tailnet');
+    await expect(events).toContainText('Joined tailnet');
+    await expect(events.locator(':scope > tbody > tr').filter({ hasText: 'Left tailnet' })).toContainText('Carl Member');
+  }
+  await bea.context.close();
+  await carl.context.close();
+});

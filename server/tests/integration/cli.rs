@@ -112,4 +112,39 @@ fn a_fresh_database_prints_one_setup_link_until_a_tailnet_exists() {
         .expect("create-tailnet");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--name"));
+
+    // --kind: personal is kept; anything else is refused, naming the flag.
+    let personal = gatehouse(
+        &database,
+        &["create-tailnet", "--name", "Bea", "--kind", "personal"],
+    )
+    .output()
+    .expect("create-tailnet");
+    assert!(personal.status.success());
+    let refused = gatehouse(
+        &database,
+        &["create-tailnet", "--name", "Bo", "--kind", "family"],
+    )
+    .output()
+    .expect("create-tailnet");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--kind"));
+    let kinds: Vec<(String, String)> =
+        tokio::runtime::Runtime::new()
+            .expect("runtime")
+            .block_on(async {
+                sqlx::any::install_default_drivers();
+                let db = sqlx::AnyPool::connect(&database).await.expect("database");
+                sqlx::query_as("SELECT name, kind FROM tailnets ORDER BY name")
+                    .fetch_all(&db)
+                    .await
+                    .expect("tailnets")
+            });
+    assert_eq!(
+        kinds,
+        vec![
+            ("Bea".to_owned(), "personal".to_owned()),
+            ("Ops team".to_owned(), "organization".to_owned())
+        ]
+    );
 }

@@ -54,6 +54,15 @@ async function turnOnUserApproval(page: Page) {
   await hydrated(page);
 }
 
+/** Opens a link invite in `guest` and creates an account with a passkey. */
+async function signUpWithLink(guest: Page, link: string, name: string, email: string) {
+  await open(guest, link);
+  await guest.getByRole('button', { name: 'Accept invite' }).click();
+  await guest.getByLabel('Your name').fill(name);
+  await guest.getByLabel('Email').fill(email);
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+}
+
 function row(page: Page, text: string) {
   return page.getByRole('row').filter({ hasText: text });
 }
@@ -227,11 +236,7 @@ test('an admin changes a member\'s role, suspends and restores them, exports the
 
   const invitee = await inviteeBrowser(browser);
   const guest = invitee.page;
-  await open(guest, link);
-  await guest.getByRole('button', { name: 'Accept invite' }).click();
-  await guest.getByLabel('Your name').fill('Linus Torvalds');
-  await guest.getByLabel('Email').fill('linus@example.com');
-  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+  await signUpWithLink(guest, link, 'Linus Torvalds', 'linus@example.com');
   await expect(guest.getByText('You joined as Auditor.')).toBeVisible();
   // As an Auditor, Linus can read the Users page.
   await open(guest, usersPage);
@@ -311,11 +316,7 @@ test('a Member of one tailnet joins another when allowed, switches between them 
   await hydrated(bea.page);
   const linkB = await generateLink(bea.page, 'Member');
   const carl = await inviteeBrowser(browser);
-  await open(carl.page, linkB);
-  await carl.page.getByRole('button', { name: 'Accept invite' }).click();
-  await carl.page.getByLabel('Your name').fill('Carl Member');
-  await carl.page.getByLabel('Email').fill('carl@bea.example');
-  await carl.page.getByRole('button', { name: 'Create account with passkey' }).click();
+  await signUpWithLink(carl.page, linkB, 'Carl Member', 'carl@bea.example');
   await expect(carl.page.getByText('You joined as Member.')).toBeVisible();
 
   // Bea lets Members of Bea Co join external tailnets.

@@ -57,6 +57,18 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("list_audit_events", Writes::Nothing),
 ];
 
+/// A tailnet without an Owner yet, and its setup link.
+async fn new_tailnet(app: &TestApp, name: &str) -> (TailnetId, String) {
+    app::setup::server::create_tailnet(
+        &app.db,
+        &app::fields::TailnetName::parse(name).expect("name"),
+        &app.settings,
+        app::context::now(),
+    )
+    .await
+    .expect("tailnet")
+}
+
 /// The log's size: events and distinct event groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct LogSize {
@@ -455,14 +467,7 @@ impl Fixture {
                     return;
                 }
                 // Bob is an Admin of another tailnet; Admins may join external tailnets.
-                let (home, _) = app::setup::server::create_tailnet(
-                    &app.db,
-                    &app::fields::TailnetName::parse("Second").expect("name"),
-                    &app.settings,
-                    app::context::now(),
-                )
-                .await
-                .expect("tailnet");
+                let (home, _) = new_tailnet(&app, "Second").await;
                 let bob = insert_member(&app, &home, "bob@second.example", "admin").await;
                 let bob = app.signed_in_as(&bob).await;
                 let token = self.link_token().await;
@@ -500,14 +505,7 @@ impl Fixture {
                 if self.exercised.contains("finish_setup") {
                     return;
                 }
-                let (_, link) = app::setup::server::create_tailnet(
-                    &app.db,
-                    &app::fields::TailnetName::parse("Third").expect("name"),
-                    &app.settings,
-                    app::context::now(),
-                )
-                .await
-                .expect("tailnet");
+                let (_, link) = new_tailnet(&app, "Third").await;
                 let token = token_of(&link);
                 self.secrets.push(token.clone());
                 let (first, second) = (self.stranger(), self.stranger());
@@ -558,14 +556,7 @@ impl Fixture {
                 .await;
             }
             "leave_tailnet" => {
-                let (home, _) = app::setup::server::create_tailnet(
-                    &app.db,
-                    &app::fields::TailnetName::parse("Fourth").expect("name"),
-                    &app.settings,
-                    app::context::now(),
-                )
-                .await
-                .expect("tailnet");
+                let (home, _) = new_tailnet(&app, "Fourth").await;
                 let lea = insert_member(&app, &home, "lea@fourth.example", "admin").await;
                 crate::leave::join(&app, &t, &lea, "member").await;
                 let lea = app.signed_in_as(&lea).await;

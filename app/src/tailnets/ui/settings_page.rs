@@ -8,9 +8,10 @@ use leptos_meta::Title;
 use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
+use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::tailnets::api::{get_general_settings, set_join_external_tailnets, set_user_approval};
-use crate::tailnets::model::{GeneralSettings, JoinExternalChoice, describe_roles};
+use crate::tailnets::model::{GeneralSettings, JoinExternalChoice, JoinSettings, describe_roles};
 
 #[component]
 pub fn GeneralSettingsPage() -> impl IntoView {
@@ -76,25 +77,13 @@ fn JoinExternalSection(
         let (tailnet, roles) = (tailnet.clone(), choice.roles());
         async move { set_join_external_tailnets(tailnet, roles).await }
     });
-    let notice = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<String>);
-    Effect::new(move || {
-        if let Some(result) = save.value().get() {
-            match result {
-                Ok(settings) => {
-                    notice.set(Some(format!(
-                        "Saved. Members with these roles may join external tailnets: {}.",
-                        describe_roles(&settings.join_external_roles)
-                    )));
-                    failure.set(None);
-                    saved_roles.set(settings.join_external_roles);
-                }
-                Err(error) => {
-                    notice.set(None);
-                    failure.set(Some(error.to_string()));
-                }
-            }
-        }
+    let feedback = SaveFeedback::follow(save, move |settings| {
+        let text = format!(
+            "Saved. Members with these roles may join external tailnets: {}.",
+            describe_roles(&settings.join_external_roles)
+        );
+        saved_roles.set(settings.join_external_roles);
+        text
     });
     let current = move || JoinExternalChoice::of_roles(&saved_roles.get());
     let pending = save.pending();
@@ -149,10 +138,7 @@ fn JoinExternalSection(
                         <p class="muted">"Only an Owner, Admin or IT admin can change this."</p>
                     }
                 })}
-            <p class="notice-line" role="status">
-                {move || notice.get().unwrap_or_default()}
-            </p>
-            <ErrorAlert message=failure />
+            <SaveStatus feedback />
         </section>
     }
 }
@@ -165,29 +151,14 @@ fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> i
         let (tailnet, enabled) = (tailnet.clone(), *enabled);
         async move { set_user_approval(tailnet, enabled).await }
     });
-    let notice = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<String>);
-    Effect::new(move || {
-        if let Some(result) = save.value().get() {
-            match result {
-                Ok(settings) => {
-                    saved.set(settings.user_approval);
-                    failure.set(None);
-                    notice.set(Some(
-                        if settings.user_approval {
-                            "Saved. New users wait for an admin's approval."
-                        } else {
-                            "Saved. New users join as soon as they accept."
-                        }
-                        .to_owned(),
-                    ));
-                }
-                Err(error) => {
-                    notice.set(None);
-                    failure.set(Some(error.to_string()));
-                }
-            }
+    let feedback = SaveFeedback::follow(save, move |settings| {
+        saved.set(settings.user_approval);
+        if settings.user_approval {
+            "Saved. New users wait for an admin's approval."
+        } else {
+            "Saved. New users join as soon as they accept."
         }
+        .to_owned()
     });
     let pending = save.pending();
     view! {
@@ -216,10 +187,49 @@ fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> i
                         <p class="muted">"Only an Owner, Admin or Network admin can change this."</p>
                     }
                 })}
-            <p class="notice-line" role="status">
-                {move || notice.get().unwrap_or_default()}
-            </p>
-            <ErrorAlert message=failure />
+            <SaveStatus feedback />
         </section>
+    }
+}
+
+/// What the last save of a setting said: a status line, or why it failed.
+#[derive(Clone, Copy)]
+struct SaveFeedback {
+    notice: RwSignal<Option<String>>,
+    failure: RwSignal<Option<String>>,
+}
+
+impl SaveFeedback {
+    /// Follows `save`'s results; `on_saved` takes the saved settings and says what changed.
+    fn follow<I: Send + Sync + 'static>(
+        save: Action<I, Result<JoinSettings, AppError>>,
+        on_saved: impl Fn(JoinSettings) -> String + 'static,
+    ) -> Self {
+        let feedback = Self {
+            notice: RwSignal::new(None),
+            failure: RwSignal::new(None),
+        };
+        Effect::new(move || match save.value().get() {
+            Some(Ok(settings)) => {
+                feedback.failure.set(None);
+                feedback.notice.set(Some(on_saved(settings)));
+            }
+            Some(Err(error)) => {
+                feedback.notice.set(None);
+                feedback.failure.set(Some(error.to_string()));
+            }
+            None => {}
+        });
+        feedback
+    }
+}
+
+#[component]
+fn SaveStatus(feedback: SaveFeedback) -> impl IntoView {
+    view! {
+        <p class="notice-line" role="status">
+            {move || feedback.notice.get().unwrap_or_default()}
+        </p>
+        <ErrorAlert message=feedback.failure />
     }
 }

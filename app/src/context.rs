@@ -249,7 +249,24 @@ pub async fn acting_member(
     tailnet: &TailnetId,
     permission: Permission,
 ) -> Result<crate::audit::Actor, AppError> {
-    let (session, _) = require(state, tailnet, permission).await?;
+    Ok(acting_member_with_role(state, tailnet, permission).await?.0)
+}
+
+/// [`acting_member`] and their role in `tailnet`, for rules that depend on it.
+pub async fn acting_member_with_role(
+    state: &AppState,
+    tailnet: &TailnetId,
+    permission: Permission,
+) -> Result<(crate::audit::Actor, Role), AppError> {
+    let (session, role) = require(state, tailnet, permission).await?;
+    Ok((acting_person(state, &session).await?, role))
+}
+
+/// The signed-in person of `session`, as the audit log records them.
+pub async fn acting_person(
+    state: &AppState,
+    session: &Session,
+) -> Result<crate::audit::Actor, AppError> {
     let mut conn = state.db.acquire().await?;
     crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await
 }

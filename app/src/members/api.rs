@@ -104,16 +104,13 @@ pub async fn manage_member(
     user: UserId,
     change: super::model::MemberChange,
 ) -> Result<(), AppError> {
-    use crate::context::{app_state, client_address, now, require, respond};
+    use crate::context::{acting_member_with_role, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let (session, role) = require(&state, &tailnet, Permission::ManageUsers).await?;
-        let mut conn = state.db.acquire().await?;
-        let actor =
-            crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await?;
-        drop(conn);
+        let (actor, role) =
+            acting_member_with_role(&state, &tailnet, Permission::ManageUsers).await?;
         super::manage::apply(&state.db, &actor, role, &tailnet, &user, change, now()).await
     })
     .await

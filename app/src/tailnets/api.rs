@@ -71,15 +71,12 @@ pub async fn set_join_external_tailnets(
 /// organization's tailnet joined after their home tailnet. Access ends at once.
 #[server(prefix = "/api", endpoint = "leave_tailnet", input = Json)]
 pub async fn leave_tailnet(tailnet: TailnetId) -> Result<(), AppError> {
-    use crate::context::{app_state, client_address, current_session, now, respond};
+    use crate::context::{acting_person, app_state, current_session, now, respond};
 
     respond(async {
         let state = app_state()?;
         let session = current_session(&state).await?;
-        let mut conn = state.db.acquire().await?;
-        let person =
-            crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await?;
-        drop(conn);
+        let person = acting_person(&state, &session).await?;
         super::leave::leave(&state.db, &person, &tailnet, now()).await
     })
     .await

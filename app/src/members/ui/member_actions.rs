@@ -17,13 +17,38 @@ use crate::members::model::{
 use crate::roles::{MemberStatus, Role};
 use crate::tailnets::ui::leave_dialog::LeaveTailnetDialog;
 
-/// Which confirmation dialog is open.
+/// Which dialog is open: the role choice, or the confirmation of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Asking {
     ChangeRole,
-    TransferOwnership,
-    Suspend,
-    Remove,
+    Confirm(MemberChange),
+}
+
+/// A confirmation's id, title, button and explanation.
+fn confirmation(
+    change: MemberChange,
+    label: &str,
+) -> (&'static str, String, &'static str, &'static str) {
+    match change {
+        MemberChange::TransferOwnership => (
+            "transfer-ownership",
+            format!("Make {label} the Owner?"),
+            "Transfer ownership",
+            "There is one Owner. You become an Admin, and only the new Owner can give ownership back.",
+        ),
+        MemberChange::Suspend => (
+            "suspend-user",
+            format!("Suspend {label}?"),
+            "Suspend user",
+            "They lose access to this tailnet at once, and keep their role for when they are restored.",
+        ),
+        _ => (
+            "remove-user",
+            format!("Remove {label}?"),
+            "Remove user",
+            "Their membership ends at once. Their account stays, so an invite can bring them back.",
+        ),
+    }
 }
 
 /// What the notice says after `change` succeeded for `label`.
@@ -70,11 +95,14 @@ pub fn MemberActions(
     if allows(MemberChange::TransferOwnership) {
         items.push(MenuItem::new(
             "Transfer ownership",
-            ask(Asking::TransferOwnership),
+            ask(Asking::Confirm(MemberChange::TransferOwnership)),
         ));
     }
     if allows(MemberChange::Suspend) {
-        items.push(MenuItem::new("Suspend user", ask(Asking::Suspend)));
+        items.push(MenuItem::new(
+            "Suspend user",
+            ask(Asking::Confirm(MemberChange::Suspend)),
+        ));
     }
     let (user, run_label) = (member.user_id.clone(), label.clone());
     let leave_tailnet_id = tailnet.clone();
@@ -98,7 +126,9 @@ pub fn MemberActions(
         }));
     }
     if allows(MemberChange::Remove) {
-        items.push(MenuItem::new("Remove user", ask(Asking::Remove)).danger());
+        items.push(
+            MenuItem::new("Remove user", ask(Asking::Confirm(MemberChange::Remove))).danger(),
+        );
     }
     let leaving = RwSignal::new(false);
     if member.user_id == viewer.user && viewer.can_leave {
@@ -123,12 +153,7 @@ pub fn MemberActions(
     let exclude = (viewer.role == Role::ItAdmin).then_some(Role::Admin);
     let (leave_tailnet_id, tailnet_name) = (leave_tailnet_id, viewer.tailnet_name.clone());
     let id = member.user_id.to_string();
-    let (role_title, owner_title, suspend_title, remove_title) = (
-        format!("Change the role of {label}"),
-        format!("Make {label} the Owner?"),
-        format!("Suspend {label}?"),
-        format!("Remove {label}?"),
-    );
+    let role_title = format!("Change the role of {label}");
 
     view! {
         <RowMenu
@@ -164,42 +189,26 @@ pub fn MemberActions(
                 <RoleSelect id="new-role" role=new_role exclude=exclude />
             </ConfirmDialog>
         </Show>
-        <Show when=shows(Asking::TransferOwnership)>
-            <ConfirmDialog
-                id="transfer-ownership".to_owned()
-                title=owner_title.clone()
-                confirm_label="Transfer ownership"
-                danger=true
-                on_confirm=confirm(MemberChange::TransferOwnership)
-                on_cancel=cancel
-            >
-                <p>"There is one Owner. You become an Admin, and only the new Owner can give ownership back."</p>
-            </ConfirmDialog>
-        </Show>
-        <Show when=shows(Asking::Suspend)>
-            <ConfirmDialog
-                id="suspend-user".to_owned()
-                title=suspend_title.clone()
-                confirm_label="Suspend user"
-                danger=true
-                on_confirm=confirm(MemberChange::Suspend)
-                on_cancel=cancel
-            >
-                <p>"They lose access to this tailnet at once, and keep their role for when they are restored."</p>
-            </ConfirmDialog>
-        </Show>
-        <Show when=shows(Asking::Remove)>
-            <ConfirmDialog
-                id="remove-user".to_owned()
-                title=remove_title.clone()
-                confirm_label="Remove user"
-                danger=true
-                on_confirm=confirm(MemberChange::Remove)
-                on_cancel=cancel
-            >
-                <p>"Their membership ends at once. Their account stays, so an invite can bring them back."</p>
-            </ConfirmDialog>
-        </Show>
+        {move || match asking.get() {
+            Some(Asking::Confirm(change)) => {
+                let (id, title, confirm_label, text) = confirmation(change, &label);
+                Some(
+                    view! {
+                        <ConfirmDialog
+                            id=id.to_owned()
+                            title
+                            confirm_label
+                            danger=true
+                            on_confirm=confirm(change)
+                            on_cancel=cancel
+                        >
+                            <p>{text}</p>
+                        </ConfirmDialog>
+                    },
+                )
+            }
+            _ => None,
+        }}
     }
     .into_any()
 }

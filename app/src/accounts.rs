@@ -53,6 +53,7 @@ impl CreatedAccount {
     /// The new person as the audit log names them: they are the actor of their own sign-up.
     pub fn actor(&self, account: &NewAccount<'_>, client_address: Option<String>) -> Actor {
         Actor {
+            kind: crate::audit::ActorKind::User,
             id: self.user.clone(),
             display_name: account.display_name.as_str().to_owned(),
             email: account.email.as_str().to_owned(),
@@ -117,8 +118,8 @@ pub async fn create_account(
         }
         Err(error) => return Err(error.into()),
     }
-    let passkey =
-        crate::passkeys::server::insert_passkey(conn, &user, account.passkey, now).await?;
+    let (passkey, _) =
+        crate::passkeys::server::insert_passkey(conn, &user, account.passkey, None, now).await?;
     Ok(CreatedAccount { user, passkey })
 }
 

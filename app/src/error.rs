@@ -31,6 +31,10 @@ pub enum AppError {
     SignInFailed(String),
     #[error("You don't have permission to do that.")]
     Forbidden,
+    /// The change needs a passkey sign-in within the last few minutes; the page asks the
+    /// person to confirm with a passkey and tries again.
+    #[error("For your security, confirm it's you with one of your passkeys first.")]
+    VerificationRequired,
     /// Refused by a rule the person can read about; the text names the rule.
     #[error("{0}")]
     NotAllowed(String),
@@ -79,7 +83,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::SignInFailed(_) => 401,
-            Self::Forbidden | Self::NotAllowed(_) => 403,
+            Self::Forbidden | Self::NotAllowed(_) | Self::VerificationRequired => 403,
             Self::NotFound(_) => 404,
             Self::Validation(_) => 422,
             Self::Conflict(_) => 409,

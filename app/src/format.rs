@@ -18,6 +18,17 @@ pub fn utc_timestamp(unix_secs: i64) -> String {
     )
 }
 
+/// A moment for people to read: `2023-11-14 22:13 UTC`.
+pub fn utc_minute(unix_secs: i64) -> String {
+    let secs = unix_secs.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02} UTC",
+        utc_date(unix_secs),
+        secs / 3_600,
+        secs % 3_600 / 60
+    )
+}
+
 /// The Unix time at the start (00:00 UTC) of a `YYYY-MM-DD` date, as a date input gives it.
 pub fn parse_utc_date(text: &str) -> Option<i64> {
     let mut parts = text.trim().splitn(3, '-');

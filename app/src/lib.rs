@@ -10,6 +10,8 @@ pub mod components;
 pub mod context;
 #[cfg(feature = "ssr")]
 pub mod csv;
+#[cfg(feature = "ssr")]
+pub mod email;
 pub mod error;
 pub mod fields;
 pub mod format;
@@ -20,6 +22,7 @@ pub mod paging;
 pub mod passkeys;
 #[cfg(feature = "ssr")]
 pub mod rate_limit;
+pub mod recovery;
 pub mod roles;
 pub mod routes;
 #[cfg(feature = "ssr")]

@@ -67,6 +67,19 @@ impl Role {
             }
             ManageUserApproval => matches!(self, Owner | Admin | NetworkAdmin),
             ExportUsers => matches!(self, Owner | Admin | ItAdmin | NetworkAdmin | Auditor),
+            IssueRecoveryLinks => matches!(self, Owner | Admin | ItAdmin),
+        }
+    }
+
+    /// How much a role may change, for rules such as "a recovery link never reaches an account
+    /// with more privilege than its issuer's": Owner, then Admin, then the other admin roles,
+    /// then Auditor and Member.
+    pub fn privilege(self) -> u8 {
+        match self {
+            Role::Owner => 3,
+            Role::Admin => 2,
+            Role::NetworkAdmin | Role::ItAdmin | Role::BillingAdmin => 1,
+            Role::Auditor | Role::Member => 0,
         }
     }
 }
@@ -93,6 +106,8 @@ pub enum Permission {
     ViewAuditLog,
     /// Download the member list.
     ExportUsers,
+    /// Issue a one-time recovery link for a member who lost their passkeys.
+    IssueRecoveryLinks,
 }
 
 /// A membership's state in its tailnet.

@@ -124,7 +124,8 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Removes expired sessions, passkey ceremonies and rate-limit counters, long-delivered email,
+/// Removes expired sessions, passkey ceremonies, rate-limit counters and recovery links
+/// (a week after they expire), long-delivered email,
 /// and audit events older than `audit_retention_secs`, every ten minutes.
 pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
     tokio::spawn(async move {
@@ -139,6 +140,10 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
             match app::rate_limit::purge_expired(&db, app::context::now()).await {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "rate-limit housekeeping failed"),
+            }
+            match app::recovery::server::purge_expired(&db, app::context::now()).await {
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "recovery-link housekeeping failed"),
             }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}

@@ -65,8 +65,10 @@ pub async fn deliver_due(
     mailer: &Mailer,
     now: i64,
 ) -> Result<DeliveryRound, AppError> {
-    let due: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT id, recipient, invite_id, attempts FROM email_outbox \
+    /// id, recipient, invite, recovery link, attempts so far.
+    type DueRow = (String, String, Option<String>, Option<String>, i64);
+    let due: Vec<DueRow> = sqlx::query_as(
+        "SELECT id, recipient, invite_id, recovery_link_id, attempts FROM email_outbox \
          WHERE sent_at IS NULL AND next_attempt_at <= $1 \
            AND (leased_until IS NULL OR leased_until <= $1) \
          ORDER BY next_attempt_at LIMIT $2",
@@ -76,7 +78,7 @@ pub async fn deliver_due(
     .fetch_all(db)
     .await?;
     let mut round = DeliveryRound::default();
-    for (id, recipient, invite, attempts) in due {
+    for (id, recipient, invite, recovery_link, attempts) in due {
         let lease = uuid::Uuid::new_v4().to_string();
         // Whoever's update changes the row owns it; everyone else skips it.
         let leased = sqlx::query(
@@ -92,8 +94,8 @@ pub async fn deliver_due(
         if leased.rows_affected() != 1 {
             continue;
         }
-        let email = match &invite {
-            Some(invite) => {
+        let email = match (&invite, &recovery_link) {
+            (Some(invite), _) => {
                 app::invites::server::invite_email(
                     db,
                     settings,
@@ -101,19 +103,28 @@ pub async fn deliver_due(
                 )
                 .await?
             }
-            None => None,
+            (None, Some(link)) => {
+                app::recovery::server::recovery_email(db, settings, link, now).await?
+            }
+            (None, None) => None,
         };
         let outcome = match email {
             None => {
                 round.dropped += 1;
                 Ok(())
             }
-            Some(email) => send(mailer, &recipient, email).await,
+            Some(email) => {
+                let sent = send(mailer, &recipient, email).await;
+                if sent.is_ok() {
+                    round.sent += 1;
+                }
+                sent
+            }
         };
         match outcome {
             Ok(()) => {
-                if invite.is_some() {
-                    round.sent += 1;
+                if let Some(link) = &recovery_link {
+                    app::recovery::server::forget_sealed_link(db, link).await?;
                 }
                 sqlx::query(
                     "UPDATE email_outbox SET sent_at = $1, leased_until = NULL, last_error = NULL \
@@ -145,11 +156,7 @@ pub async fn deliver_due(
     Ok(round)
 }
 
-async fn send(
-    mailer: &Mailer,
-    recipient: &str,
-    email: app::invites::email::InviteEmail,
-) -> Result<(), String> {
+async fn send(mailer: &Mailer, recipient: &str, email: app::email::Email) -> Result<(), String> {
     let to = recipient
         .parse::<Mailbox>()
         .map_err(|e| format!("recipient: {e}"))?;

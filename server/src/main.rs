@@ -1,4 +1,5 @@
-//! `gatehouse`: serve the console, or create another tailnet from the command line.
+//! `gatehouse`: serve the console, or, from the command line, create another tailnet or print a
+//! recovery link.
 
 use clap::{Parser, Subcommand};
 use server::config::{Config, ENVIRONMENT_HELP};
@@ -28,6 +29,14 @@ enum Command {
         /// `organization` (members may leave it for their home tailnet) or `personal`.
         #[arg(long, default_value = "organization")]
         kind: String,
+    },
+    /// Print a one-time recovery link (valid 24 hours) that lets the person with this email
+    /// address create a new passkey: for anyone, an Owner included. Ends their other sessions
+    /// when used, and is recorded in the audit log of each of their tailnets.
+    Recover {
+        /// The email address of the person's account.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -64,6 +73,7 @@ fn main() -> std::process::ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::CreateTailnet { name, kind } => create_tailnet(config, &name, &kind).await,
+            Command::Recover { email } => recover(config, &email).await,
         }
     });
     match result {
@@ -124,6 +134,29 @@ async fn create_tailnet(config: Config, name: &str, kind: &str) -> Result<(), St
     .await
     .map_err(|e| e.to_string())?;
     println!("Setup link: {link}");
+    Ok(())
+}
+
+async fn recover(config: Config, email: &str) -> Result<(), String> {
+    let email =
+        app::fields::EmailAddress::parse(email).map_err(|problem| format!("--email: {problem}"))?;
+    let state = server::prepare(&config)
+        .await
+        .map_err(|e| e.to_string())?
+        .state;
+    let issued = app::recovery::server::issue_by_operator(
+        &state.db,
+        &state.settings,
+        &email,
+        app::context::now(),
+    )
+    .await
+    .map_err(|e| format!("--email: {e}"))?;
+    println!("Recovery link: {}", issued.link);
+    println!(
+        "It works once, until {}. Give it only to {email}.",
+        app::format::utc_minute(issued.expires_at)
+    );
     Ok(())
 }
 

@@ -35,11 +35,17 @@ pub enum EventName {
     UserLogin,
     UserLogout,
     PasskeyCreate,
+    PasskeyRename,
+    PasskeyDelete,
+    PasskeyCounterRegression,
+    UserLogoutEverywhere,
+    RecoveryLinkCreate,
+    RecoveryLinkUse,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 18] = [
+    pub const ALL: [EventName; 24] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -58,6 +64,12 @@ impl EventName {
         EventName::UserLogin,
         EventName::UserLogout,
         EventName::PasskeyCreate,
+        EventName::PasskeyRename,
+        EventName::PasskeyDelete,
+        EventName::PasskeyCounterRegression,
+        EventName::UserLogoutEverywhere,
+        EventName::RecoveryLinkCreate,
+        EventName::RecoveryLinkUse,
     ];
 
     /// The stored and exported name.
@@ -81,6 +93,12 @@ impl EventName {
             EventName::UserLogin => "USER.LOGIN",
             EventName::UserLogout => "USER.LOGOUT",
             EventName::PasskeyCreate => "USER.CREATE.PASSKEY",
+            EventName::PasskeyRename => "USER.UPDATE.PASSKEY",
+            EventName::PasskeyDelete => "USER.DELETE.PASSKEY",
+            EventName::PasskeyCounterRegression => "USER.LOGIN_REFUSED.PASSKEY_COUNTER",
+            EventName::UserLogoutEverywhere => "USER.LOGOUT.ALL_SESSIONS",
+            EventName::RecoveryLinkCreate => "USER.CREATE.RECOVERY_LINK",
+            EventName::RecoveryLinkUse => "USER.USE.RECOVERY_LINK",
         }
     }
 
@@ -114,6 +132,12 @@ impl EventName {
             EventName::UserLogin => "Signed in",
             EventName::UserLogout => "Signed out",
             EventName::PasskeyCreate => "Passkey added",
+            EventName::PasskeyRename => "Passkey renamed",
+            EventName::PasskeyDelete => "Passkey deleted",
+            EventName::PasskeyCounterRegression => "Sign-in refused: passkey may be cloned",
+            EventName::UserLogoutEverywhere => "Signed out everywhere",
+            EventName::RecoveryLinkCreate => "Recovery link issued",
+            EventName::RecoveryLinkUse => "Recovery link used",
         }
     }
 }

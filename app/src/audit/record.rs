@@ -12,9 +12,28 @@ use crate::secrets::random_token;
 /// Where a change came from.
 pub const ORIGIN_ADMIN_CONSOLE: &str = "ADMIN_CONSOLE";
 
+/// Whether a change was made by a signed-in person or by an operator on the server's command
+/// line (`gatehouse recover`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    User,
+    Operator,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "USER",
+            ActorKind::Operator => "OPERATOR",
+        }
+    }
+}
+
 /// Who made a change, as the log shows them even after they are gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    pub kind: ActorKind,
+    /// The person; for an operator, a fixed placeholder that is not stored.
     pub id: UserId,
     pub display_name: String,
     pub email: String,
@@ -35,11 +54,33 @@ impl Actor {
                 .fetch_one(&mut *conn)
                 .await?;
         Ok(Self {
+            kind: ActorKind::User,
             id: id.clone(),
             display_name,
             email,
             client_address,
         })
+    }
+
+    /// Someone with access to the server who ran a command on it.
+    pub fn operator() -> Self {
+        Self {
+            kind: ActorKind::Operator,
+            id: UserId::from_raw("operator"),
+            display_name: "Server operator".to_owned(),
+            email: String::new(),
+            client_address: None,
+        }
+    }
+
+    /// The person's id as stored with an event: none for an operator.
+    fn stored_id(&self) -> Option<&str> {
+        (self.kind == ActorKind::User).then(|| self.id.as_str())
+    }
+
+    /// The email as stored with an event: none for an operator.
+    fn stored_email(&self) -> Option<&str> {
+        (self.kind == ActorKind::User).then_some(self.email.as_str())
     }
 }
 
@@ -121,16 +162,16 @@ pub async fn record(
         "INSERT INTO audit_events (id, tailnet_id, event_time, event_group_id, origin, \
              actor_id, actor_type, actor_name, actor_email, target_type, target_id, target_name, \
              target_property, action, event_name, old_value, new_value, client_address) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'USER', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         VALUES ($1, $2, $3, $4, $5, $6, $18, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(event.tailnet.as_str())
     .bind(now)
     .bind(group.0.as_str())
     .bind(ORIGIN_ADMIN_CONSOLE)
-    .bind(actor.id.as_str())
+    .bind(actor.stored_id())
     .bind(actor.display_name.as_str())
-    .bind(actor.email.as_str())
+    .bind(actor.stored_email())
     .bind(event.target.kind)
     .bind(event.target.id)
     .bind(event.target.name)
@@ -140,6 +181,7 @@ pub async fn record(
     .bind(event.old_value)
     .bind(event.new_value)
     .bind(actor.client_address.as_deref())
+    .bind(actor.kind.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -192,4 +234,34 @@ impl<'a> Change<'a> {
         };
         record(conn, &self.group, self.actor, event, self.now).await
     }
+}
+
+/// Records one event about `person` in the log of every tailnet they belong to, in `group`:
+/// each tailnet's admins see what happens to the accounts of their members.
+pub async fn record_for_person(
+    conn: &mut AnyConnection,
+    group: &EventGroup,
+    actor: &Actor,
+    person: &Target,
+    event: EventName,
+    values: (Option<String>, Option<String>),
+    now: i64,
+) -> Result<(), AppError> {
+    let tailnets: Vec<String> = sqlx::query_scalar(
+        "SELECT tailnet_id FROM memberships WHERE user_id = $1 ORDER BY tailnet_id",
+    )
+    .bind(person.id.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    for tailnet in tailnets {
+        let event = AuditEvent {
+            tailnet: TailnetId::from_raw(tailnet),
+            event_name: event,
+            target: person.clone(),
+            old_value: values.0.clone(),
+            new_value: values.1.clone(),
+        };
+        record(conn, group, actor, event, now).await?;
+    }
+    Ok(())
 }

@@ -47,8 +47,9 @@ pub async fn finish_sign_in(
     };
     use crate::audit::model::EventName;
     use crate::context::{app_state, client_address, now, request_parts, respond};
+    use crate::passkeys::account::refuse_possible_clone;
     use crate::passkeys::server::{find_by_credential, record_use};
-    use webauthn_rs::prelude::DiscoverableAuthentication;
+    use webauthn_rs::prelude::{DiscoverableAuthentication, WebauthnError};
 
     respond(async {
         let state = app_state()?;
@@ -70,15 +71,22 @@ pub async fn finish_sign_in(
             .await?
             .filter(|stored| stored.webauthn_user_id == user_handle.to_string())
             .ok_or_else(unknown)?;
-        let result = state
-            .webauthn
-            .finish_discoverable_authentication_v2(&credential, ceremony_state, &stored.passkey)
-            .map_err(|error| {
+        let result = match state.webauthn.finish_discoverable_authentication_v2(
+            &credential,
+            ceremony_state,
+            &stored.passkey,
+        ) {
+            Ok(result) => result,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                return Err(refuse_possible_clone(&state, &stored, client_address(), now).await);
+            }
+            Err(error) => {
                 tracing::info!(%error, "passkey sign-in refused");
-                AppError::SignInFailed(
+                return Err(AppError::SignInFailed(
                     "Gatehouse could not verify this passkey. Please try again.".into(),
-                )
-            })?;
+                ));
+            }
+        };
         stored.passkey.update_credential(&result);
 
         let request = request_parts()?;
@@ -116,6 +124,25 @@ pub async fn sign_out() -> Result<(), AppError> {
             Err(AppError::Unauthenticated) => {}
             Err(other) => return Err(other),
         }
+        clear_session_cookie(&state.settings);
+        Ok(())
+    })
+    .await
+}
+
+/// "Sign out everywhere": ends every session of the person, on every device, this one too.
+#[server(prefix = "/api", endpoint = "sign_out_everywhere", input = Json)]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use super::server::clear_session_cookie;
+    use crate::context::{acting_person, app_state, begin_write, current_session, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let session = current_session(&state).await?;
+        let actor = acting_person(&state, &session).await?;
+        let mut tx = begin_write(&state.db).await?;
+        crate::passkeys::account::sign_out_everywhere(&mut tx, &actor, now()).await?;
+        tx.commit().await?;
         clear_session_cookie(&state.settings);
         Ok(())
     })

@@ -13,7 +13,7 @@ use super::model::{
     TailnetMembership, session_is_live,
 };
 use crate::audit::model::EventName;
-use crate::audit::{Actor, Change, Target};
+use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::context::{AppState, Settings};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
@@ -24,6 +24,8 @@ use crate::secrets::SecretToken;
 pub struct Session {
     pub token_hash: String,
     pub user_id: UserId,
+    /// When this session last proved a passkey: at sign-in, or a later "Confirm it's you".
+    pub verified_at: i64,
 }
 
 /// Over https the `__Host-` prefix pins the cookie to this exact origin.
@@ -58,13 +60,13 @@ pub async fn session_from_headers(
         return Ok(None);
     };
     let token_hash = token.hash();
-    let row: Option<(String, i64, i64)> = sqlx::query_as(
-        "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+    let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, created_at, last_seen_at, verified_at FROM sessions WHERE token_hash = $1",
     )
     .bind(&token_hash)
     .fetch_optional(&state.db)
     .await?;
-    let Some((user_id, created_at, last_seen_at)) = row else {
+    let Some((user_id, created_at, last_seen_at, verified_at)) = row else {
         return Ok(None);
     };
     if !session_is_live(created_at, last_seen_at, now) {
@@ -87,6 +89,7 @@ pub async fn session_from_headers(
     Ok(Some(Session {
         token_hash,
         user_id: UserId::from_raw(user_id),
+        verified_at,
     }))
 }
 
@@ -98,7 +101,8 @@ pub async fn start_session(
 ) -> Result<SecretToken, AppError> {
     let token = SecretToken::generate();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, verified_at) \
+         VALUES ($1, $2, $3, $3, $3)",
     )
     .bind(token.hash())
     .bind(user.as_str())
@@ -176,31 +180,18 @@ pub async fn record_session_event(
     event: EventName,
     now: i64,
 ) -> Result<(), AppError> {
-    let tailnets: Vec<String> = sqlx::query_scalar(
-        "SELECT tailnet_id FROM memberships WHERE user_id = $1 ORDER BY tailnet_id",
-    )
-    .bind(user.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let tailnets: Vec<TailnetId> = tailnets.into_iter().map(TailnetId::from_raw).collect();
-    let Some(first) = tailnets.first() else {
-        return Ok(());
-    };
     let actor = Actor::load(conn, user, client_address).await?;
-    let change = Change::new(&actor, first, now);
-    for tailnet in &tailnets {
-        change
-            .in_tailnet(tailnet)
-            .record(
-                conn,
-                event,
-                Target::user(&actor.id, &actor.email),
-                None,
-                None,
-            )
-            .await?;
-    }
-    Ok(())
+    let target = Target::user(&actor.id, &actor.email);
+    record_for_person(
+        conn,
+        &EventGroup::new(),
+        &actor,
+        &target,
+        event,
+        (None, None),
+        now,
+    )
+    .await
 }
 
 fn set_cookie_header(value: String) {
@@ -238,6 +229,9 @@ pub enum CeremonyPurpose {
     Setup,
     SignIn,
     InviteSignUp,
+    AddPasskey,
+    Verify,
+    Recovery,
 }
 
 impl CeremonyPurpose {
@@ -246,6 +240,9 @@ impl CeremonyPurpose {
             CeremonyPurpose::Setup => "setup",
             CeremonyPurpose::SignIn => "sign_in",
             CeremonyPurpose::InviteSignUp => "invite_sign_up",
+            CeremonyPurpose::AddPasskey => "add_passkey",
+            CeremonyPurpose::Verify => "verify",
+            CeremonyPurpose::Recovery => "recovery",
         }
     }
 }

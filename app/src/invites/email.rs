@@ -1,15 +1,12 @@
 //! (ssr) The invitation email, in plain text and HTML. Names typed by people are escaped in
 //! the HTML part.
 
+use crate::email::{Email, escape_html};
 use crate::format::utc_date;
 use crate::roles::Role;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InviteEmail {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+/// The invitation email.
+pub struct InviteEmail;
 
 impl InviteEmail {
     pub fn render(
@@ -18,7 +15,7 @@ impl InviteEmail {
         role: Role,
         link: &str,
         expires_at: i64,
-    ) -> Self {
+    ) -> Email {
         let inviter = inviter.unwrap_or("An admin");
         let role = role.label();
         let expires = utc_date(expires_at);
@@ -40,27 +37,12 @@ impl InviteEmail {
             tailnet_h = escape_html(tailnet),
             link_h = escape_html(link),
         );
-        Self {
+        Email {
             subject,
             text,
             html,
         }
     }
-}
-
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]

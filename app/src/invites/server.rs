@@ -462,7 +462,7 @@ pub async fn invite_email(
     db: &AnyPool,
     settings: &Settings,
     invite: &InviteId,
-) -> Result<Option<InviteEmail>, AppError> {
+) -> Result<Option<crate::email::Email>, AppError> {
     type Row = (String, Option<String>, String, String, i64);
     let row: Option<Row> = sqlx::query_as(
         "SELECT t.name, u.display_name, i.role, i.sealed_token, i.expires_at FROM invites i \

@@ -7,6 +7,7 @@ use webauthn_rs::prelude::{CreationChallengeResponse, Passkey};
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 use webauthn_rs_proto::ResidentKeyRequirement;
 
+use super::model::{LAST_PASSKEY_MESSAGE, PasskeyName, PasskeySummary, SyncState};
 use crate::error::AppError;
 use crate::ids::{PasskeyId, UserId};
 
@@ -34,27 +35,46 @@ pub fn credential_key(credential_id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(credential_id)
 }
 
+/// Stores `passkey` for `user` under `name`, or "Passkey N" (N counting every passkey the
+/// person ever added) when `name` is `None`.
 pub async fn insert_passkey(
     conn: &mut AnyConnection,
     user: &UserId,
     passkey: &Passkey,
+    name: Option<&PasskeyName>,
     now: i64,
-) -> Result<PasskeyId, AppError> {
+) -> Result<(PasskeyId, PasskeyName), AppError> {
     let id = PasskeyId::generate();
     let stored = serde_json::to_string(passkey).map_err(AppError::internal)?;
-    sqlx::query(
-        "INSERT INTO passkeys (id, user_id, credential_id, credential, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(ordinal) FROM passkeys WHERE user_id = $1")
+            .bind(user.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    let ordinal = last.unwrap_or(0) + 1;
+    let name = name
+        .cloned()
+        .unwrap_or_else(|| PasskeyName::numbered(ordinal));
+    let inserted = sqlx::query(
+        "INSERT INTO passkeys (id, user_id, credential_id, credential, name, created_at, ordinal) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.as_str())
     .bind(user.as_str())
     .bind(credential_key(passkey.cred_id().as_ref()))
     .bind(stored)
-    .bind("Passkey")
+    .bind(name.as_str())
     .bind(now)
+    .bind(ordinal)
     .execute(&mut *conn)
-    .await?;
-    Ok(id)
+    .await;
+    match inserted {
+        Ok(_) => Ok((id, name)),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(
+            AppError::Conflict("This passkey is already registered with Gatehouse.".into()),
+        ),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// A stored passkey found by its credential id, with its owner.
@@ -101,4 +121,122 @@ pub async fn record_use(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Whether a stored credential is backed up, and may be (WebAuthn's BE and BS flags).
+fn sync_state(passkey: &Passkey) -> SyncState {
+    let credential = webauthn_rs::prelude::Credential::from(passkey.clone());
+    SyncState::from_flags(credential.backup_eligible, credential.backup_state)
+}
+
+/// The signature counter of a stored credential.
+pub fn counter(passkey: &Passkey) -> u32 {
+    webauthn_rs::prelude::Credential::from(passkey.clone()).counter
+}
+
+type PasskeyRow = (String, String, String, i64, Option<i64>);
+
+/// `user`'s passkeys, oldest first.
+pub async fn list(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> Result<Vec<PasskeySummary>, AppError> {
+    let rows: Vec<PasskeyRow> = sqlx::query_as(
+        "SELECT id, name, credential, created_at, last_used_at FROM passkeys \
+         WHERE user_id = $1 ORDER BY ordinal, created_at, id",
+    )
+    .bind(user.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, name, credential, created_at, last_used_at)| {
+            let passkey: Passkey = serde_json::from_str(&credential).map_err(AppError::internal)?;
+            Ok(PasskeySummary {
+                id: PasskeyId::from_raw(id),
+                name,
+                created_at,
+                last_used_at,
+                sync: sync_state(&passkey),
+            })
+        })
+        .collect()
+}
+
+/// `user`'s credentials, to exclude from a new registration or to confirm it's them.
+pub async fn credentials_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> Result<Vec<Passkey>, AppError> {
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT credential FROM passkeys WHERE user_id = $1 ORDER BY id")
+            .bind(user.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    stored
+        .iter()
+        .map(|credential| serde_json::from_str(credential).map_err(AppError::internal))
+        .collect()
+}
+
+fn not_yours() -> AppError {
+    AppError::NotFound("This passkey does not exist or is not yours.".into())
+}
+
+/// Renames one of `user`'s passkeys; returns its old name, or `None` when the name is unchanged.
+pub async fn rename(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    passkey: &PasskeyId,
+    name: &PasskeyName,
+) -> Result<Option<String>, AppError> {
+    let old: String =
+        sqlx::query_scalar("SELECT name FROM passkeys WHERE id = $1 AND user_id = $2")
+            .bind(passkey.as_str())
+            .bind(user.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(not_yours)?;
+    if old == name.as_str() {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3")
+        .bind(name.as_str())
+        .bind(passkey.as_str())
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(old))
+}
+
+/// Deletes one of `user`'s passkeys, never the last; returns its name. Locks the person's row
+/// first, so two deletions at once cannot both see a second passkey and leave none.
+pub async fn delete(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    passkey: &PasskeyId,
+) -> Result<String, AppError> {
+    sqlx::query("UPDATE users SET display_name = display_name WHERE id = $1")
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM passkeys WHERE id = $1 AND user_id = $2")
+            .bind(passkey.as_str())
+            .bind(user.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(not_yours)?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
+        .bind(user.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    if count <= 1 {
+        return Err(AppError::NotAllowed(LAST_PASSKEY_MESSAGE.into()));
+    }
+    sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
+        .bind(passkey.as_str())
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(name)
 }

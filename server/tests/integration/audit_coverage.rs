@@ -55,6 +55,18 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("leave_tailnet", Writes::OneGroup),
     ("get_audit_log_overview", Writes::Nothing),
     ("list_audit_events", Writes::Nothing),
+    ("get_account", Writes::Nothing),
+    ("start_add_passkey", Writes::Nothing),
+    ("finish_add_passkey", Writes::OneGroup),
+    ("rename_passkey", Writes::OneGroup),
+    ("delete_passkey", Writes::OneGroup),
+    ("start_verify_passkey", Writes::Nothing),
+    ("finish_verify_passkey", Writes::Nothing),
+    ("sign_out_everywhere", Writes::OneGroup),
+    ("issue_recovery_link", Writes::OneGroup),
+    ("inspect_recovery_link", Writes::Nothing),
+    ("start_recovery", Writes::Nothing),
+    ("finish_recovery", Writes::OneGroup),
 ];
 
 /// A tailnet without an Owner yet, and its setup link.
@@ -222,6 +234,16 @@ impl Fixture {
             )
             .await;
         let token = token_of(&link.expect("link").url);
+        self.secrets.push(token.clone());
+        token
+    }
+
+    /// A recovery link the Owner issued for a new member; returns its token.
+    async fn recovery_token(&mut self) -> String {
+        let email = format!("lost{}@example.com", self.secrets.len());
+        let user = insert_member(&self.app, &self.tailnet, &email, "member").await;
+        let (_, issued) = crate::recovery::issue(&self.app, &self.tailnet, &user).await;
+        let token = token_of(&issued.expect("issued").link);
         self.secrets.push(token.clone());
         token
     }
@@ -599,6 +621,100 @@ impl Fixture {
                 self.check_unchanged(function, call(&app, function, body))
                     .await;
             }
+            "get_account" | "start_add_passkey" | "start_verify_passkey" => {
+                self.check(function, true, call(&app, function, json!({})))
+                    .await;
+                let stranger = self.stranger();
+                self.check(function, false, call(&stranger, function, json!({})))
+                    .await;
+            }
+            "finish_add_passkey" => {
+                let challenge = Self::start_ceremony(&app, "start_add_passkey", json!({})).await;
+                let mut passkey = TestPasskey::new(&app.public_origin);
+                let credential = passkey.register(challenge.options);
+                let body = json!({ "ceremony": challenge.ceremony, "credential": credential, "name": "Spare" });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "rename_passkey" | "delete_passkey" => {
+                let (_, passkey) = crate::account_passkeys::add_passkey(&app, "Another").await;
+                let rename = |name: &str| json!({ "passkey": passkey, "name": name });
+                if function == "rename_passkey" {
+                    self.check(function, false, call(&member, function, rename("Mine")))
+                        .await;
+                    self.check(function, false, call(&app, function, rename(" ")))
+                        .await;
+                    self.check(function, true, call(&app, function, rename("Renamed")))
+                        .await;
+                    self.check_unchanged(function, call(&app, function, rename("Renamed")))
+                        .await;
+                } else {
+                    let body = json!({ "passkey": passkey });
+                    self.check(function, false, call(&member, function, body.clone()))
+                        .await;
+                    self.check(function, true, call(&app, function, body.clone()))
+                        .await;
+                    self.check(function, false, call(&app, function, body))
+                        .await;
+                }
+            }
+            "finish_verify_passkey" => {
+                let (_, started) =
+                    app.call::<app::auth::model::PasskeyChallenge<
+                        webauthn_rs_proto::RequestChallengeResponse,
+                    >>("start_verify_passkey", json!({}))
+                        .await;
+                let challenge = started.expect("challenge");
+                self.secrets.push(challenge.ceremony.clone());
+                let credential = self.owner_passkey.confirm(challenge.options);
+                let body = json!({ "ceremony": challenge.ceremony, "credential": credential });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "sign_out_everywhere" => {
+                let sol = insert_member(&app, &t, "sol@example.com", "member").await;
+                let browser = app.signed_in_as(&sol).await;
+                self.check(function, true, call(&browser, function, json!({})))
+                    .await;
+                self.check(function, false, call(&browser, function, json!({})))
+                    .await;
+            }
+            "issue_recovery_link" => {
+                let ren = insert_member(&app, &t, "ren@example.com", "member").await;
+                let body = json!({ "tailnet": t, "user": ren });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body)).await;
+                let own = json!({ "tailnet": t, "user": self.owner });
+                self.check(function, false, call(&app, function, own)).await;
+            }
+            "inspect_recovery_link" | "start_recovery" | "finish_recovery" => {
+                let token = self.recovery_token().await;
+                let stranger = self.stranger();
+                let body = json!({ "token": token });
+                if function == "finish_recovery" {
+                    let challenge = Self::start_ceremony(&stranger, "start_recovery", body).await;
+                    self.secrets.push(challenge.ceremony.clone());
+                    let mut passkey = TestPasskey::new(&app.public_origin);
+                    let credential = passkey.register(challenge.options);
+                    let finish =
+                        json!({ "ceremony": challenge.ceremony, "credential": credential });
+                    self.check(function, true, call(&stranger, function, finish.clone()))
+                        .await;
+                    self.check(function, false, call(&stranger, function, finish))
+                        .await;
+                } else {
+                    self.check(function, true, call(&stranger, function, body))
+                        .await;
+                    let unknown = json!({ "token": "x".repeat(43) });
+                    self.check(function, false, call(&stranger, function, unknown))
+                        .await;
+                }
+            }
             other => panic!(
                 "{other} has no audit scenario: add one to audit_coverage.rs, with the event \
                  group it writes on success and none on failure"
@@ -661,4 +777,25 @@ async fn every_server_function_writes_one_event_group_per_change_and_none_otherw
         unexercised.is_empty(),
         "no scenario ran for {unexercised:?}"
     );
+
+    // No event holds a token, a ceremony id or a link that carries one.
+    let logged: Vec<String> = sqlx::query_scalar(
+        "SELECT COALESCE(old_value, '') || ' ' || COALESCE(new_value, '') || ' ' || target_id \
+             || ' ' || COALESCE(target_name, '') FROM audit_events",
+    )
+    .fetch_all(&fixture.app.db)
+    .await
+    .expect("events");
+    assert!(fixture.secrets.len() >= 5, "secrets were collected");
+    for text in &logged {
+        for secret in &fixture.secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret reached the log: {text}"
+            );
+        }
+        for path in ["/invite/", "/setup/", "/recover/"] {
+            assert!(!text.contains(path), "a link reached the log: {text}");
+        }
+    }
 }

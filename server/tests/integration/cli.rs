@@ -1,4 +1,5 @@
-//! The `gatehouse` binary: configuration errors, the first-run setup link, `create-tailnet`.
+//! The `gatehouse` binary: configuration errors, the first-run setup link, `create-tailnet`,
+//! `recover`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -147,4 +148,46 @@ fn a_fresh_database_prints_one_setup_link_until_a_tailnet_exists() {
             ("Ops team".to_owned(), "organization".to_owned())
         ]
     );
+}
+
+#[tokio::test]
+async fn recover_prints_a_one_time_link_for_any_account_even_the_owner() {
+    use crate::harness::{Backend, TestApp, TestDatabase, token_of};
+
+    let database = TestDatabase::create(Backend::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    let app = TestApp::spawn_on(&database).await;
+    let _ = app.with_owner("ada@example.com").await;
+    let run = |args: &'static [&'static str]| {
+        let url = database.url.clone();
+        tokio::task::spawn_blocking(move || gatehouse(&url, args).output().expect("recover"))
+    };
+
+    let printed = run(&["recover", "--email", "ADA@example.com"])
+        .await
+        .expect("ran");
+    assert!(printed.status.success(), "{printed:?}");
+    let stdout = String::from_utf8_lossy(&printed.stdout);
+    let link = stdout
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("Recovery link: http://localhost:3000/recover/"))
+        .unwrap_or_else(|| panic!("unexpected output {stdout}"));
+    assert_eq!(link.len(), 43);
+    assert!(stdout.contains("It works once"), "{stdout}");
+
+    let browser = app.other_browser();
+    let mut passkey = crate::passkey::TestPasskey::new(&app.public_origin);
+    let (status, landing) = crate::recovery::recover(&browser, &token_of(link), &mut passkey).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{landing:?}");
+    let owner = browser.current_user().await.expect("signed in");
+    assert_eq!(owner.email, "ada@example.com");
+
+    let unknown = run(&["recover", "--email", "nobody@example.com"])
+        .await
+        .expect("ran");
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("--email: No account"), "{stderr}");
 }

@@ -11,7 +11,8 @@ mod passkey;
 mod seed;
 mod smtp;
 
-mod accept;
+pub mod accept;
+pub mod account_passkeys;
 mod audit_coverage;
 mod audit_log;
 mod cli;
@@ -19,6 +20,7 @@ mod general_settings;
 mod invites;
 mod leave;
 mod manage_members;
+pub mod recovery;
 mod security;
 mod sessions;
 mod setup;

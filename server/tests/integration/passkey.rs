@@ -71,4 +71,26 @@ impl TestPasskey {
         assertion.response.user_handle = Some(user_handle);
         assertion
     }
+
+    /// Answers a challenge that names the person's passkeys ("Confirm it's you"), signing with
+    /// this passkey whether or not the challenge names it (as a person choosing the wrong one).
+    pub fn confirm(&mut self, mut options: RequestChallengeResponse) -> PublicKeyCredential {
+        let (credential_id, user_handle) = self.credential.clone().expect("registered first");
+        options.public_key.allow_credentials = vec![AllowCredentials {
+            type_: "public-key".into(),
+            id: credential_id,
+            transports: None,
+        }];
+        let mut assertion = self
+            .authenticator
+            .do_authentication(self.origin.clone(), options)
+            .expect("soft passkey signs");
+        assertion.response.user_handle = Some(user_handle);
+        assertion
+    }
+
+    /// The credential id, as the server's options name it.
+    pub fn credential_id(&self) -> Vec<u8> {
+        self.credential.clone().expect("registered first").0
+    }
 }

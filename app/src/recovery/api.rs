@@ -1,0 +1,97 @@
+//! Server functions of recovery links: issuing one (Users page) and using one (`/recover/…`).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
+
+use super::model::{IssuedRecoveryLink, RecoveryLinkPreview};
+use crate::auth::model::PasskeyChallenge;
+use crate::error::AppError;
+use crate::ids::{TailnetId, UserId};
+
+/// "Recovery link": a one-time link for `user`, a member of `tailnet` (Owner, Admin, IT admin;
+/// never for an account with more privileges than the caller's, in any of its tailnets). The
+/// link is in this answer only; it is emailed too when email delivery is configured.
+#[server(prefix = "/api", endpoint = "issue_recovery_link", input = Json)]
+pub async fn issue_recovery_link(
+    tailnet: TailnetId,
+    user: UserId,
+) -> Result<IssuedRecoveryLink, AppError> {
+    use crate::context::{acting_member, app_state, now, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let actor = acting_member(&state, &tailnet, Permission::IssueRecoveryLinks).await?;
+        super::server::issue_by_admin(&state, &actor, &tailnet, &user, now()).await
+    })
+    .await
+}
+
+/// Counts a request that presents a recovery token against its client address's limit.
+#[cfg(feature = "ssr")]
+async fn count_lookup(state: &crate::context::AppState, now: i64) -> Result<(), AppError> {
+    let client = crate::context::client_address().unwrap_or_else(|| "unknown".to_owned());
+    crate::rate_limit::hit(
+        &state.db,
+        &format!("recovery:{client}"),
+        state.settings.invite_lookup_limit(),
+        now,
+    )
+    .await
+}
+
+/// The recovery page's details; one answer (410) for every unusable link.
+#[server(prefix = "/api", endpoint = "inspect_recovery_link", input = Json)]
+pub async fn inspect_recovery_link(token: String) -> Result<RecoveryLinkPreview, AppError> {
+    use crate::context::{app_state, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        count_lookup(&state, now).await?;
+        super::server::preview(&state.db, token, now).await
+    })
+    .await
+}
+
+/// "Create a new passkey" on the recovery page, first half.
+#[server(prefix = "/api", endpoint = "start_recovery", input = Json)]
+pub async fn start_recovery(
+    token: String,
+) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+    use crate::context::{app_state, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        count_lookup(&state, now).await?;
+        super::server::start(&state, token, now).await
+    })
+    .await
+}
+
+/// "Create a new passkey", second half: uses the link, signs in, and returns where to go.
+#[server(prefix = "/api", endpoint = "finish_recovery", input = Json)]
+pub async fn finish_recovery(
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+) -> Result<String, AppError> {
+    use crate::context::{app_state, client_address, now, request_parts, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let request = request_parts()?;
+        super::server::finish(
+            &state,
+            ceremony,
+            &credential,
+            &request.headers,
+            client_address(),
+            now(),
+        )
+        .await?;
+        Ok(crate::passkeys::model::ACCOUNT_PATH.to_owned())
+    })
+    .await
+}

@@ -1,0 +1,112 @@
+//! Recovery links as both sides see them, and the rule of who may recover whom.
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles::{MemberStatus, Permission, Role};
+
+/// A recovery link works once, for this long.
+pub const RECOVERY_LINK_TTL_SECS: i64 = 24 * 60 * 60;
+
+/// The one answer for every recovery link that cannot be used.
+pub const INVALID_RECOVERY_LINK_MESSAGE: &str = "This recovery link is not valid: it may have \
+     expired, been used, or been replaced by a newer one. Ask an admin of your tailnet for a new \
+     recovery link.";
+
+/// What an admin sees once, right after issuing a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedRecoveryLink {
+    pub link: String,
+    pub expires_at: i64,
+    /// Whether an email with the link is on its way to the person.
+    pub emailed: bool,
+}
+
+/// The public recovery page's details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryLinkPreview {
+    pub display_name: String,
+    pub email: String,
+    pub expires_at: i64,
+}
+
+/// The issuer's membership in one tailnet of the person to recover, if they have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuerMembership {
+    pub role: Role,
+    pub status: MemberStatus,
+}
+
+/// Whether an issuer may reach an account that holds `target_role` in some tailnet, where the
+/// issuer holds `issuer` (`None`: not a member). A recovery link opens the whole account, so
+/// this must hold in every tailnet the person belongs to.
+pub fn may_recover(issuer: Option<IssuerMembership>, target_role: Role) -> Result<(), String> {
+    let Some(issuer) = issuer else {
+        return Err(
+            "This person also belongs to a tailnet you are not an admin of. A server \
+                    operator can run `gatehouse recover` instead."
+                .into(),
+        );
+    };
+    if issuer.status != MemberStatus::Active || !issuer.role.can(Permission::IssueRecoveryLinks) {
+        return Err(
+            "Only an Owner, Admin or IT admin of each of this person's tailnets can issue \
+                    a recovery link."
+                .into(),
+        );
+    }
+    if target_role.privilege() > issuer.role.privilege() {
+        return Err(format!(
+            "A recovery link cannot reach an account with more privileges than yours: this \
+             person is {} of a tailnet. A server operator can run `gatehouse recover` instead.",
+            with_article(target_role)
+        ));
+    }
+    Ok(())
+}
+
+fn with_article(role: Role) -> String {
+    let label = role.label();
+    match label.chars().next() {
+        Some('A' | 'E' | 'I' | 'O' | 'U') => format!("an {label}"),
+        _ => format!("a {label}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn active(role: Role) -> Option<IssuerMembership> {
+        Some(IssuerMembership {
+            role,
+            status: MemberStatus::Active,
+        })
+    }
+
+    #[test]
+    fn issuers_reach_accounts_with_at_most_their_privilege() {
+        assert!(may_recover(active(Role::Owner), Role::Admin).is_ok());
+        assert!(may_recover(active(Role::Admin), Role::Admin).is_ok());
+        assert!(may_recover(active(Role::Admin), Role::Member).is_ok());
+        assert!(may_recover(active(Role::ItAdmin), Role::NetworkAdmin).is_ok());
+        assert!(may_recover(active(Role::ItAdmin), Role::Member).is_ok());
+        let refused = may_recover(active(Role::ItAdmin), Role::Admin).expect_err("IT admin");
+        assert!(refused.contains("an Admin"), "{refused}");
+        assert!(may_recover(active(Role::Admin), Role::Owner).is_err());
+    }
+
+    #[test]
+    fn only_active_owners_admins_and_it_admins_issue_links() {
+        assert!(may_recover(active(Role::NetworkAdmin), Role::Member).is_err());
+        assert!(may_recover(active(Role::Auditor), Role::Member).is_err());
+        let suspended = Some(IssuerMembership {
+            role: Role::Admin,
+            status: MemberStatus::Suspended,
+        });
+        assert!(may_recover(suspended, Role::Member).is_err());
+        assert!(
+            may_recover(None, Role::Member).is_err(),
+            "not an admin there"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! The recovery page (`/recover/:token`) and the Users page's "Recovery link" dialog.

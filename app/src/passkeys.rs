@@ -1,5 +1,5 @@
-//! Passkeys: the relying-party configuration and credential storage (server), and the calls
-//! into the browser's WebAuthn API (client).
+//! Passkeys: the relying-party configuration and credential storage (server), the calls into
+//! the browser's WebAuthn API (client), and the Account page where people manage their own.
 
 #[cfg(feature = "ssr")]
 pub mod account;
@@ -8,3 +8,4 @@ pub mod browser;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod ui;

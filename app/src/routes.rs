@@ -13,6 +13,8 @@ use crate::components::not_found::NotFoundPage;
 use crate::invites::ui::invite_page::InvitePage;
 use crate::invites::ui::welcome_page::WelcomePage;
 use crate::members::ui::users_page::UsersPage;
+use crate::passkeys::ui::account_page::AccountPage;
+use crate::recovery::ui::recovery_page::RecoveryPage;
 use crate::setup::ui::setup_page::SetupPage;
 use crate::tailnets::ui::settings_page::GeneralSettingsPage;
 
@@ -83,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/welcome/:tailnet") view=WelcomePage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/recover/:token") view=RecoveryPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/:tailnet/users")
                         view=UsersPage

@@ -21,11 +21,12 @@ pub async fn copy_to_clipboard(text: String) -> bool {
     }
 }
 
-/// "Invite link": a read-only field with the link and a "Copy" button.
+/// A link ("Invite link", "Recovery link"): a read-only field with the link and a "Copy" button.
 #[component]
-pub fn InviteLinkField(
+pub fn LinkField(
     /// The input's id, unique on the page.
     id: &'static str,
+    #[prop(default = "Invite link")] label: &'static str,
     #[prop(into)] link: String,
     /// Whether the link already went to the clipboard when it was made.
     copied: bool,
@@ -49,7 +50,7 @@ pub fn InviteLinkField(
     });
     view! {
         <div class="field link-field">
-            <label for=id>"Invite link"</label>
+            <label for=id>{label}</label>
             <div class="inline">
                 <input
                     id=id

@@ -1,5 +1,6 @@
 //! The browser's WebAuthn calls (`navigator.credentials`), converted to and from the
-//! webauthn-rs wire types. On the server these report `Unsupported`: they only run on clicks.
+//! webauthn-rs wire types, including passkeys offered in a field's autofill (conditional
+//! mediation). On the server these report `Unsupported`: they only run in the browser.
 
 use webauthn_rs_proto::{
     CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
@@ -24,18 +25,95 @@ pub enum BrowserPasskeyError {
 #[cfg(feature = "hydrate")]
 mod imp {
     use super::*;
+    use js_sys::Reflect;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
+    /// The browser's `PublicKeyCredential` interface, if it has WebAuthn.
+    fn public_key_credential() -> Option<JsValue> {
+        let window = web_sys::window()?;
+        Reflect::get(&window, &JsValue::from_str("PublicKeyCredential"))
+            .ok()
+            .filter(|value| !value.is_undefined())
+    }
+
+    pub fn passkeys_supported() -> bool {
+        public_key_credential().is_some()
+    }
+
     fn credentials() -> Result<web_sys::CredentialsContainer, BrowserPasskeyError> {
-        let window = web_sys::window().ok_or(BrowserPasskeyError::Unsupported)?;
-        let supported = js_sys::Reflect::get(&window, &JsValue::from_str("PublicKeyCredential"))
-            .map(|value| !value.is_undefined())
-            .unwrap_or(false);
-        if !supported {
+        if !passkeys_supported() {
             return Err(BrowserPasskeyError::Unsupported);
         }
+        let window = web_sys::window().ok_or(BrowserPasskeyError::Unsupported)?;
         Ok(window.navigator().credentials())
+    }
+
+    /// Whether the browser offers passkeys in a field's autofill (conditional mediation).
+    pub async fn autofill_available() -> bool {
+        let Some(interface) = public_key_credential() else {
+            return false;
+        };
+        let check = Reflect::get(
+            &interface,
+            &JsValue::from_str("isConditionalMediationAvailable"),
+        )
+        .ok()
+        .and_then(|value| value.dyn_into::<js_sys::Function>().ok());
+        let Some(promise) = check
+            .and_then(|check| check.call0(&interface).ok())
+            .and_then(|value| value.dyn_into::<js_sys::Promise>().ok())
+        else {
+            return false;
+        };
+        JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|answer| answer.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// A passkey request waiting in a field's autofill, which "Sign in with passkey" cancels.
+    #[derive(Clone)]
+    pub struct PendingAutofill(web_sys::AbortController);
+
+    impl PendingAutofill {
+        pub fn new() -> Option<Self> {
+            web_sys::AbortController::new().ok().map(Self)
+        }
+
+        pub fn cancel(&self) {
+            self.0.abort();
+        }
+
+        pub fn was_cancelled(&self) -> bool {
+            self.0.signal().aborted()
+        }
+    }
+
+    pub async fn use_passkey_from_autofill(
+        options: RequestChallengeResponse,
+        pending: &PendingAutofill,
+    ) -> Result<PublicKeyCredential, BrowserPasskeyError> {
+        let container = credentials()?;
+        let options: web_sys::CredentialRequestOptions = options.into();
+        let conditional = Reflect::set(
+            &options,
+            &JsValue::from_str("mediation"),
+            &JsValue::from_str("conditional"),
+        )
+        .and_then(|_| {
+            Reflect::set(
+                &options,
+                &JsValue::from_str("signal"),
+                &pending.0.signal().into(),
+            )
+        });
+        if conditional.is_err() {
+            return Err(BrowserPasskeyError::Unsupported);
+        }
+        let credential = settle(container.get_with_options(&options)).await?;
+        Ok(PublicKeyCredential::from(credential))
     }
 
     fn classify(error: JsValue) -> BrowserPasskeyError {
@@ -84,6 +162,37 @@ mod imp {
 mod imp {
     use super::*;
 
+    pub fn passkeys_supported() -> bool {
+        false
+    }
+
+    pub async fn autofill_available() -> bool {
+        false
+    }
+
+    /// Outside a browser nothing waits in an autofill.
+    #[derive(Clone)]
+    pub struct PendingAutofill;
+
+    impl PendingAutofill {
+        pub fn new() -> Option<Self> {
+            None
+        }
+
+        pub fn cancel(&self) {}
+
+        pub fn was_cancelled(&self) -> bool {
+            true
+        }
+    }
+
+    pub async fn use_passkey_from_autofill(
+        _options: RequestChallengeResponse,
+        _pending: &PendingAutofill,
+    ) -> Result<PublicKeyCredential, BrowserPasskeyError> {
+        Err(BrowserPasskeyError::Unsupported)
+    }
+
     pub async fn create_passkey(
         _options: CreationChallengeResponse,
     ) -> Result<RegisterPublicKeyCredential, BrowserPasskeyError> {
@@ -97,4 +206,7 @@ mod imp {
     }
 }
 
-pub use imp::{create_passkey, use_passkey};
+pub use imp::{
+    PendingAutofill, autofill_available, create_passkey, passkeys_supported, use_passkey,
+    use_passkey_from_autofill,
+};

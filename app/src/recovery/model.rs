@@ -64,6 +64,16 @@ pub fn may_recover(issuer: Option<IssuerMembership>, target_role: Role) -> Resul
     Ok(())
 }
 
+/// Whether a member's row menu offers "Recovery link" to the viewer (the server also checks
+/// the person's other tailnets).
+pub fn offers_recovery_link(viewer_role: Role, is_own_row: bool, member_role: Role) -> bool {
+    let viewer = IssuerMembership {
+        role: viewer_role,
+        status: MemberStatus::Active,
+    };
+    !is_own_row && may_recover(Some(viewer), member_role).is_ok()
+}
+
 fn with_article(role: Role) -> String {
     let label = role.label();
     match label.chars().next() {

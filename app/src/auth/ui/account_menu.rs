@@ -1,5 +1,5 @@
 //! The header's tailnet switcher (for people in more than one tailnet) and the account menu:
-//! who is signed in, "Your tailnets" and "Sign out".
+//! who is signed in, "Your tailnets", "Account" and "Sign out".
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -128,6 +128,9 @@ fn OpenableMenu(display_name: String) -> impl IntoView {
             <div id="account-menu-items" role="menu" aria-label="Account" hidden=move || !open.get()>
                 <a role="menuitem" href="/login" node_ref=first_item>
                     "Your tailnets"
+                </a>
+                <a role="menuitem" href=crate::passkeys::model::ACCOUNT_PATH>
+                    "Account"
                 </a>
                 <button
                     type="button"

@@ -1,15 +1,23 @@
-//! `/login`: "Sign in with passkey".
+//! `/login`: "Sign in with passkey", and the same passkeys offered in the email field's
+//! autofill where the browser supports it (WebAuthn conditional mediation). The autofill
+//! request starts when the field is focused, with a challenge fetched when the page loaded.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::tailnet_list::YourTailnets;
+use webauthn_rs_proto::RequestChallengeResponse;
+
 use crate::auth::api::{finish_sign_in, start_sign_in};
+use crate::auth::model::PasskeyChallenge;
 use crate::components::alert::ErrorAlert;
 use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, use_current_user};
 use crate::error::AppError;
-use crate::passkeys::browser::use_passkey;
+use crate::passkeys::browser::{
+    BrowserPasskeyError, PendingAutofill, autofill_available, passkeys_supported, use_passkey,
+    use_passkey_from_autofill,
+};
 
 /// Signs in with a passkey the browser offers; returns where to go next.
 pub async fn sign_in_with_passkey() -> Result<String, String> {
@@ -22,14 +30,146 @@ pub async fn sign_in_with_passkey() -> Result<String, String> {
         .map_err(|e: AppError| e.to_string())
 }
 
+/// A sign-in challenge fetched ahead, so that the autofill request can start the moment the
+/// email field is focused; older than this, a fresh one is fetched.
+const PREPARED_CHALLENGE_MAX_AGE_MS: f64 = 4.0 * 60.0 * 1000.0;
+
+type SignInChallenge = PasskeyChallenge<RequestChallengeResponse>;
+
+/// The autofill's state on this page: a prepared challenge, and the request waiting in the
+/// field (which "Sign in with passkey" cancels).
+#[derive(Clone, Copy)]
+struct Autofill {
+    /// Whether the browser offers passkeys in autofill; known after hydration.
+    available: StoredValue<bool>,
+    prepared: StoredValue<Option<(SignInChallenge, f64)>, LocalStorage>,
+    pending: StoredValue<Option<PendingAutofill>, LocalStorage>,
+    error: RwSignal<Option<String>>,
+}
+
+impl Autofill {
+    fn new() -> Self {
+        Self {
+            available: StoredValue::new(false),
+            prepared: StoredValue::new_local(None),
+            pending: StoredValue::new_local(None),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Fetches a challenge ahead when the browser offers passkeys in autofill.
+    async fn prepare(self) {
+        if !autofill_available().await {
+            return;
+        }
+        self.available.set_value(true);
+        if let Ok(challenge) = start_sign_in().await {
+            self.prepared.set_value(Some((challenge, js_now())));
+        }
+    }
+
+    fn cancel(self) {
+        if let Some(Some(pending)) = self.pending.try_get_value() {
+            pending.cancel();
+        }
+    }
+
+    /// The email field got focus: start offering passkeys in its autofill, unless already.
+    fn start(self) {
+        let waiting = self
+            .pending
+            .get_value()
+            .is_some_and(|pending| !pending.was_cancelled());
+        if waiting || !self.available.get_value() {
+            return;
+        }
+        let challenge = self
+            .prepared
+            .get_value()
+            .filter(|(_, fetched_at)| js_now() - fetched_at < PREPARED_CHALLENGE_MAX_AGE_MS)
+            .map(|(challenge, _)| challenge);
+        self.prepared.set_value(None);
+        leptos::task::spawn_local(async move {
+            self.offer(challenge).await;
+            let _ = self.pending.try_set_value(None);
+        });
+    }
+
+    /// Waits in the autofill until the person picks a passkey (and is signed in) or the request
+    /// is cancelled. A passkey Gatehouse refuses shows why, and the field offers passkeys again.
+    async fn offer(self, mut challenge: Option<SignInChallenge>) {
+        loop {
+            let Some(pending) = PendingAutofill::new() else {
+                return;
+            };
+            self.pending.set_value(Some(pending.clone()));
+            let current = match challenge.take() {
+                Some(current) => current,
+                None => match start_sign_in().await {
+                    Ok(fetched) => fetched,
+                    Err(_) => return,
+                },
+            };
+            match use_passkey_from_autofill(current.options, &pending).await {
+                Ok(credential) => match finish_sign_in(current.ceremony, credential).await {
+                    Ok(destination) => {
+                        load_page(&destination);
+                        return;
+                    }
+                    // The sign-in request expired while the field waited: offer passkeys again.
+                    Err(AppError::Gone(_)) => {}
+                    Err(refused) => self.error.set(Some(refused.to_string())),
+                },
+                Err(BrowserPasskeyError::Cancelled) if !pending.was_cancelled() => {}
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// Milliseconds on the browser's clock (0 outside a browser).
+fn js_now() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let sign_in = Action::new_local(|(): &()| async move {
-        let destination = sign_in_with_passkey().await?;
-        load_page(&destination);
-        Ok::<(), String>(())
+    let autofill = Autofill::new();
+    let sign_in = Action::new_local(move |(): &()| {
+        autofill.cancel();
+        async move {
+            let destination = sign_in_with_passkey().await?;
+            load_page(&destination);
+            Ok::<(), String>(())
+        }
     });
-    let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
+    let unsupported = RwSignal::new(false);
+    let error = Signal::derive(move || {
+        if unsupported.get() {
+            return Some(BrowserPasskeyError::Unsupported.to_string());
+        }
+        sign_in
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| autofill.error.get())
+    });
+    // After hydration: say at once when the browser has no passkeys, else get the autofill ready.
+    Effect::new(move || {
+        if passkeys_supported() {
+            leptos::task::spawn_local(autofill.prepare());
+        } else {
+            unsupported.set(true);
+        }
+    });
+    on_cleanup(move || autofill.cancel());
     let user = use_current_user();
 
     view! {
@@ -50,16 +190,33 @@ pub fn LoginPage() -> impl IntoView {
                     })
                 })}
             </Suspense>
-            <p>"Use the passkey you created when you joined your tailnet."</p>
-            <ErrorAlert message=error />
-            <PasskeyButton
-                label="Sign in with passkey"
-                pending=sign_in.pending()
-                primary=true
-                on_click=Callback::new(move |()| {
-                    sign_in.dispatch(());
-                })
-            />
+            <p>"Use a passkey you created for Gatehouse."</p>
+            <form on:submit=move |event| {
+                event.prevent_default();
+                sign_in.dispatch(());
+            }>
+                <div class="field">
+                    <label for="sign-in-email">"Email"</label>
+                    <input
+                        id="sign-in-email"
+                        name="username"
+                        type="email"
+                        autocomplete="username webauthn"
+                        aria-describedby="sign-in-email-hint"
+                        on:focus=move |_| autofill.start()
+                    />
+                    <p id="sign-in-email-hint" class="muted">
+                        "Your browser may suggest your passkeys here. Gatehouse does not need your email to sign you in."
+                    </p>
+                </div>
+                <ErrorAlert message=error />
+                <PasskeyButton
+                    label="Sign in with passkey"
+                    kind="submit"
+                    pending=sign_in.pending()
+                    primary=true
+                />
+            </form>
             <noscript>
                 <p class="alert error">"Passkeys need JavaScript. Please enable it for this site."</p>
             </noscript>

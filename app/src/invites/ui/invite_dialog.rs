@@ -4,7 +4,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::components::clipboard::{InviteLinkField, copy_to_clipboard};
+use crate::components::clipboard::{LinkField, copy_to_clipboard};
 use crate::components::focus_trap::keep_tab_inside;
 use crate::components::role_select::RoleSelect;
 use crate::error::AppError;
@@ -297,7 +297,7 @@ fn LinkInviteForm(tailnet: TailnetId, refresh: Callback<()>) -> AnyView {
             "Generate & copy invite link"
         </button>
         {move || match generate.value().get() {
-            Some(Ok((link, copied))) => view! { <InviteLinkField id="invite-link" link copied /> }.into_any(),
+            Some(Ok((link, copied))) => view! { <LinkField id="invite-link" link copied /> }.into_any(),
             Some(Err(error)) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
             None => ().into_any(),
         }}

@@ -14,6 +14,8 @@ use crate::members::api::manage_member;
 use crate::members::model::{
     MemberChange, MemberRow, MemberState, RowStatus, ViewerRights, check_member_change,
 };
+use crate::recovery::model::offers_recovery_link;
+use crate::recovery::ui::recovery_dialog::{RecoveryLinkDialog, issue_and_show};
 use crate::roles::{MemberStatus, Role};
 use crate::tailnets::ui::leave_dialog::LeaveTailnetDialog;
 
@@ -22,6 +24,7 @@ use crate::tailnets::ui::leave_dialog::LeaveTailnetDialog;
 enum Asking {
     ChangeRole,
     Confirm(MemberChange),
+    RecoveryLink,
 }
 
 /// A confirmation's id, title, button and explanation.
@@ -106,6 +109,18 @@ pub fn MemberActions(
     }
     let (user, run_label) = (member.user_id.clone(), label.clone());
     let leave_tailnet_id = tailnet.clone();
+    let (recovery_tailnet, recovery_user, recovery_label) =
+        (tailnet.clone(), member.user_id.clone(), label.clone());
+    let recover = Action::new_local(move |(): &()| {
+        let (tailnet, user, label) = (
+            recovery_tailnet.clone(),
+            recovery_user.clone(),
+            recovery_label.clone(),
+        );
+        async move {
+            notice.set(Some(issue_and_show(tailnet, user, label).await));
+        }
+    });
     let run = Action::new_local(move |change: &MemberChange| {
         let (change, tailnet, user, label) =
             (*change, tailnet.clone(), user.clone(), run_label.clone());
@@ -130,8 +145,13 @@ pub fn MemberActions(
             MenuItem::new("Remove user", ask(Asking::Confirm(MemberChange::Remove))).danger(),
         );
     }
+    let is_own_row = member.user_id == viewer.user;
+    let dialog_label = label.clone();
+    if offers_recovery_link(viewer.role, is_own_row, member.role) {
+        items.push(MenuItem::new("Recovery link", ask(Asking::RecoveryLink)));
+    }
     let leaving = RwSignal::new(false);
-    if member.user_id == viewer.user && viewer.can_leave {
+    if is_own_row && viewer.can_leave {
         items.push(MenuItem::new("Leave tailnet", move || leaving.set(true)).danger());
     }
     if items.is_empty() {
@@ -161,7 +181,7 @@ pub fn MemberActions(
             id=format!("actions-{id}")
             items
             trigger
-            busy=run.pending()
+            busy=Signal::derive(move || run.pending().get() || recover.pending().get())
         />
         <Show when=move || leaving.get()>
             <LeaveTailnetDialog
@@ -171,6 +191,16 @@ pub fn MemberActions(
                     leaving.set(false);
                     focus_button(trigger);
                 })
+            />
+        </Show>
+        <Show when=shows(Asking::RecoveryLink)>
+            <RecoveryLinkDialog
+                label=dialog_label.clone()
+                on_confirm=Callback::new(move |()| {
+                    asking.set(None);
+                    recover.dispatch(());
+                })
+                on_cancel=cancel
             />
         </Show>
         <Show when=shows(Asking::ChangeRole)>

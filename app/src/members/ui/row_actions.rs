@@ -26,6 +26,8 @@ pub struct Notice {
     pub is_error: bool,
     /// A link and whether it already reached the clipboard.
     pub link: Option<(String, bool)>,
+    /// What the link is, as its field's label says.
+    pub link_label: &'static str,
 }
 
 impl Notice {
@@ -34,6 +36,7 @@ impl Notice {
             text: text.into(),
             is_error: false,
             link: None,
+            link_label: "Invite link",
         }
     }
 
@@ -42,6 +45,7 @@ impl Notice {
             text: error.to_string(),
             is_error: true,
             link: None,
+            link_label: "Invite link",
         }
     }
 }
@@ -94,6 +98,7 @@ pub fn InviteActions(
                             },
                             is_error: false,
                             link: Some((link.url, copied)),
+                            link_label: "Invite link",
                         })
                     }
                     Err(error) => Err(error),

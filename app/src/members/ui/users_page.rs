@@ -8,7 +8,7 @@ use super::member_actions::MemberActions;
 use super::row_actions::{ApprovalActions, InviteActions, Notice};
 use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
-use crate::components::clipboard::InviteLinkField;
+use crate::components::clipboard::LinkField;
 use crate::components::debounce::{DebouncedText, SearchField};
 use crate::components::pager::Pager;
 use crate::error::AppError;
@@ -222,7 +222,12 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                                     .link
                                     .map(|(link, copied)| {
                                         view! {
-                                            <InviteLinkField id="copied-invite-link" link copied />
+                                            <LinkField
+                                                id="copied-link"
+                                                label=notice.link_label
+                                                link
+                                                copied
+                                            />
                                         }
                                     })}
                             </div>

@@ -1,0 +1,215 @@
+//! The Account page's "Passkeys" section: each passkey's name, when it was added and last
+//! used, and whether it is synced, with "Rename" and "Delete"; and "Add passkey".
+
+use leptos::html;
+use leptos::prelude::*;
+
+use super::account_page::AccountPageState;
+use super::confirm_identity::Retry;
+use crate::components::dialog::ConfirmDialog;
+use crate::components::passkey_button::PasskeyButton;
+use crate::format::{utc_date, utc_minute};
+use crate::passkeys::api::rename_passkey;
+use crate::passkeys::model::{MAX_PASSKEY_NAME_CHARS, PasskeySummary};
+
+#[component]
+pub fn PasskeyList(passkeys: Vec<PasskeySummary>, page: AccountPageState) -> impl IntoView {
+    let deletable = passkeys.len() > 1;
+    let rows = passkeys
+        .into_iter()
+        .map(|passkey| view! { <PasskeyRow passkey deletable page /> })
+        .collect_view();
+    view! {
+        <section aria-labelledby="passkeys-heading">
+            <h2 id="passkeys-heading">"Passkeys"</h2>
+            <p class="muted">
+                "Sign in with any of these. Add a passkey on each device you use, or one that syncs, so that losing a device does not lock you out."
+            </p>
+            <table class="passkeys">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Added"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Synced"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {(!deletable)
+                .then(|| {
+                    view! {
+                        <p class="muted">
+                            "This is your only passkey, so it cannot be deleted. Add another passkey first."
+                        </p>
+                    }
+                })}
+            <AddPasskey page />
+        </section>
+    }
+}
+
+/// Which dialog of a row is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowDialog {
+    Rename,
+    Delete,
+}
+
+#[component]
+fn PasskeyRow(passkey: PasskeySummary, deletable: bool, page: AccountPageState) -> impl IntoView {
+    let open = RwSignal::new(None::<RowDialog>);
+    let new_name = RwSignal::new(passkey.name.clone());
+    let rename_button = NodeRef::<html::Button>::new();
+    let delete_button = NodeRef::<html::Button>::new();
+    let id = passkey.id.clone();
+    let rename = Action::new_local(move |name: &String| {
+        let (id, name) = (id.clone(), name.clone());
+        async move {
+            let result = rename_passkey(id, name.clone())
+                .await
+                .map(|()| format!("Passkey renamed to “{}”.", name.trim()));
+            page.finish(result, None);
+        }
+    });
+    let (delete_id, delete_name) = (passkey.id.clone(), passkey.name.clone());
+    let delete = Action::new_local(move |(): &()| {
+        let retry = Retry::Delete(delete_id.clone(), delete_name.clone());
+        async move {
+            let result = retry.clone().run().await;
+            page.finish(result, Some(retry));
+        }
+    });
+    let close = move |button: NodeRef<html::Button>| {
+        Callback::new(move |()| {
+            open.set(None);
+            if let Some(button) = button.get_untracked() {
+                let _ = button.focus();
+            }
+        })
+    };
+    let name = passkey.name.clone();
+    let last_used = passkey
+        .last_used_at
+        .map(utc_minute)
+        .unwrap_or_else(|| "Never".to_owned());
+    let delete_cell = deletable.then(|| {
+        view! {
+            <button
+                type="button"
+                class="danger"
+                node_ref=delete_button
+                aria-label=format!("Delete {name}")
+                aria-busy=move || delete.pending().get().to_string()
+                disabled=move || delete.pending().get()
+                on:click=move |_| open.set(Some(RowDialog::Delete))
+            >
+                "Delete"
+            </button>
+        }
+    });
+    let (rename_title, delete_title) = (
+        format!("Rename {}", passkey.name),
+        format!("Delete passkey “{}”?", passkey.name),
+    );
+    view! {
+        <tr>
+            <td>{passkey.name.clone()}</td>
+            <td>{utc_date(passkey.created_at)}</td>
+            <td>{last_used}</td>
+            <td>{passkey.sync.label()}</td>
+            <td class="row-actions">
+                <button
+                    type="button"
+                    node_ref=rename_button
+                    aria-label=format!("Rename {}", passkey.name)
+                    on:click=move |_| open.set(Some(RowDialog::Rename))
+                >
+                    "Rename"
+                </button>
+                {delete_cell}
+                <Show when=move || open.get() == Some(RowDialog::Rename)>
+                    <ConfirmDialog
+                        id="rename-passkey".to_owned()
+                        title=rename_title.clone()
+                        confirm_label="Rename"
+                        role="dialog"
+                        on_confirm=Callback::new(move |()| {
+                            open.set(None);
+                            rename.dispatch(new_name.get_untracked());
+                        })
+                        on_cancel=close(rename_button)
+                    >
+                        <div class="field">
+                            <label for="passkey-name">"Passkey name"</label>
+                            <input
+                                id="passkey-name"
+                                type="text"
+                                maxlength=MAX_PASSKEY_NAME_CHARS.to_string()
+                                bind:value=new_name
+                            />
+                        </div>
+                    </ConfirmDialog>
+                </Show>
+                <Show when=move || open.get() == Some(RowDialog::Delete)>
+                    <ConfirmDialog
+                        id="delete-passkey".to_owned()
+                        title=delete_title.clone()
+                        confirm_label="Delete passkey"
+                        danger=true
+                        on_confirm=Callback::new(move |()| {
+                            open.set(None);
+                            delete.dispatch(());
+                        })
+                        on_cancel=close(delete_button)
+                    >
+                        <p>
+                            "You can no longer sign in with it. The authenticator may still list it; remove it there too."
+                        </p>
+                    </ConfirmDialog>
+                </Show>
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+/// "Add passkey", with an optional name.
+#[component]
+fn AddPasskey(page: AccountPageState) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let add = Action::new_local(move |typed: &String| {
+        let retry = Retry::Add(typed.clone());
+        async move {
+            let result = retry.clone().run().await;
+            if result.is_ok() {
+                name.set(String::new());
+            }
+            page.finish(result, Some(retry));
+        }
+    });
+    view! {
+        <form
+            class="add-passkey"
+            on:submit=move |event| {
+                event.prevent_default();
+                add.dispatch(name.get_untracked());
+            }
+        >
+            <div class="field">
+                <label for="new-passkey-name">"Name for the new passkey (optional)"</label>
+                <input
+                    id="new-passkey-name"
+                    type="text"
+                    maxlength=MAX_PASSKEY_NAME_CHARS.to_string()
+                    placeholder="e.g. Work laptop"
+                    bind:value=name
+                />
+            </div>
+            <PasskeyButton label="Add passkey" kind="submit" pending=add.pending() />
+        </form>
+    }
+}

@@ -1,15 +1,19 @@
 // Accepting invites in two browser contexts, each with its own virtual authenticator: the admin
 // in one, the invitee in the other.
-import type { Browser, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { test, expect, open, hydrated, newPageWithPasskeys, setUpOwner, watchForProblems } from './fixtures';
-
-/** A second person's browser: its own cookies and its own passkeys. */
-async function inviteeBrowser(browser: Browser) {
-  const context = await browser.newContext();
-  const { page, authenticator } = await newPageWithPasskeys(context);
-  return { context, page, authenticator };
-}
+import {
+  test,
+  expect,
+  open,
+  hydrated,
+  setUpOwner,
+  watchForProblems,
+  inviteeBrowser,
+  generateLink,
+  signUpWithLink,
+  row,
+} from './fixtures';
 
 /** "Invite external users" → "Invite by email" for one address with `role`. */
 async function inviteByEmail(page: Page, address: string, role: string) {
@@ -19,21 +23,6 @@ async function inviteByEmail(page: Page, address: string, role: string) {
   await dialog.getByRole('tabpanel', { name: 'Invite by email' }).getByLabel('Role').selectOption({ label: role });
   await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
   await expect(dialog).toHaveCount(0);
-}
-
-/** "Generate & copy invite link" with `role`; returns the link. */
-async function generateLink(page: Page, role: string): Promise<string> {
-  await page.getByRole('button', { name: 'Invite external users' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Invite external users' });
-  await dialog.getByRole('tab', { name: 'Copy invite link' }).click();
-  await dialog.getByRole('tabpanel', { name: 'Copy invite link' }).getByLabel('Role').selectOption({ label: role });
-  await dialog.getByRole('button', { name: 'Generate & copy invite link' }).click();
-  const field = dialog.getByRole('textbox', { name: 'Invite link' });
-  await expect(field).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
-  const link = await field.inputValue();
-  await page.keyboard.press('Escape');
-  await expect(dialog).toHaveCount(0);
-  return link;
 }
 
 /** The admin's tailnet id, from the Users page address. */
@@ -52,19 +41,6 @@ async function turnOnUserApproval(page: Page) {
   await expect(page.getByRole('region', { name: 'User approval' }).getByRole('status')).toContainText('Saved.');
   await nav.getByRole('link', { name: 'Users' }).click();
   await hydrated(page);
-}
-
-/** Opens a link invite in `guest` and creates an account with a passkey. */
-async function signUpWithLink(guest: Page, link: string, name: string, email: string) {
-  await open(guest, link);
-  await guest.getByRole('button', { name: 'Accept invite' }).click();
-  await guest.getByLabel('Your name').fill(name);
-  await guest.getByLabel('Email').fill(email);
-  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
-}
-
-function row(page: Page, text: string) {
-  return page.getByRole('row').filter({ hasText: text });
 }
 
 test('an emailed invitee creates an account with a passkey and joins; the used link stops working', async ({

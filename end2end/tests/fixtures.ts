@@ -1,6 +1,6 @@
 // Test fixtures: a fresh Gatehouse per test (its own SQLite file and port), and a virtual
 // passkey authenticator (Chrome DevTools Protocol `WebAuthn`) per browser page.
-import { test as base, expect, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -121,6 +121,9 @@ async function waitUntilServing(origin: string): Promise<void> {
   throw new Error(`Gatehouse at ${origin} did not answer`);
 }
 
+/** A passkey as a virtual authenticator holds it, private key included. */
+export type StoredCredential = Awaited<ReturnType<Authenticator['credentials']>>[number];
+
 export class Authenticator {
   constructor(
     private readonly session: CDPSession,
@@ -148,6 +151,16 @@ export class Authenticator {
       authenticatorId: this.id,
     });
     return credentials;
+  }
+
+  /** Removes this authenticator with its passkeys, as a person losing the device. */
+  async remove(): Promise<void> {
+    await this.session.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.id });
+  }
+
+  /** Puts a passkey taken from another authenticator (`credentials()`) on this one. */
+  async addCredential(credential: StoredCredential): Promise<void> {
+    await this.session.send('WebAuthn.addCredential', { authenticatorId: this.id, credential });
   }
 
   /** Adds a discoverable passkey for `rpId` that no Gatehouse server has ever seen. */
@@ -206,6 +219,41 @@ export async function setUpOwner(page: Page, gatehouse: Gatehouse): Promise<void
   await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
   await expect(page).toHaveURL(/\/admin\/[^/]+\/users$/);
   await hydrated(page);
+}
+
+/** A second person's browser: its own cookies and its own passkeys. */
+export async function inviteeBrowser(browser: Browser) {
+  const context = await browser.newContext();
+  const { page, authenticator } = await newPageWithPasskeys(context);
+  return { context, page, authenticator };
+}
+
+/** "Generate & copy invite link" with `role`; returns the link. */
+export async function generateLink(page: Page, role: string): Promise<string> {
+  await page.getByRole('button', { name: 'Invite external users' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite external users' });
+  await dialog.getByRole('tab', { name: 'Copy invite link' }).click();
+  await dialog.getByRole('tabpanel', { name: 'Copy invite link' }).getByLabel('Role').selectOption({ label: role });
+  await dialog.getByRole('button', { name: 'Generate & copy invite link' }).click();
+  const field = dialog.getByRole('textbox', { name: 'Invite link' });
+  await expect(field).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  const link = await field.inputValue();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  return link;
+}
+
+/** Opens a link invite in `guest` and creates an account with a passkey. */
+export async function signUpWithLink(guest: Page, link: string, name: string, email: string) {
+  await open(guest, link);
+  await guest.getByRole('button', { name: 'Accept invite' }).click();
+  await guest.getByLabel('Your name').fill(name);
+  await guest.getByLabel('Email').fill(email);
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+}
+
+export function row(page: Page, text: string) {
+  return page.getByRole('row').filter({ hasText: text });
 }
 
 export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authenticator }>({

@@ -125,7 +125,13 @@ fn OpenableMenu(display_name: String) -> impl IntoView {
             >
                 "Account"
             </button>
-            <div id="account-menu-items" role="menu" aria-label="Account" hidden=move || !open.get()>
+            <div
+                id="account-menu-items"
+                role="menu"
+                aria-label="Account"
+                hidden=move || !open.get()
+                on:click=move |_| open.set(false)
+            >
                 <a role="menuitem" href="/login" node_ref=first_item>
                     "Your tailnets"
                 </a>

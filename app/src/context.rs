@@ -36,6 +36,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long audit events are kept before housekeeping removes them.
     pub audit_retention_secs: i64,
+    /// Adding or deleting a passkey needs a passkey sign-in this recent.
+    pub recent_sign_in_secs: i64,
 }
 
 impl Settings {

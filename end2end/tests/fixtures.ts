@@ -256,8 +256,14 @@ export function row(page: Page, text: string) {
   return page.getByRole('row').filter({ hasText: text });
 }
 
-export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authenticator }>({
-  gatehouse: async ({}, use) => {
+export const test = base.extend<{
+  gatehouse: Gatehouse;
+  authenticator: Authenticator;
+  /** Extra `GATEHOUSE_*` variables for this test's server. */
+  gatehouseEnv: Record<string, string>;
+}>({
+  gatehouseEnv: [{}, { option: true }],
+  gatehouse: async ({ gatehouseEnv }, use) => {
     const mail = await MailSink.start();
     const port = await freePort();
     const origin = `http://localhost:${port}`;
@@ -271,6 +277,7 @@ export const test = base.extend<{ gatehouse: Gatehouse; authenticator: Authentic
       GATEHOUSE_SECRET_KEY_FILE: join(dataDir, 'secret.key'),
       GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
       ...(process.env.LEPTOS_SITE_ROOT ? { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT } : {}),
+      ...gatehouseEnv,
     };
     const child = spawn(gatehouseBinary(), [], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'inherit'] });
     try {

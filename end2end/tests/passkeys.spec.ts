@@ -175,3 +175,32 @@ test('the sign-in page offers passkeys in the email field, and says when a brows
   await expect(old.getByRole('alert')).toContainText('This browser does not support passkeys.');
   await context.close();
 });
+
+test.describe('with GATEHOUSE_RECENT_SIGN_IN=10s', () => {
+  test.use({ gatehouseEnv: { GATEHOUSE_RECENT_SIGN_IN: '10s' } });
+
+  test('deleting a passkey long after signing in asks to confirm with a passkey first', async ({
+    page,
+    gatehouse,
+    authenticator,
+  }) => {
+    await setUpOwner(page, gatehouse);
+    await openAccount(page);
+    await authenticator.remove();
+    await Authenticator.attach(page);
+    await page.getByRole('button', { name: 'Add passkey' }).click();
+    await expect(passkeyNames(page)).toHaveText(['Passkey 1', 'Passkey 2']);
+
+    // Ten seconds later the sign-in is no longer recent.
+    await page.waitForTimeout(10_500);
+    await page.getByRole('button', { name: 'Delete Passkey 1' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete passkey' }).click();
+    const confirm = page.getByRole('dialog', { name: "Confirm it's you" });
+    await expect(confirm).toBeVisible();
+    await expect(passkeyNames(page)).toHaveText(['Passkey 1', 'Passkey 2']);
+    await confirm.getByRole('button', { name: 'Confirm with passkey' }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(page.getByRole('status')).toContainText('Passkey “Passkey 1” deleted.');
+    await expect(passkeyNames(page)).toHaveText(['Passkey 2']);
+  });
+});

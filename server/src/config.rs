@@ -34,7 +34,11 @@ Environment (all optional):
   GATEHOUSE_AUDIT_RETENTION
                           how long configuration audit events are kept: 1d to
                           3650d; older ones are removed in the background
-                                                               [default: 90d]";
+                                                               [default: 90d]
+  GATEHOUSE_RECENT_SIGN_IN
+                          how recent a passkey sign-in must be to add or delete a
+                          passkey: 10s to 1h; older sessions confirm with a
+                          passkey first                        [default: 5m]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -49,6 +53,7 @@ pub struct Config {
     pub invite_lookups_per_minute: i64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub audit_retention_secs: i64,
+    pub recent_sign_in_secs: i64,
 }
 
 /// A variable with a value that cannot be used.
@@ -138,6 +143,9 @@ impl Config {
             3_650 * 86_400,
         )
         .map_err(|problem| fail("GATEHOUSE_AUDIT_RETENTION", problem))?;
+        let recent_sign_in_secs =
+            parse_duration_between(&read("GATEHOUSE_RECENT_SIGN_IN", "5m"), 10, 3_600)
+                .map_err(|problem| fail("GATEHOUSE_RECENT_SIGN_IN", problem))?;
         Ok(Self {
             listen,
             public_url,
@@ -150,6 +158,7 @@ impl Config {
             invite_lookups_per_minute,
             trusted_proxies,
             audit_retention_secs,
+            recent_sign_in_secs,
         })
     }
 
@@ -287,6 +296,7 @@ mod tests {
         assert_eq!(config.invite_lookups_per_minute, 30);
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.audit_retention_secs, 90 * 86_400);
+        assert_eq!(config.recent_sign_in_secs, 5 * 60);
         Ok(())
     }
 
@@ -309,6 +319,8 @@ mod tests {
             ("GATEHOUSE_AUDIT_RETENTION", "12h"),
             ("GATEHOUSE_AUDIT_RETENTION", "3651d"),
             ("GATEHOUSE_AUDIT_RETENTION", "forever"),
+            ("GATEHOUSE_RECENT_SIGN_IN", "0s"),
+            ("GATEHOUSE_RECENT_SIGN_IN", "2h"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable);

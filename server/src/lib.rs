@@ -83,6 +83,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             invite_lookups_per_minute: config.invite_lookups_per_minute,
             trusted_proxies: config.trusted_proxies.clone(),
             audit_retention_secs: config.audit_retention_secs,
+            recent_sign_in_secs: config.recent_sign_in_secs,
         }),
     };
     Ok(Prepared { state, mailer })

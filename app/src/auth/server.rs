@@ -369,6 +369,7 @@ mod tests {
             invite_lookups_per_minute: 30,
             trusted_proxies: Vec::new(),
             audit_retention_secs: 90 * 86_400,
+            recent_sign_in_secs: 300,
         }
     }
 

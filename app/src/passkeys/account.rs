@@ -10,7 +10,7 @@ use webauthn_rs_proto::{
     RequestChallengeResponse,
 };
 
-use super::model::{AccountOverview, PasskeyName, RECENT_VERIFICATION_SECS, verified_recently};
+use super::model::{AccountOverview, PasskeyName, verified_recently};
 use super::server::{StoredPasskey, credentials_of, find_by_credential, record_use};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
@@ -52,13 +52,17 @@ pub async fn overview(
         email,
         passkeys,
         sessions,
-        verified_until: session.verified_at + RECENT_VERIFICATION_SECS,
+        verified_until: session.verified_at + state.settings.recent_sign_in_secs,
     })
 }
 
 /// Refuses a change that needs a recent passkey sign-in when this session has none.
-pub fn require_recent_verification(session: &Session, now: i64) -> Result<(), AppError> {
-    if verified_recently(session.verified_at, now) {
+pub fn require_recent_verification(
+    state: &AppState,
+    session: &Session,
+    now: i64,
+) -> Result<(), AppError> {
+    if verified_recently(session.verified_at, state.settings.recent_sign_in_secs, now) {
         Ok(())
     } else {
         Err(AppError::VerificationRequired)
@@ -80,7 +84,7 @@ pub async fn start_adding(
     session: &Session,
     now: i64,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
-    require_recent_verification(session, now)?;
+    require_recent_verification(state, session, now)?;
     let mut conn = state.db.acquire().await?;
     let (webauthn_user_id, display_name, email): (String, String, String) =
         sqlx::query_as("SELECT webauthn_user_id, display_name, email FROM users WHERE id = $1")
@@ -193,7 +197,7 @@ pub async fn delete(
     passkey: &PasskeyId,
     now: i64,
 ) -> Result<(), AppError> {
-    require_recent_verification(session, now)?;
+    require_recent_verification(state, session, now)?;
     let mut tx = begin_write(&state.db).await?;
     let name = super::server::delete(&mut tx, &actor.id, passkey).await?;
     record_for_person(

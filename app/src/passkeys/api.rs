@@ -27,7 +27,7 @@ pub async fn get_account() -> Result<AccountOverview, AppError> {
 }
 
 /// "Add passkey", first half: options that exclude the person's passkeys. Needs a passkey
-/// sign-in within the last five minutes.
+/// sign-in within `GATEHOUSE_RECENT_SIGN_IN` (5 minutes).
 #[server(prefix = "/api", endpoint = "start_add_passkey", input = Json)]
 pub async fn start_add_passkey() -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     use crate::context::{app_state, current_session, now, respond};
@@ -72,8 +72,8 @@ pub async fn rename_passkey(passkey: PasskeyId, name: String) -> Result<(), AppE
     .await
 }
 
-/// "Delete" one of the person's passkeys: never the last, and only within five minutes of a
-/// passkey sign-in.
+/// "Delete" one of the person's passkeys: never the last, and only within
+/// `GATEHOUSE_RECENT_SIGN_IN` (5 minutes) of a passkey sign-in.
 #[server(prefix = "/api", endpoint = "delete_passkey", input = Json)]
 pub async fn delete_passkey(passkey: PasskeyId) -> Result<(), AppError> {
     use crate::context::{acting_person, app_state, current_session, now, respond};

@@ -17,6 +17,7 @@ on_both_databases!(
     each_of_several_passkeys_signs_in_until_it_is_deleted,
     renaming_checks_the_name_and_records_old_and_new,
     deleting_and_adding_need_a_recent_sign_in,
+    how_recent_follows_gatehouse_recent_sign_in,
     a_counter_that_goes_backwards_is_refused_and_recorded,
     sign_out_everywhere_ends_every_session,
     signed_out_callers_get_401,
@@ -288,6 +289,28 @@ async fn deleting_and_adding_need_a_recent_sign_in(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused:?}");
     assert!(account(&app).await.verified_until <= app::context::now());
+}
+
+async fn how_recent_follows_gatehouse_recent_sign_in(backend: Backend) {
+    let Some(database) = crate::harness::TestDatabase::create(backend).await else {
+        return;
+    };
+    let app = TestApp::spawn_with(&database, &[("GATEHOUSE_RECENT_SIGN_IN", "1h".into())]).await;
+    let _ = app.with_owner("ada@example.com").await;
+    let (_spare, spare) = add_passkey(&app, "Spare").await;
+    let (_other, other) = add_passkey(&app, "Other").await;
+    age_verification(&app, 10 * 60).await;
+    assert_eq!(
+        delete(&app, &spare).await.0,
+        StatusCode::OK,
+        "10 minutes is recent here"
+    );
+    age_verification(&app, 3_600).await;
+    let (status, refused) = delete(&app, &other).await;
+    assert_eq!(
+        (status, refused),
+        (StatusCode::FORBIDDEN, Err(AppError::VerificationRequired))
+    );
 }
 
 async fn a_counter_that_goes_backwards_is_refused_and_recorded(backend: Backend) {

@@ -76,7 +76,9 @@ fn help_documents_every_variable() {
         "GATEHOUSE_SMTP_URL",
         "GATEHOUSE_MAIL_FROM",
         "GATEHOUSE_INVITE_TTL",
+        "GATEHOUSE_RECENT_SIGN_IN",
         "create-tailnet",
+        "recover",
     ] {
         assert!(help.contains(variable), "--help lacks {variable}");
     }

@@ -1,6 +1,6 @@
-//! "Confirm it's you": adding or deleting a passkey needs a passkey sign-in within the last
-//! five minutes. When the server asks for one, this dialog has the person use one of their
-//! passkeys and then tries the change again.
+//! "Confirm it's you": adding or deleting a passkey needs a recent passkey sign-in (five
+//! minutes unless `GATEHOUSE_RECENT_SIGN_IN` says otherwise). When the server asks for one,
+//! this dialog has the person use one of their passkeys and then tries the change again.
 
 use leptos::prelude::*;
 
@@ -82,7 +82,7 @@ pub fn ConfirmIdentityDialog(page: AccountPageState) -> impl IntoView {
             on_cancel=Callback::new(move |()| page.confirming.set(None))
         >
             <p>
-                "For your security, adding or deleting a passkey needs a sign-in within the last five minutes. Use one of your passkeys to continue."
+                "For your security, adding or deleting a passkey needs a recent sign-in. Use one of your passkeys to continue."
             </p>
             <p class="muted" role="status">
                 {move || confirm.pending().get().then_some("Waiting for your passkey…")}

@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Path segments that follow these are secrets (invite and setup tokens).
-const SECRET_AFTER: [&str; 2] = ["invite", "setup"];
+/// Path segments that follow these are secrets (invite, setup and recovery tokens).
+const SECRET_AFTER: [&str; 3] = ["invite", "setup", "recover"];
 
 /// The request path as the log shows it: the token of an invite or setup link is replaced, so
 /// the log never holds a working link. The query string is left out for the same reason.
@@ -133,10 +133,11 @@ mod tests {
     use super::loggable_path;
 
     #[test]
-    fn invite_and_setup_tokens_never_reach_the_log() {
+    fn invite_setup_and_recovery_tokens_never_reach_the_log() {
         let token = "q0W8mXk2oVdJ3nLr5tYb7uPa9sHc1eFg4iKz6wQ8xYz";
         assert_eq!(loggable_path(&format!("/invite/{token}")), "/invite/…");
         assert_eq!(loggable_path(&format!("/setup/{token}")), "/setup/…");
+        assert_eq!(loggable_path(&format!("/recover/{token}")), "/recover/…");
         assert_eq!(loggable_path(&format!("/invite/{token}/")), "/invite/…/");
         assert_eq!(loggable_path("/admin/t1/users"), "/admin/t1/users");
         assert_eq!(loggable_path("/api/inspect_invite"), "/api/inspect_invite");

@@ -125,8 +125,8 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Removes expired sessions, passkey ceremonies, rate-limit counters and recovery links
-/// (a week after they expire), long-delivered email,
+/// Removes expired sessions, passkey ceremonies, rate-limit counters and recovery links,
+/// long-delivered email,
 /// and audit events older than `audit_retention_secs`, every ten minutes.
 pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
     tokio::spawn(async move {

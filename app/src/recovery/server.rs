@@ -420,11 +420,12 @@ pub async fn forget_sealed_link(db: &AnyPool, link: &str) -> Result<(), AppError
     Ok(())
 }
 
-/// Deletes links that expired more than a week ago; runs in the background.
+/// Deletes expired links (with a sealed copy whose email never went out, if any); the audit
+/// log keeps their story. Runs in the background.
 pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM recovery_links WHERE expires_at <= $1")
-            .bind(now - 7 * 86_400)
+            .bind(now)
             .execute(db)
             .await?
             .rows_affected(),

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
-use webauthn_rs::prelude::{CredentialID, Passkey, PasskeyAuthentication, WebauthnError};
+use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, WebauthnError};
 use webauthn_rs_proto::{
     CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
     RequestChallengeResponse,
@@ -85,38 +85,17 @@ pub async fn start_adding(
     now: i64,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     require_recent_verification(state, session, now)?;
-    let mut conn = state.db.acquire().await?;
-    let (webauthn_user_id, display_name, email): (String, String, String) =
-        sqlx::query_as("SELECT webauthn_user_id, display_name, email FROM users WHERE id = $1")
-            .bind(session.user_id.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
-    let webauthn_user_id = uuid::Uuid::parse_str(&webauthn_user_id).map_err(AppError::internal)?;
-    let existing: Vec<CredentialID> = credentials_of(&mut conn, &session.user_id)
-        .await?
-        .iter()
-        .map(|passkey| passkey.cred_id().clone())
-        .collect();
-    drop(conn);
-    let (options, registration) = state
-        .webauthn
-        .start_passkey_registration(webauthn_user_id, &email, &display_name, Some(existing))
-        .map_err(AppError::internal)?;
     let owner = CeremonyOwner {
         user: session.user_id.clone(),
     };
-    let ceremony = store_ceremony(
-        &state.db,
+    super::server::start_registration_for(
+        state,
+        &session.user_id,
         CeremonyPurpose::AddPasskey,
-        &registration,
         &owner,
         now,
     )
-    .await?;
-    Ok(PasskeyChallenge {
-        ceremony: ceremony.expose().to_owned(),
-        options: super::server::require_discoverable(options),
-    })
+    .await
 }
 
 /// Verifies and stores the new passkey under `name` (or "Passkey N" when empty), and records

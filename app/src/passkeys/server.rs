@@ -178,8 +178,18 @@ pub async fn credentials_of(
         .collect()
 }
 
-fn not_yours() -> AppError {
-    AppError::NotFound("This passkey does not exist or is not yours.".into())
+/// The name of one of `user`'s passkeys; `NotFound` for anyone else's.
+async fn name_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    passkey: &PasskeyId,
+) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT name FROM passkeys WHERE id = $1 AND user_id = $2")
+        .bind(passkey.as_str())
+        .bind(user.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("This passkey does not exist or is not yours.".into()))
 }
 
 /// Renames one of `user`'s passkeys; returns its old name, or `None` when the name is unchanged.
@@ -189,13 +199,7 @@ pub async fn rename(
     passkey: &PasskeyId,
     name: &PasskeyName,
 ) -> Result<Option<String>, AppError> {
-    let old: String =
-        sqlx::query_scalar("SELECT name FROM passkeys WHERE id = $1 AND user_id = $2")
-            .bind(passkey.as_str())
-            .bind(user.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(not_yours)?;
+    let old = name_of(conn, user, passkey).await?;
     if old == name.as_str() {
         return Ok(None);
     }
@@ -219,13 +223,7 @@ pub async fn delete(
         .bind(user.as_str())
         .execute(&mut *conn)
         .await?;
-    let name: String =
-        sqlx::query_scalar("SELECT name FROM passkeys WHERE id = $1 AND user_id = $2")
-            .bind(passkey.as_str())
-            .bind(user.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(not_yours)?;
+    let name = name_of(conn, user, passkey).await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
         .bind(user.as_str())
         .fetch_one(&mut *conn)
@@ -239,4 +237,40 @@ pub async fn delete(
         .execute(&mut *conn)
         .await?;
     Ok(name)
+}
+
+/// Starts registering another passkey for an existing person (`user`), excluding the passkeys
+/// they have, so an authenticator that holds one says so instead of making a second. `context`
+/// is what the ceremony keeps for its second half.
+pub async fn start_registration_for<C: serde::Serialize>(
+    state: &crate::context::AppState,
+    user: &UserId,
+    purpose: crate::auth::server::CeremonyPurpose,
+    context: &C,
+    now: i64,
+) -> Result<crate::auth::model::PasskeyChallenge<CreationChallengeResponse>, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let (webauthn_user_id, display_name, email): (String, String, String) =
+        sqlx::query_as("SELECT webauthn_user_id, display_name, email FROM users WHERE id = $1")
+            .bind(user.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    let webauthn_user_id = uuid::Uuid::parse_str(&webauthn_user_id).map_err(AppError::internal)?;
+    let existing = credentials_of(&mut conn, user)
+        .await?
+        .iter()
+        .map(|passkey| passkey.cred_id().clone())
+        .collect();
+    drop(conn);
+    let (options, registration) = state
+        .webauthn
+        .start_passkey_registration(webauthn_user_id, &email, &display_name, Some(existing))
+        .map_err(AppError::internal)?;
+    let ceremony =
+        crate::auth::server::store_ceremony(&state.db, purpose, &registration, context, now)
+            .await?;
+    Ok(crate::auth::model::PasskeyChallenge {
+        ceremony: ceremony.expose().to_owned(),
+        options: require_discoverable(options),
+    })
 }

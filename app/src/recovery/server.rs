@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool};
-use webauthn_rs::prelude::{CredentialID, Passkey};
+use webauthn_rs::prelude::Passkey;
 use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use super::email::RecoveryEmail;
@@ -16,7 +16,7 @@ use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::auth::model::PasskeyChallenge;
 use crate::auth::server::{
-    CeremonyPurpose, end_presented_session, set_session_cookie, start_session, store_ceremony,
+    CeremonyPurpose, end_presented_session, set_session_cookie, start_session,
 };
 use crate::context::{AppState, Settings, begin_write, stored_role, stored_status};
 use crate::error::AppError;
@@ -259,45 +259,18 @@ pub async fn start(
     now: i64,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     let link = find_usable(&state.db, token, now).await?;
-    let mut conn = state.db.acquire().await?;
-    let webauthn_user_id: String =
-        sqlx::query_scalar("SELECT webauthn_user_id FROM users WHERE id = $1")
-            .bind(link.person.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
-    let webauthn_user_id = uuid::Uuid::parse_str(&webauthn_user_id).map_err(AppError::internal)?;
-    let existing: Vec<CredentialID> =
-        crate::passkeys::server::credentials_of(&mut conn, &link.person)
-            .await?
-            .iter()
-            .map(|passkey| passkey.cred_id().clone())
-            .collect();
-    drop(conn);
-    let (options, registration) = state
-        .webauthn
-        .start_passkey_registration(
-            webauthn_user_id,
-            &link.preview.email,
-            &link.preview.display_name,
-            Some(existing),
-        )
-        .map_err(AppError::internal)?;
     let context = RecoveryCeremony {
         link: link.id,
         person: link.person,
     };
-    let ceremony = store_ceremony(
-        &state.db,
+    crate::passkeys::server::start_registration_for(
+        state,
+        &context.person,
         CeremonyPurpose::Recovery,
-        &registration,
         &context,
         now,
     )
-    .await?;
-    Ok(PasskeyChallenge {
-        ceremony: ceremony.expose().to_owned(),
-        options: crate::passkeys::server::require_discoverable(options),
-    })
+    .await
 }
 
 /// Uses the link once: stores the new passkey, ends the person's other sessions and signs this

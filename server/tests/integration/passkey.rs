@@ -53,28 +53,25 @@ impl TestPasskey {
         credential
     }
 
-    pub fn sign_in(&mut self, mut options: RequestChallengeResponse) -> PublicKeyCredential {
+    /// Answers a sign-in challenge, which names no passkeys: the person picks this one.
+    pub fn sign_in(&mut self, options: RequestChallengeResponse) -> PublicKeyCredential {
         assert!(
             options.public_key.allow_credentials.is_empty(),
             "sign-in must not need a user name, so it names no credentials"
         );
-        let (credential_id, user_handle) = self.credential.clone().expect("registered first");
-        options.public_key.allow_credentials = vec![AllowCredentials {
-            type_: "public-key".into(),
-            id: credential_id,
-            transports: None,
-        }];
-        let mut assertion = self
-            .authenticator
-            .do_authentication(self.origin.clone(), options)
-            .expect("soft passkey signs");
-        assertion.response.user_handle = Some(user_handle);
-        assertion
+        self.sign_with_own_credential(options)
     }
 
     /// Answers a challenge that names the person's passkeys ("Confirm it's you"), signing with
     /// this passkey whether or not the challenge names it (as a person choosing the wrong one).
-    pub fn confirm(&mut self, mut options: RequestChallengeResponse) -> PublicKeyCredential {
+    pub fn confirm(&mut self, options: RequestChallengeResponse) -> PublicKeyCredential {
+        self.sign_with_own_credential(options)
+    }
+
+    fn sign_with_own_credential(
+        &mut self,
+        mut options: RequestChallengeResponse,
+    ) -> PublicKeyCredential {
         let (credential_id, user_handle) = self.credential.clone().expect("registered first");
         options.public_key.allow_credentials = vec![AllowCredentials {
             type_: "public-key".into(),

@@ -69,11 +69,13 @@ pub fn require_recent_verification(
     }
 }
 
-fn passkey_target(actor: &Actor) -> Target {
-    Target::user(&actor.id, &actor.email).with_property("passkey")
+/// A person's passkeys as the target of an event.
+pub fn passkey_target(person: &Actor) -> Target {
+    Target::user(&person.id, &person.email).with_property("passkey")
 }
 
-fn passkey_value(id: &PasskeyId, name: &str) -> Option<String> {
+/// One passkey as an event's old or new value.
+pub fn passkey_value(id: &PasskeyId, name: &str) -> Option<String> {
     Some(serde_json::json!({ "passkey_id": id.as_str(), "name": name }).to_string())
 }
 

@@ -21,6 +21,7 @@ use crate::auth::server::{
 use crate::context::{AppState, Settings, begin_write, stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
+use crate::passkeys::account::{passkey_target, passkey_value};
 use crate::secrets::SecretToken;
 
 pub fn recovery_url(settings: &Settings, token: &SecretToken) -> String {
@@ -335,14 +336,13 @@ pub async fn finish(
         now,
     )
     .await?;
-    let added = serde_json::json!({ "passkey_id": passkey_id.as_str(), "name": name.as_str() });
     record_for_person(
         &mut tx,
         &group,
         &actor,
-        &Target::user(person, &actor.email).with_property("passkey"),
+        &passkey_target(&actor),
         EventName::PasskeyCreate,
-        (None, Some(added.to_string())),
+        (None, passkey_value(&passkey_id, name.as_str())),
         now,
     )
     .await?;

@@ -4,10 +4,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-use super::tailnet_list::YourTailnets;
 use webauthn_rs_proto::RequestChallengeResponse;
 
+use super::tailnet_list::YourTailnets;
 use crate::auth::api::{finish_sign_in, start_sign_in};
 use crate::auth::model::PasskeyChallenge;
 use crate::components::alert::ErrorAlert;
@@ -62,9 +61,10 @@ impl Autofill {
         if !autofill_available().await {
             return;
         }
-        self.available.set_value(true);
+        // The page may be gone by the time the browser answers.
+        let _ = self.available.try_set_value(true);
         if let Ok(challenge) = start_sign_in().await {
-            self.prepared.set_value(Some((challenge, js_now())));
+            let _ = self.prepared.try_set_value(Some((challenge, js_now())));
         }
     }
 
@@ -95,14 +95,17 @@ impl Autofill {
         });
     }
 
-    /// Waits in the autofill until the person picks a passkey (and is signed in) or the request
-    /// is cancelled. A passkey Gatehouse refuses shows why, and the field offers passkeys again.
+    /// Waits in the autofill until the person picks a passkey (and is signed in), or the
+    /// request ends otherwise (cancelled, timed out: focusing the field again restarts it). A
+    /// passkey Gatehouse refuses shows why, and the field offers passkeys again.
     async fn offer(self, mut challenge: Option<SignInChallenge>) {
         loop {
             let Some(pending) = PendingAutofill::new() else {
                 return;
             };
-            self.pending.set_value(Some(pending.clone()));
+            if self.pending.try_set_value(Some(pending.clone())).is_some() {
+                return; // the page is gone
+            }
             let current = match challenge.take() {
                 Some(current) => current,
                 None => match start_sign_in().await {
@@ -118,9 +121,10 @@ impl Autofill {
                     }
                     // The sign-in request expired while the field waited: offer passkeys again.
                     Err(AppError::Gone(_)) => {}
-                    Err(refused) => self.error.set(Some(refused.to_string())),
+                    Err(refused) => {
+                        self.error.try_set(Some(refused.to_string()));
+                    }
                 },
-                Err(BrowserPasskeyError::Cancelled) if !pending.was_cancelled() => {}
                 Err(_) => return,
             }
         }
@@ -191,10 +195,15 @@ pub fn LoginPage() -> impl IntoView {
                 })}
             </Suspense>
             <p>"Use a passkey you created for Gatehouse."</p>
-            <form on:submit=move |event| {
-                event.prevent_default();
-                sign_in.dispatch(());
-            }>
+            // `novalidate`: the email is only there for the browser's suggestions, so whatever it
+            // holds never stops "Sign in with passkey".
+            <form
+                novalidate
+                on:submit=move |event| {
+                    event.prevent_default();
+                    sign_in.dispatch(());
+                }
+            >
                 <div class="field">
                     <label for="sign-in-email">"Email"</label>
                     <input

@@ -150,6 +150,13 @@ fn PasskeyRow(passkey: PasskeySummary, deletable: bool, page: AccountPageState) 
                                 type="text"
                                 maxlength=MAX_PASSKEY_NAME_CHARS.to_string()
                                 bind:value=new_name
+                                on:keydown=move |event| {
+                                    if event.key() == "Enter" {
+                                        event.prevent_default();
+                                        open.set(None);
+                                        rename.dispatch(new_name.get_untracked());
+                                    }
+                                }
                             />
                         </div>
                     </ConfirmDialog>

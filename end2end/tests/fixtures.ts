@@ -130,7 +130,8 @@ export class Authenticator {
     readonly id: string,
   ) {}
 
-  static async attach(page: Page): Promise<Authenticator> {
+  /** A platform authenticator on `page`; `synced` makes its passkeys backed up (BE and BS). */
+  static async attach(page: Page, { synced = false } = {}): Promise<Authenticator> {
     const session = await page.context().newCDPSession(page);
     await session.send('WebAuthn.enable');
     const { authenticatorId } = await session.send('WebAuthn.addVirtualAuthenticator', {
@@ -141,6 +142,7 @@ export class Authenticator {
         hasUserVerification: true,
         isUserVerified: true,
         automaticPresenceSimulation: true,
+        ...(synced ? { defaultBackupEligibility: true, defaultBackupState: true } : {}),
       },
     });
     return new Authenticator(session, authenticatorId);

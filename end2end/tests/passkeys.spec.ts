@@ -50,11 +50,13 @@ test('Ada adds a second passkey, deletes the first and signs in with the second'
   // Her first passkey lives on a device she is about to replace; keep a copy to try it later.
   const [first] = await authenticator.credentials();
   await authenticator.remove();
-  const laptop = await Authenticator.attach(page);
+  const laptop = await Authenticator.attach(page, { synced: true });
   await page.getByLabel('Name for the new passkey (optional)').fill('Work laptop');
   await page.getByRole('button', { name: 'Add passkey' }).click();
   await expect(page.getByRole('status')).toContainText('Passkey added.');
   await expect(passkeyNames(page)).toHaveText(['Passkey 1', 'Work laptop']);
+  await expect(row(page, 'Passkey 1')).toContainText('This device only');
+  await expect(row(page, 'Work laptop')).toContainText('Synced');
   expect(await laptop.credentials()).toHaveLength(1);
 
   // Delete asks first; Cancel returns focus to the button.

@@ -47,16 +47,22 @@ export class MailSink {
   }
 
   /** Waits for an email to `address` and returns the invite link in it. */
-  async inviteLinkFor(address: string): Promise<string> {
+  inviteLinkFor(address: string): Promise<string> {
+    return this.linkFor(address, 'invite');
+  }
+
+  /** Waits for an email to `address` with a `/<kind>/<token>` link and returns the link. */
+  async linkFor(address: string, kind: 'invite' | 'recover'): Promise<string> {
+    const pattern = new RegExp(`https?://\\S+/${kind}/[A-Za-z0-9_-]{43}`);
     let link: string | undefined;
     await expect
       .poll(
         () => {
-          const mail = this.received.find((m) => m.to.includes(address));
-          link = mail?.raw.replace(/=\r?\n/g, '').match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]{43}/)?.[0];
+          const mail = this.received.find((m) => m.to.includes(address) && pattern.test(m.raw.replace(/=\r?\n/g, '')));
+          link = mail?.raw.replace(/=\r?\n/g, '').match(pattern)?.[0];
           return link;
         },
-        { message: `an email to ${address}`, timeout: 15_000 },
+        { message: `an email to ${address} with a /${kind}/ link`, timeout: 15_000 },
       )
       .toBeTruthy();
     return link as string;

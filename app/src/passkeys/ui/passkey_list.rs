@@ -25,7 +25,7 @@ pub fn PasskeyList(passkeys: Vec<PasskeySummary>, page: AccountPageState) -> imp
             <p class="muted">
                 "Sign in with any of these. Add a passkey on each device you use, or one that syncs, so that losing a device does not lock you out."
             </p>
-            <table class="passkeys">
+            <table class="passkeys" aria-labelledby="passkeys-heading">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>

@@ -6,6 +6,9 @@ ALTER TABLE passkeys ADD COLUMN ordinal BIGINT NOT NULL DEFAULT 1;
 
 ALTER TABLE sessions ADD COLUMN verified_at BIGINT NOT NULL DEFAULT 0;
 UPDATE sessions SET verified_at = created_at;
+-- The passkey that signed the session in (or last confirmed it); deleting that passkey ends
+-- the person's other sessions it signed in. NULL for sessions from before.
+ALTER TABLE sessions ADD COLUMN passkey_id TEXT;
 
 -- A one-time link that registers a new passkey for `user_id`. Only the SHA-256 of its token is
 -- kept; `sealed_token` (the token encrypted with the server key) exists only while the link's

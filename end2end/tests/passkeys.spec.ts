@@ -25,7 +25,7 @@ async function openAccount(page: Page) {
 }
 
 function passkeyNames(page: Page) {
-  return page.getByRole('table').getByRole('row').locator('td:first-child');
+  return page.getByRole('table').getByRole('row').locator('td:first-child .passkey-name');
 }
 
 async function signOut(page: Page) {
@@ -44,6 +44,7 @@ test('Ada adds a second passkey, deletes the first and signs in with the second'
   await setUpOwner(page, gatehouse);
   await openAccount(page);
   await expect(passkeyNames(page)).toHaveText(['Passkey 1']);
+  await expect(row(page, 'Passkey 1')).toContainText('Signed in here');
   await expect(page.getByText('This is your only passkey, so it cannot be deleted.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Delete Passkey 1' })).toHaveCount(0);
 

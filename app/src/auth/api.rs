@@ -93,7 +93,7 @@ pub async fn finish_sign_in(
         let mut tx = crate::context::begin_write(&state.db).await?;
         record_use(&mut tx, &stored, now).await?;
         end_presented_session(&mut tx, &state.settings, &request.headers).await?;
-        let token = start_session(&mut tx, &stored.user_id, now).await?;
+        let token = start_session(&mut tx, &stored.user_id, Some(&stored.id), now).await?;
         record_session_event(
             &mut tx,
             &stored.user_id,

@@ -16,7 +16,7 @@ use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::context::{AppState, Settings};
 use crate::error::AppError;
-use crate::ids::{TailnetId, UserId};
+use crate::ids::{PasskeyId, TailnetId, UserId};
 use crate::secrets::SecretToken;
 
 /// A live session of a signed-in person.
@@ -26,6 +26,8 @@ pub struct Session {
     pub user_id: UserId,
     /// When this session last proved a passkey: at sign-in, or a later "Confirm it's you".
     pub verified_at: i64,
+    /// The passkey it proved.
+    pub passkey_id: Option<PasskeyId>,
 }
 
 /// Over https the `__Host-` prefix pins the cookie to this exact origin.
@@ -60,13 +62,14 @@ pub async fn session_from_headers(
         return Ok(None);
     };
     let token_hash = token.hash();
-    let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT user_id, created_at, last_seen_at, verified_at FROM sessions WHERE token_hash = $1",
+    let row: Option<(String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, created_at, last_seen_at, verified_at, passkey_id FROM sessions \
+         WHERE token_hash = $1",
     )
     .bind(&token_hash)
     .fetch_optional(&state.db)
     .await?;
-    let Some((user_id, created_at, last_seen_at, verified_at)) = row else {
+    let Some((user_id, created_at, last_seen_at, verified_at, passkey_id)) = row else {
         return Ok(None);
     };
     if !session_is_live(created_at, last_seen_at, now) {
@@ -90,23 +93,27 @@ pub async fn session_from_headers(
         token_hash,
         user_id: UserId::from_raw(user_id),
         verified_at,
+        passkey_id: passkey_id.map(PasskeyId::from_raw),
     }))
 }
 
-/// Creates a session row for `user` and returns its token (for the cookie only).
+/// Creates a session row for `user`, signed in with `passkey`, and returns its token (for the
+/// cookie only).
 pub async fn start_session(
     conn: &mut AnyConnection,
     user: &UserId,
+    passkey: Option<&PasskeyId>,
     now: i64,
 ) -> Result<SecretToken, AppError> {
     let token = SecretToken::generate();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, verified_at) \
-         VALUES ($1, $2, $3, $3, $3)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, verified_at, \
+             passkey_id) VALUES ($1, $2, $3, $3, $3, $4)",
     )
     .bind(token.hash())
     .bind(user.as_str())
     .bind(now)
+    .bind(passkey.map(PasskeyId::as_str))
     .execute(&mut *conn)
     .await?;
     touch_memberships(conn, user, now).await?;

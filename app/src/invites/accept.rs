@@ -269,9 +269,11 @@ pub async fn accept_with_new_account(
     let actor = created.actor(account, client_address);
     let (joined, change) = join(&mut tx, &claimed, &actor, now).await?;
     created.record_passkey(&mut tx, &change).await?;
-    let user = created.user;
     crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
-    let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
+    let session =
+        crate::auth::server::start_session(&mut tx, &created.user, Some(&created.passkey), now)
+            .await?;
+    let user = created.user;
     tx.commit().await?;
     Ok(NewMember {
         joined,

@@ -52,6 +52,7 @@ pub async fn overview(
         email,
         passkeys,
         sessions,
+        current_passkey: session.passkey_id.clone(),
         verified_until: session.verified_at + state.settings.recent_sign_in_secs,
     })
 }
@@ -170,7 +171,8 @@ pub async fn rename(
     Ok(())
 }
 
-/// Deletes one of the person's passkeys (never the last), after a recent verification.
+/// Deletes one of the person's passkeys (never the last), after a recent verification, and
+/// ends the person's other sessions that it signed in (a lost device's, say).
 pub async fn delete(
     state: &AppState,
     session: &Session,
@@ -181,13 +183,23 @@ pub async fn delete(
     require_recent_verification(state, session, now)?;
     let mut tx = begin_write(&state.db).await?;
     let name = super::server::delete(&mut tx, &actor.id, passkey).await?;
+    let ended = sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND passkey_id = $2 AND token_hash <> $3",
+    )
+    .bind(actor.id.as_str())
+    .bind(passkey.as_str())
+    .bind(&session.token_hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let consequence = serde_json::json!({ "sessions_ended": ended });
     record_for_person(
         &mut tx,
         &EventGroup::new(),
         actor,
         &passkey_target(actor),
         EventName::PasskeyDelete,
-        (passkey_value(passkey, &name), None),
+        (passkey_value(passkey, &name), Some(consequence.to_string())),
         now,
     )
     .await?;
@@ -266,8 +278,9 @@ pub async fn finish_verification(
     stored.passkey.update_credential(&result);
     let mut tx = begin_write(&state.db).await?;
     record_use(&mut tx, &stored, now).await?;
-    sqlx::query("UPDATE sessions SET verified_at = $1 WHERE token_hash = $2")
+    sqlx::query("UPDATE sessions SET verified_at = $1, passkey_id = $2 WHERE token_hash = $3")
         .bind(now)
+        .bind(stored.id.as_str())
         .bind(&session.token_hash)
         .execute(&mut *tx)
         .await?;

@@ -65,6 +65,8 @@ pub struct AccountOverview {
     pub passkeys: Vec<PasskeySummary>,
     /// Live sessions of this person, this one included.
     pub sessions: i64,
+    /// The passkey this session signed in with (or last confirmed with).
+    pub current_passkey: Option<PasskeyId>,
     /// Until when this session may delete or add passkeys without confirming again.
     pub verified_until: i64,
 }

@@ -322,7 +322,7 @@ pub async fn finish(
         .await?
         .rows_affected();
     end_presented_session(&mut tx, &state.settings, headers).await?;
-    let token = start_session(&mut tx, person, now).await?;
+    let token = start_session(&mut tx, person, Some(&passkey_id), now).await?;
     let actor = Actor::load(&mut tx, person, client_address).await?;
     let group = EventGroup::new();
     let used = serde_json::json!({ "other_sessions_ended": ended });

@@ -234,7 +234,8 @@ pub async fn complete_setup(
         .await?;
     created.record_passkey(&mut tx, &change).await?;
     crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
-    let session = crate::auth::server::start_session(&mut tx, &user, now).await?;
+    let session =
+        crate::auth::server::start_session(&mut tx, &user, Some(&created.passkey), now).await?;
     tx.commit().await?;
     Ok((user, session))
 }

@@ -130,17 +130,35 @@ async fn each_of_several_passkeys_signs_in_until_it_is_deleted(backend: Backend)
     assert_eq!(laptop.1, "ada@example.com");
 
     // Each passkey signs in, in its own browser, and its use is recorded.
+    let mut browsers = Vec::new();
     for passkey in [&mut first, &mut second, &mut third] {
         let browser = app.other_browser();
         let (status, _) = browser.sign_in(passkey).await;
         assert_eq!(status, StatusCode::OK);
+        browsers.push(browser);
     }
     let used = account(&app).await;
     assert!(used.passkeys.iter().all(|p| p.last_used_at.is_some()));
+    assert_eq!(
+        used.current_passkey,
+        Some(first_id.clone()),
+        "setup's session used it"
+    );
+    assert_eq!(
+        account(&browsers[1]).await.current_passkey,
+        Some(second_id.clone())
+    );
 
-    // Deleting the first stops it signing in; the others still do.
+    // Deleting the first stops it signing in and signs out the other browser it signed in
+    // (not this one); the others still work.
     let (status, deleted) = delete(&app, &first_id).await;
     assert_eq!((status, deleted), (StatusCode::OK, Ok(())));
+    assert_eq!(browsers[0].current_user().await, None);
+    assert!(browsers[1].current_user().await.is_some());
+    assert!(
+        app.current_user().await.is_some(),
+        "the deleting session stays"
+    );
     let browser = app.other_browser();
     let (status, refused) = browser.sign_in(&mut first).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -158,6 +176,11 @@ async fn each_of_several_passkeys_signs_in_until_it_is_deleted(backend: Backend)
             .as_deref()
             .unwrap_or_default()
             .contains("Passkey 1")
+    );
+    let consequence = removed[0].3.as_deref().unwrap_or_default();
+    assert!(
+        consequence.contains(r#""sessions_ended":1"#),
+        "{consequence}"
     );
 
     // Deleting twice, or someone else's passkey: 404, nothing changes.

@@ -389,7 +389,7 @@ impl TestApp {
     /// A new browser holding a session for `user`, made by the app's own session code.
     pub async fn signed_in_as(&self, user: &app::ids::UserId) -> TestApp {
         let mut conn = self.db.acquire().await.expect("connection");
-        let token = app::auth::server::start_session(&mut conn, user, app::context::now())
+        let token = app::auth::server::start_session(&mut conn, user, None, app::context::now())
             .await
             .expect("session");
         let browser = self.other_browser();

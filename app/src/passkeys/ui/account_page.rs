@@ -116,7 +116,11 @@ fn AccountDetails(overview: AccountOverview, page: AccountPageState) -> AnyView 
                 {overview.email.clone()}
             </p>
             {outcome}
-            <PasskeyList passkeys=overview.passkeys.clone() page />
+            <PasskeyList
+                passkeys=overview.passkeys.clone()
+                current=overview.current_passkey.clone()
+                page
+            />
             <SessionsSection sessions=overview.sessions />
         </section>
     }

@@ -9,15 +9,24 @@ use super::confirm_identity::Retry;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::passkey_button::PasskeyButton;
 use crate::format::{utc_date, utc_minute};
+use crate::ids::PasskeyId;
 use crate::passkeys::api::rename_passkey;
 use crate::passkeys::model::{MAX_PASSKEY_NAME_CHARS, PasskeySummary};
 
 #[component]
-pub fn PasskeyList(passkeys: Vec<PasskeySummary>, page: AccountPageState) -> impl IntoView {
+pub fn PasskeyList(
+    passkeys: Vec<PasskeySummary>,
+    /// The passkey this browser signed in with.
+    current: Option<PasskeyId>,
+    page: AccountPageState,
+) -> impl IntoView {
     let deletable = passkeys.len() > 1;
     let rows = passkeys
         .into_iter()
-        .map(|passkey| view! { <PasskeyRow passkey deletable page /> })
+        .map(|passkey| {
+            let in_use_here = current.as_ref() == Some(&passkey.id);
+            view! { <PasskeyRow passkey deletable in_use_here page /> }
+        })
         .collect_view();
     view! {
         <section aria-labelledby="passkeys-heading">
@@ -60,7 +69,12 @@ enum RowDialog {
 }
 
 #[component]
-fn PasskeyRow(passkey: PasskeySummary, deletable: bool, page: AccountPageState) -> impl IntoView {
+fn PasskeyRow(
+    passkey: PasskeySummary,
+    deletable: bool,
+    in_use_here: bool,
+    page: AccountPageState,
+) -> impl IntoView {
     let open = RwSignal::new(None::<RowDialog>);
     let new_name = RwSignal::new(passkey.name.clone());
     let rename_button = NodeRef::<html::Button>::new();
@@ -117,7 +131,10 @@ fn PasskeyRow(passkey: PasskeySummary, deletable: bool, page: AccountPageState) 
     );
     view! {
         <tr>
-            <td>{passkey.name.clone()}</td>
+            <td>
+                <span class="passkey-name">{passkey.name.clone()}</span>
+                {in_use_here.then(|| view! { <span class="sub">"Signed in here"</span> })}
+            </td>
             <td>{utc_date(passkey.created_at)}</td>
             <td>{last_used}</td>
             <td>{passkey.sync.label()}</td>
@@ -174,7 +191,7 @@ fn PasskeyRow(passkey: PasskeySummary, deletable: bool, page: AccountPageState) 
                         on_cancel=close(delete_button)
                     >
                         <p>
-                            "You can no longer sign in with it. The authenticator may still list it; remove it there too."
+                            "You can no longer sign in with it, and other browsers it signed in are signed out. The authenticator may still list it; remove it there too."
                         </p>
                     </ConfirmDialog>
                 </Show>

@@ -136,6 +136,7 @@ mod tests {
     fn every_variant_has_the_status_a_client_expects() {
         assert_eq!(AppError::Unauthenticated.status_code(), 401);
         assert_eq!(AppError::Forbidden.status_code(), 403);
+        assert_eq!(AppError::VerificationRequired.status_code(), 403);
         assert_eq!(AppError::NotFound(String::new()).status_code(), 404);
         assert_eq!(AppError::Gone(String::new()).status_code(), 410);
         assert_eq!(AppError::validation("email", "x").status_code(), 422);

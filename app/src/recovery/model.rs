@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn the_menu_offers_a_link_only_where_the_rule_allows_and_never_for_yourself() {
         assert!(offers_recovery_link(Role::Admin, false, Role::Member));
-        assert!(!offers_recovery_link(Role::Admin, true, Role::Admin), "own row");
+        assert!(
+            !offers_recovery_link(Role::Admin, true, Role::Admin),
+            "own row"
+        );
         assert!(!offers_recovery_link(Role::ItAdmin, false, Role::Admin));
         assert!(!offers_recovery_link(Role::Auditor, false, Role::Member));
         assert!(!offers_recovery_link(Role::Admin, false, Role::Owner));

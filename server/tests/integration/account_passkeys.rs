@@ -446,4 +446,14 @@ async fn signed_out_callers_get_401(backend: Backend) {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{function}");
     }
     assert_eq!(account(&app).await.passkeys[0].name, "Passkey 1");
+
+    // The server-rendered page: 401 with a way to sign in, or the person's passkeys.
+    let (status, _, body) = stranger.get_page("/account").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Please sign in"));
+    let (status, _, body) = app.get_page("/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Passkeys") && body.contains("Passkey 1") && body.contains("Signed in here")
+    );
 }

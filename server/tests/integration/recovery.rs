@@ -115,6 +115,9 @@ async fn a_recovery_link_works_once_and_signs_in_with_a_new_passkey(backend: Bac
     assert_eq!(stored.1, None, "nothing to email, nothing sealed");
 
     let browser = app.other_browser();
+    let (status, _, page) = browser.get_page(&format!("/recover/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Recover your account") && page.contains("linus@example.com"));
     let (status, preview) = browser
         .call::<RecoveryLinkPreview>("inspect_recovery_link", json!({ "token": token }))
         .await;
@@ -132,8 +135,14 @@ async fn a_recovery_link_works_once_and_signs_in_with_a_new_passkey(backend: Bac
     assert_eq!(old_session.current_user().await, None, "other sessions end");
     assert_eq!(passkeys_of(&app, &linus).await, 1);
 
-    // Once only.
+    // Once only; the page says so with 410 too.
     assert_eq!(inspect(&browser, &token).await, StatusCode::GONE);
+    let (status, _, page) = app
+        .other_browser()
+        .get_page(&format!("/recover/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("Recovery link not valid"));
     let mut another = TestPasskey::new(&app.public_origin);
     let (status, _) = recover(&app.other_browser(), &token, &mut another).await;
     assert_eq!(status, StatusCode::GONE);

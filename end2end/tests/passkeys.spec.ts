@@ -123,7 +123,7 @@ test('a member who lost their passkey gets back in with a recovery link from an 
   const field = page.getByRole('textbox', { name: 'Recovery link' });
   await expect(field).toHaveValue(/\/recover\/[A-Za-z0-9_-]{43}$/);
   const recovery = await field.inputValue();
-  await expect(page.getByText(/Recovery link for linus@example\.com, valid once until .* emailed to them too/)).toBeVisible();
+  await expect(page.getByText(/Recovery link for linus@example\.com, valid once until .* on its way to them by email too/)).toBeVisible();
   expect(await gatehouse.mail.linkFor('linus@example.com', 'recover')).toBe(recovery);
 
   await open(linus.page, recovery);

@@ -20,7 +20,7 @@ pub async fn issue_and_show(tailnet: TailnetId, user: UserId, label: String) -> 
                 utc_minute(issued.expires_at)
             );
             if issued.emailed {
-                text.push_str(" It was emailed to them too.");
+                text.push_str(" It is on its way to them by email too.");
             }
             text.push_str(if copied {
                 " Copied to the clipboard: give it only to them. It is not shown again."

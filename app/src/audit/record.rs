@@ -164,7 +164,9 @@ pub async fn record(
              target_property, action, event_name, old_value, new_value, client_address) \
          VALUES ($1, $2, $3, $4, $5, $6, $18, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    // Version 7 ids grow with time within a process, so events of one second keep the order
+    // they happened in: the log sorts by (time, id).
+    .bind(uuid::Uuid::now_v7().to_string())
     .bind(event.tailnet.as_str())
     .bind(now)
     .bind(group.0.as_str())

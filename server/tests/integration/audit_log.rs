@@ -11,6 +11,7 @@ use crate::harness::{Backend, TestApp, TestDatabase, insert_member, on_both_data
 use crate::seed::{self, SeedEvent};
 
 on_both_databases!(
+    events_of_one_second_keep_the_order_they_happened_in,
     paging_visits_every_event_once_forwards_and_backwards,
     every_filter_is_answered_by_the_server,
     only_admin_roles_read_the_log,
@@ -73,6 +74,41 @@ fn filters(changes: Value) -> Value {
         }
     }
     filters
+}
+
+async fn events_of_one_second_keep_the_order_they_happened_in(backend: Backend) {
+    let Some((app, _database, tailnet)) = owner_app(backend).await else {
+        return;
+    };
+    // Ten renames in a row, most of them within one second.
+    let passkey = app::passkeys::server::list(
+        &mut app.db.acquire().await.expect("connection"),
+        &app.current_user().await.expect("Ada").user_id,
+    )
+    .await
+    .expect("passkeys")[0]
+        .id
+        .clone();
+    for n in 1..=10 {
+        let (status, _) = app
+            .call::<()>(
+                "rename_passkey",
+                json!({ "passkey": passkey, "name": format!("Name {n}") }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let renames = filters(json!({ "event": "PasskeyRename" }));
+    let names: Vec<String> = all_events(&app, &tailnet, renames)
+        .await
+        .into_iter()
+        .map(|row| row.new_value.unwrap_or_default())
+        .collect();
+    let expected: Vec<String> = (1..=10)
+        .rev()
+        .map(|n| json!({ "passkey_id": passkey, "name": format!("Name {n}") }).to_string())
+        .collect();
+    assert_eq!(names, expected, "newest first, in the order they were made");
 }
 
 async fn paging_visits_every_event_once_forwards_and_backwards(backend: Backend) {

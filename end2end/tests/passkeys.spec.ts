@@ -208,3 +208,38 @@ test.describe('with GATEHOUSE_RECENT_SIGN_IN=10s', () => {
     await expect(passkeyNames(page)).toHaveText(['Passkey 2']);
   });
 });
+
+test('a copy of a passkey that counts backwards is refused, and the audit log records it', async ({
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  await setUpOwner(page, gatehouse);
+  const users = page.url();
+  const [copy] = await authenticator.credentials();
+  // The real device signs in again: its counter moves on, and Gatehouse stores it.
+  await signOut(page);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await signOut(page);
+  const [device] = await authenticator.credentials();
+  expect(device.signCount).toBeGreaterThan(copy.signCount);
+
+  // The copy, made before that sign-in, counts from where it was copied.
+  await authenticator.remove();
+  const clone = await Authenticator.attach(page);
+  await clone.addCredential(copy);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page.getByRole('alert')).toContainText('its signature counter went backwards');
+  await expect(page).toHaveURL(/\/login$/);
+
+  // The real device still signs in, and the attempt is in the log.
+  await clone.remove();
+  const real = await Authenticator.attach(page);
+  await real.addCredential(device);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await page.goto(users.replace(/\/users$/, '/logs'));
+  await hydrated(page);
+  await expect(page.getByRole('cell', { name: /^Sign-in refused: passkey may be cloned USER/ })).toBeVisible();
+});

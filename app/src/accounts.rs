@@ -8,7 +8,7 @@ use webauthn_rs::prelude::{Passkey, PasskeyRegistration};
 use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use crate::audit::model::EventName;
-use crate::audit::{Actor, Change, Target};
+use crate::audit::{Actor, Change};
 use crate::auth::model::PasskeyChallenge;
 use crate::auth::server::{CeremonyPurpose, store_ceremony, take_ceremony};
 use crate::context::AppState;
@@ -77,12 +77,11 @@ pub async fn record_passkey_added(
     change: &Change<'_>,
     passkey: &PasskeyId,
 ) -> Result<(), AppError> {
-    let actor = change.actor;
     change
         .record(
             conn,
             EventName::PasskeyCreate,
-            Target::user(&actor.id, &actor.email).with_property("passkey"),
+            crate::passkeys::account::passkey_target(change.actor),
             None,
             Some(serde_json::json!({ "passkey_id": passkey.as_str() }).to_string()),
         )

@@ -13,8 +13,12 @@ Environment (all optional):
   GATEHOUSE_DATABASE_URL  sqlite://FILE or postgres://...       [default: sqlite://data/gatehouse.db]
   GATEHOUSE_SMTP_URL      SMTP server for invitation emails, e.g. smtp://localhost:1025
   GATEHOUSE_MAIL_FROM     sender of invitation emails, e.g. Gatehouse <gatehouse@example.com>
-  GATEHOUSE_INVITE_TTL    how long setup links and invites stay valid: 90s, 15m, 12h, 30d
+  GATEHOUSE_INVITE_TTL    how long invites stay valid: 90s, 15m, 12h, 30d
                                                                [default: 30d]
+  GATEHOUSE_SETUP_LINK_TTL
+                          how long a setup link (first start, create-tailnet)
+                          stays valid: 10m to 7d; a newer link for the same
+                          tailnet replaces it                  [default: 24h]
   GATEHOUSE_SECRET_KEY_FILE
                           key that seals invite links so they can be copied and
                           emailed again; created on first start. Every server of
@@ -48,6 +52,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub invite_ttl_secs: i64,
+    pub setup_link_ttl_secs: i64,
     pub secret_key_file: std::path::PathBuf,
     pub client_download_url: url::Url,
     pub invite_lookups_per_minute: i64,
@@ -103,6 +108,14 @@ impl Config {
                     format!("'{smtp}' is not an smtp:// or smtps:// URL"),
                 ));
             }
+            if smtp_transport_security(smtp) == SmtpSecurity::CredentialsInClear {
+                return Err(fail(
+                    "GATEHOUSE_SMTP_URL",
+                    "a user name or password must not travel unencrypted: use smtps://… or \
+                     smtp://…?tls=required"
+                        .to_owned(),
+                ));
+            }
         }
         let mail_from = optional("GATEHOUSE_MAIL_FROM");
         if let Some(from) = &mail_from
@@ -115,6 +128,9 @@ impl Config {
         }
         let invite_ttl_secs = parse_duration(&read("GATEHOUSE_INVITE_TTL", "30d"))
             .map_err(|problem| fail("GATEHOUSE_INVITE_TTL", problem))?;
+        let setup_link_ttl_secs =
+            parse_duration_between(&read("GATEHOUSE_SETUP_LINK_TTL", "24h"), 600, 7 * 86_400)
+                .map_err(|problem| fail("GATEHOUSE_SETUP_LINK_TTL", problem))?;
         let secret_key_file = read("GATEHOUSE_SECRET_KEY_FILE", "data/secret.key").into();
         let client_download_url = parse_web_url(&read(
             "GATEHOUSE_CLIENT_DOWNLOAD_URL",
@@ -153,6 +169,7 @@ impl Config {
             smtp_url,
             mail_from,
             invite_ttl_secs,
+            setup_link_ttl_secs,
             secret_key_file,
             client_download_url,
             invite_lookups_per_minute,
@@ -164,6 +181,51 @@ impl Config {
 
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+/// How an SMTP URL protects what it sends (passwords, and the links in invitations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtps://`, or `smtp://` with `?tls=required` (STARTTLS or nothing).
+    Encrypted,
+    /// Plain `smtp://` (or STARTTLS only when offered) without credentials: allowed, with a
+    /// warning at start, for a relay on the same host or network.
+    Unencrypted,
+    /// Credentials over a connection that may be unencrypted: refused.
+    CredentialsInClear,
+}
+
+pub fn smtp_transport_security(smtp_url: &str) -> SmtpSecurity {
+    let Ok(url) = url::Url::parse(smtp_url) else {
+        return SmtpSecurity::Unencrypted;
+    };
+    let tls_required = url.scheme() == "smtps"
+        || url
+            .query_pairs()
+            .any(|(key, value)| key == "tls" && value == "required");
+    let has_credentials = !url.username().is_empty() || url.password().is_some();
+    match (tls_required, has_credentials) {
+        (true, _) => SmtpSecurity::Encrypted,
+        (false, true) => SmtpSecurity::CredentialsInClear,
+        (false, false) => SmtpSecurity::Unencrypted,
+    }
+}
+
+impl Config {
+    /// Settings that work but deserve a line in the log at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(smtp) = &self.smtp_url
+            && smtp_transport_security(smtp) == SmtpSecurity::Unencrypted
+        {
+            warnings.push(
+                "GATEHOUSE_SMTP_URL: email (with invite and recovery links) is sent unencrypted; \
+                 use smtps:// or ?tls=required unless the relay is on this host"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 }
 
@@ -283,12 +345,43 @@ mod tests {
     }
 
     #[test]
+    fn smtp_credentials_need_an_encrypted_connection() -> Result<(), ConfigError> {
+        for refused in [
+            "smtp://user:secret@mail.example.com:587",
+            "smtp://user@mail.example.com",
+            "smtp://user:secret@mail.example.com:587?tls=opportunistic",
+        ] {
+            let error = config(&[("GATEHOUSE_SMTP_URL", refused)]).expect_err(refused);
+            assert_eq!(error.variable, "GATEHOUSE_SMTP_URL");
+            assert!(error.problem.contains("unencrypted"), "{error}");
+        }
+        for allowed in [
+            "smtps://user:secret@mail.example.com",
+            "smtp://user:secret@mail.example.com:587?tls=required",
+        ] {
+            assert!(
+                config(&[("GATEHOUSE_SMTP_URL", allowed)])?
+                    .warnings()
+                    .is_empty()
+            );
+        }
+        let relay = config(&[("GATEHOUSE_SMTP_URL", "smtp://localhost:25")])?;
+        assert_eq!(
+            relay.warnings().len(),
+            1,
+            "plain relay: allowed with a warning"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn defaults_need_no_variables() -> Result<(), ConfigError> {
         let config = config(&[])?;
         assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(config.public_url.as_str(), "http://localhost:3000/");
         assert_eq!(config.database_url, "sqlite://data/gatehouse.db?mode=rwc");
         assert_eq!(config.invite_ttl_secs, 30 * 86_400);
+        assert_eq!(config.setup_link_ttl_secs, 86_400);
         assert_eq!(
             config.client_download_url.as_str(),
             "https://tailscale.com/download"
@@ -320,6 +413,8 @@ mod tests {
             ("GATEHOUSE_AUDIT_RETENTION", "3651d"),
             ("GATEHOUSE_AUDIT_RETENTION", "forever"),
             ("GATEHOUSE_RECENT_SIGN_IN", "0s"),
+            ("GATEHOUSE_SETUP_LINK_TTL", "5m"),
+            ("GATEHOUSE_SETUP_LINK_TTL", "30d"),
             ("GATEHOUSE_RECENT_SIGN_IN", "2h"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);

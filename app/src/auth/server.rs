@@ -370,6 +370,7 @@ mod tests {
         Settings {
             public_url: url::Url::parse(public_url).expect("url"),
             invite_ttl_secs: 60,
+            setup_link_ttl_secs: 60,
             link_key: crate::secrets::LinkKey::from_bytes(&[7; 32]),
             email_delivery_configured: false,
             client_download_url: "https://tailscale.com/download".into(),

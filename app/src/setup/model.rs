@@ -69,6 +69,9 @@ pub enum SetupLinkProblem {
     Unknown,
     Used,
     Expired,
+    /// Its tailnet already has an Owner (for a first-run link: some tailnet exists), or a newer
+    /// link replaced it.
+    Superseded,
 }
 
 impl From<SetupLinkProblem> for AppError {
@@ -84,6 +87,11 @@ impl From<SetupLinkProblem> for AppError {
             ),
             SetupLinkProblem::Expired => AppError::Gone(
                 "This setup link has expired. Ask the operator for a new one.".into(),
+            ),
+            SetupLinkProblem::Superseded => AppError::Gone(
+                "This setup link no longer works: its tailnet has already been set up. Sign in \
+                 with your passkey, or ask the operator for a new link."
+                    .into(),
             ),
         }
     }
@@ -134,6 +142,10 @@ mod tests {
         assert_eq!(AppError::from(SetupLinkProblem::Unknown).status_code(), 404);
         assert_eq!(AppError::from(SetupLinkProblem::Used).status_code(), 410);
         assert_eq!(AppError::from(SetupLinkProblem::Expired).status_code(), 410);
+        assert_eq!(
+            AppError::from(SetupLinkProblem::Superseded).status_code(),
+            410
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ use crate::roles::{MemberStatus, Role};
 use crate::secrets::SecretToken;
 use crate::tailnets::model::TailnetKind;
 
-/// Creates a setup link (for a new tailnet when `tailnet` is `None`) and returns its URL.
+/// Creates a setup link (for a new tailnet when `tailnet` is `None`) and returns its URL. It
+/// replaces the unused links for the same tailnet (or the earlier first-run links), so only the
+/// link printed last works, for `GATEHOUSE_SETUP_LINK_TTL`.
 pub async fn issue_setup_link(
     db: &AnyPool,
     tailnet: Option<&TailnetId>,
@@ -25,6 +27,20 @@ pub async fn issue_setup_link(
     now: i64,
 ) -> Result<String, AppError> {
     let token = SecretToken::generate();
+    let mut tx = crate::context::begin_write(db).await?;
+    match tailnet {
+        Some(tailnet) => {
+            sqlx::query("DELETE FROM setup_links WHERE tailnet_id = $1 AND used_at IS NULL")
+                .bind(tailnet.as_str())
+                .execute(&mut *tx)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM setup_links WHERE tailnet_id IS NULL AND used_at IS NULL")
+                .execute(&mut *tx)
+                .await?
+        }
+    };
     sqlx::query(
         "INSERT INTO setup_links (id, token_hash, tailnet_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -33,15 +49,23 @@ pub async fn issue_setup_link(
     .bind(token.hash())
     .bind(tailnet.map(TailnetId::as_str))
     .bind(now)
-    .bind(now.saturating_add(settings.invite_ttl_secs))
-    .execute(db)
+    .bind(now.saturating_add(settings.setup_link_ttl_secs))
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(format!(
         "{}/setup/{}",
         settings.public_origin(),
         token.expose()
     ))
 }
+
+/// A setup link is claimable only while it has something to set up: a first-run link while the
+/// database has no tailnet, a create-tailnet link while its tailnet has no member. In SQL, for
+/// the `setup_links` row `s`.
+const STILL_SETS_UP: &str = "((s.tailnet_id IS NULL AND NOT EXISTS (SELECT 1 FROM tailnets)) \
+     OR (s.tailnet_id IS NOT NULL AND NOT EXISTS \
+         (SELECT 1 FROM memberships m WHERE m.tailnet_id = s.tailnet_id)))";
 
 /// On a database without tailnets, a link that creates the first one.
 pub async fn first_run_setup_link(
@@ -101,16 +125,21 @@ pub async fn inspect_setup_link(
     }
     let hash = SecretToken::from_client(token.to_owned()).hash();
     // Used at, expires at, and the tailnet's name and kind when the operator created it.
-    type LinkRow = (Option<i64>, i64, Option<String>, Option<String>);
-    let row: Option<LinkRow> = sqlx::query_as(
-        "SELECT s.used_at, s.expires_at, t.name, t.kind FROM setup_links s \
-         LEFT JOIN tailnets t ON t.id = s.tailnet_id WHERE s.token_hash = $1",
-    )
+    type LinkRow = (Option<i64>, i64, Option<String>, Option<String>, i64);
+    let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.used_at, s.expires_at, t.name, t.kind, \
+             CASE WHEN {STILL_SETS_UP} THEN 1 ELSE 0 END \
+         FROM setup_links s LEFT JOIN tailnets t ON t.id = s.tailnet_id WHERE s.token_hash = $1"
+    )))
     .bind(hash)
     .fetch_optional(db)
     .await?;
-    let (used_at, expires_at, tailnet_name, kind) = row.ok_or(SetupLinkProblem::Unknown)?;
+    let (used_at, expires_at, tailnet_name, kind, still_sets_up) =
+        row.ok_or(SetupLinkProblem::Unknown)?;
     setup_link_usable(used_at, expires_at, now)?;
+    if still_sets_up == 0 {
+        return Err(SetupLinkProblem::Superseded.into());
+    }
     Ok(SetupLinkInfo {
         tailnet_name,
         kind: kind
@@ -118,6 +147,40 @@ pub async fn inspect_setup_link(
             .and_then(TailnetKind::parse)
             .unwrap_or_default(),
     })
+}
+
+/// On PostgreSQL, locks what a setup link would set up before it is claimed, so two links for
+/// it completing at once take turns and the second finds it set up: every first-run link (the
+/// rows, in one order) or the link's tailnet. SQLite's write transactions take turns already.
+async fn lock_setup_target(
+    conn: &mut sqlx::AnyConnection,
+    token_hash: &str,
+) -> Result<(), AppError> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    let target: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT tailnet_id FROM setup_links WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match target {
+        Some((Some(tailnet),)) => {
+            sqlx::query("SELECT id FROM tailnets WHERE id = $1 FOR UPDATE")
+                .bind(tailnet)
+                .fetch_all(&mut *conn)
+                .await?;
+        }
+        Some((None,)) => {
+            sqlx::query(
+                "SELECT id FROM setup_links WHERE tailnet_id IS NULL ORDER BY id FOR UPDATE",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 /// The first Owner of a tailnet, as the setup ceremony produced them.
@@ -145,11 +208,15 @@ pub async fn complete_setup(
         passkey,
     } = owner;
     let mut tx = crate::context::begin_write(db).await?;
-    // The conditional update decides: of two concurrent completions exactly one sees a row.
-    let claimed: Option<(Option<String>,)> = sqlx::query_as(
+    lock_setup_target(&mut tx, token_hash).await?;
+    // The conditional update decides: of two concurrent completions exactly one sees a row, and
+    // a link whose tailnet has been set up meanwhile sees none.
+    let claimed: Option<(Option<String>,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE setup_links SET used_at = $1 \
-         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING tailnet_id",
-    )
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND id IN \
+             (SELECT s.id FROM setup_links s WHERE s.token_hash = $2 AND {STILL_SETS_UP}) \
+         RETURNING tailnet_id"
+    )))
     .bind(now)
     .bind(token_hash)
     .fetch_optional(&mut *tx)
@@ -163,10 +230,24 @@ pub async fn complete_setup(
         let problem = match row {
             Some((used_at, expires_at)) => setup_link_usable(used_at, expires_at, now)
                 .err()
-                .unwrap_or(SetupLinkProblem::Used),
+                .unwrap_or(SetupLinkProblem::Superseded),
             None => SetupLinkProblem::Unknown,
         };
         return Err(problem.into());
+    };
+    // The other unused links for the same target die with this one.
+    match &tailnet {
+        Some(tailnet) => {
+            sqlx::query("DELETE FROM setup_links WHERE tailnet_id = $1 AND used_at IS NULL")
+                .bind(tailnet)
+                .execute(&mut *tx)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM setup_links WHERE tailnet_id IS NULL AND used_at IS NULL")
+                .execute(&mut *tx)
+                .await?
+        }
     };
 
     let tailnet = match tailnet {

@@ -18,6 +18,7 @@ on_both_databases!(
     an_expired_link_gets_410,
     invalid_setup_input_is_refused_field_by_field,
     create_tailnet_links_prefill_the_name_and_make_an_owner,
+    stale_setup_links_stop_working_once_their_tailnet_is_set_up,
 );
 
 async fn setup_link_creates_the_owner_and_signs_them_in(backend: Backend) {
@@ -146,7 +147,12 @@ async fn an_expired_link_gets_410(backend: Backend) {
     };
     let now = app::context::now();
     // Issued one TTL and one second ago: it expired a second ago.
-    let issued = now - app.settings.invite_ttl_secs - 1;
+    let ttl = app.settings.setup_link_ttl_secs;
+    assert_eq!(
+        ttl, 86_400,
+        "setup links live a day, not the invites' 30 days"
+    );
+    let issued = now - ttl - 1;
     let link = app::setup::server::issue_setup_link(&app.db, None, &app.settings, issued)
         .await
         .expect("link");
@@ -155,14 +161,9 @@ async fn an_expired_link_gets_410(backend: Backend) {
     assert!(html.contains("has expired"));
 
     // One second before expiry it still works.
-    let fresh = app::setup::server::issue_setup_link(
-        &app.db,
-        None,
-        &app.settings,
-        now - app.settings.invite_ttl_secs + 1,
-    )
-    .await
-    .expect("link");
+    let fresh = app::setup::server::issue_setup_link(&app.db, None, &app.settings, now - ttl + 1)
+        .await
+        .expect("link");
     let (status, _) = app
         .call::<SetupLinkInfo>("get_setup_link", json!({ "token": token_of(&fresh) }))
         .await;
@@ -229,4 +230,137 @@ async fn create_tailnet_links_prefill_the_name_and_make_an_owner(backend: Backen
     assert_eq!(home.tailnet_id, tailnet);
     assert_eq!(home.role, Role::Owner);
     assert_eq!(app.count("tailnets").await, 2);
+}
+
+/// A setup link row as an earlier server start would have left it; returns its token.
+async fn leftover_first_run_link(app: &TestApp) -> String {
+    let token = app::secrets::SecretToken::generate();
+    let now = app::context::now();
+    sqlx::query(
+        "INSERT INTO setup_links (id, token_hash, tailnet_id, created_at, expires_at) \
+         VALUES ($1, $2, NULL, $3, $4)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(token.hash())
+    .bind(now)
+    .bind(now + 3_600)
+    .execute(&app.db)
+    .await
+    .expect("link");
+    token.expose().to_owned()
+}
+
+async fn setup_link_status(app: &TestApp, token: &str) -> StatusCode {
+    app.call::<SetupLinkInfo>("get_setup_link", json!({ "token": token }))
+        .await
+        .0
+}
+
+async fn stale_setup_links_stop_working_once_their_tailnet_is_set_up(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    // Two servers started on the empty database at once, and each printed a link.
+    let newer = app.first_run_setup_token().await;
+    let older = leftover_first_run_link(&app).await;
+    // Someone begins setting up with the older link...
+    let stranger = app.other_browser();
+    let (status, started) = stranger
+        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::CreationChallengeResponse>>(
+            "start_setup",
+            json!({
+                "token": older,
+                "form": { "tailnet_name": "Mallory Co", "display_name": "Mal", "email": "mal@example.com" }
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let started = started.expect("ceremony");
+    // ...while the operator completes setup with the newer one: the older link dies with it.
+    let mut owner_key = TestPasskey::new(&app.public_origin);
+    app.complete_setup(&newer, &mut owner_key, "ada@example.com")
+        .await
+        .expect("setup");
+    let mut mallory_key = TestPasskey::new(&app.public_origin);
+    let credential = mallory_key.register(started.options);
+    let (status, finished) = stranger
+        .call::<String>(
+            "finish_setup",
+            json!({ "ceremony": started.ceremony, "credential": credential }),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}: {finished:?}");
+    assert_eq!(setup_link_status(&app, &older).await, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("tailnets").await, 1);
+    assert_eq!(app.count("users").await, 1);
+
+    // A first-run link that reaches a database with a tailnet sets up nothing.
+    let late = token_of(
+        &app::setup::server::issue_setup_link(&app.db, None, &app.settings, app::context::now())
+            .await
+            .expect("link"),
+    );
+    assert_eq!(setup_link_status(&app, &late).await, StatusCode::GONE);
+    let mut late_key = TestPasskey::new(&app.public_origin);
+    let refused = stranger
+        .complete_setup(&late, &mut late_key, "late@example.com")
+        .await;
+    assert!(
+        matches!(&refused, Err(AppError::Gone(m)) if m.contains("already been set up")),
+        "{refused:?}"
+    );
+    assert_eq!(app.count("tailnets").await, 1);
+
+    // A create-tailnet link: a newer one replaces it, and once the tailnet has its Owner no
+    // link for it works.
+    let name = app::fields::TailnetName::parse("Ops").expect("name");
+    let (ops, first_link) =
+        app::setup::server::create_tailnet(&app.db, &name, &app.settings, app::context::now())
+            .await
+            .expect("tailnet");
+    let second_link = app::setup::server::issue_setup_link(
+        &app.db,
+        Some(&ops),
+        &app.settings,
+        app::context::now(),
+    )
+    .await
+    .expect("link");
+    assert_eq!(
+        setup_link_status(&app, &token_of(&first_link)).await,
+        StatusCode::NOT_FOUND
+    );
+    let ops_browser = app.other_browser();
+    let mut ops_key = TestPasskey::new(&app.public_origin);
+    ops_browser
+        .complete_setup(&token_of(&second_link), &mut ops_key, "bo@example.com")
+        .await
+        .expect("Ops is set up");
+    let third_link = app::setup::server::issue_setup_link(
+        &app.db,
+        Some(&ops),
+        &app.settings,
+        app::context::now(),
+    )
+    .await
+    .expect("link");
+    assert_eq!(
+        setup_link_status(&app, &token_of(&third_link)).await,
+        StatusCode::GONE
+    );
+    let mut third_key = TestPasskey::new(&app.public_origin);
+    let refused = app
+        .other_browser()
+        .complete_setup(&token_of(&third_link), &mut third_key, "eve@example.com")
+        .await;
+    assert!(matches!(refused, Err(AppError::Gone(_))), "{refused:?}");
+    let owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE tailnet_id = $1 AND role = 'owner'",
+    )
+    .bind(ops.as_str())
+    .fetch_one(&app.db)
+    .await
+    .expect("owners");
+    assert_eq!(owners, 1);
+    assert_eq!(app.count("users").await, 2);
 }

@@ -25,6 +25,14 @@ impl EmailAddress {
         let Some((local, domain)) = candidate.split_once('@') else {
             return Err(invalid());
         };
+        // ASCII only: a Cyrillic "а" in "pаypal.com" reads like a Latin one. International
+        // domains are written in their ASCII (xn--) form, as mail servers use them.
+        if !candidate.is_ascii() {
+            return Err(format!(
+                "\u{201c}{candidate}\u{201d} has letters that are not ASCII. Use the address's \
+                 ASCII form (an international domain in its xn-- form)."
+            ));
+        }
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
@@ -32,7 +40,7 @@ impl EmailAddress {
             && !local.contains("..")
             && local
                 .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|label| {
@@ -40,7 +48,7 @@ impl EmailAddress {
                     && label.len() <= 63
                     && !label.starts_with('-')
                     && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
         if local_ok && domain_ok {
             Ok(Self(candidate))
@@ -85,7 +93,44 @@ fn parse_short_text(input: &str, what: &str, max: usize) -> Result<String, Strin
     if trimmed.chars().any(char::is_control) {
         return Err("Use a single line without control characters.".to_owned());
     }
+    if trimmed.chars().any(is_invisible_format) {
+        return Err(
+            "Remove the invisible characters (direction marks, zero-width or line separators)."
+                .to_owned(),
+        );
+    }
     Ok(trimmed.to_owned())
+}
+
+/// Unicode's format characters (category Cf: bidirectional controls, zero-width joiners and
+/// spaces, the byte-order mark, tag characters…) and the line and paragraph separators (Zl,
+/// Zp). None of them shows, and some reorder the text around them, so a name holding one can
+/// pass for another.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
 }
 
 macro_rules! short_text_type {
@@ -191,6 +236,33 @@ mod tests {
         assert!(TailnetName::parse(&"x".repeat(101)).is_err());
         assert!(TailnetName::parse(&"é".repeat(100)).is_ok());
         assert!(TailnetName::parse("two\nlines").is_err());
+    }
+
+    #[test]
+    fn look_alike_addresses_and_invisible_characters_are_refused() {
+        // Cyrillic "а" (U+0430) in the domain and in the local part.
+        for bad in [
+            "ada@ex\u{430}mple.com",
+            "\u{430}da@example.com",
+            "ada@b\u{fc}cher.de",
+        ] {
+            let error = EmailAddress::parse(bad).expect_err(bad);
+            assert!(error.contains("ASCII"), "{bad}: {error}");
+        }
+        assert!(EmailAddress::parse("ada@xn--bcher-kva.de").is_ok());
+        for bad in [
+            "Ada\u{202e}nimda",
+            "Ad\u{200b}a",
+            "Ada\u{2028}Admin",
+            "\u{feff}Ada",
+            "Ada\u{e0041}",
+        ] {
+            let error = DisplayName::parse(bad).expect_err(bad);
+            assert!(error.contains("invisible"), "{bad:?}: {error}");
+            assert!(TailnetName::parse(bad).is_err(), "{bad:?}");
+        }
+        // Letters of every script stay welcome in names.
+        assert!(DisplayName::parse("Zoë Ångström 李雷 Дмитрий").is_ok());
     }
 
     #[test]

@@ -22,8 +22,10 @@ use crate::roles::{MemberStatus, Permission, Role};
 pub struct Settings {
     /// The origin people use; every link is built from it, never from a request's Host.
     pub public_url: url::Url,
-    /// How long setup links and invitations stay valid.
+    /// How long invitations stay valid.
     pub invite_ttl_secs: i64,
+    /// How long a setup link stays valid (hours, not the invites' weeks: it makes an Owner).
+    pub setup_link_ttl_secs: i64,
     /// Seals invite tokens that must be shown or emailed again.
     pub link_key: crate::secrets::LinkKey,
     /// Whether an SMTP server is configured; without one, invites work through their links.
@@ -251,17 +253,8 @@ pub async fn acting_member(
     tailnet: &TailnetId,
     permission: Permission,
 ) -> Result<crate::audit::Actor, AppError> {
-    Ok(acting_member_with_role(state, tailnet, permission).await?.0)
-}
-
-/// [`acting_member`] and their role in `tailnet`, for rules that depend on it.
-pub async fn acting_member_with_role(
-    state: &AppState,
-    tailnet: &TailnetId,
-    permission: Permission,
-) -> Result<(crate::audit::Actor, Role), AppError> {
-    let (session, role) = require(state, tailnet, permission).await?;
-    Ok((acting_person(state, &session).await?, role))
+    let (session, _) = require(state, tailnet, permission).await?;
+    acting_person(state, &session).await
 }
 
 /// The signed-in person of `session`, as the audit log records them.
@@ -271,6 +264,86 @@ pub async fn acting_person(
 ) -> Result<crate::audit::Actor, AppError> {
     let mut conn = state.db.acquire().await?;
     crate::audit::Actor::load(&mut conn, &session.user_id, client_address()).await
+}
+
+/// A membership as a write transaction read (and, on PostgreSQL, locked) it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedMembership {
+    pub user: crate::ids::UserId,
+    pub role: Role,
+    pub status: MemberStatus,
+}
+
+/// Reads the memberships of `users` in `tailnet` inside a write transaction and keeps them as
+/// read until it commits, so a rule checked against them (the actor's own role above all) still
+/// holds when the change lands: two Admins demoting each other at once cannot both succeed. On
+/// PostgreSQL the rows are locked in one order (by user id), so two changes that lock the same
+/// rows wait for each other instead of deadlocking; SQLite's write transactions
+/// ([`begin_write`]) run one at a time already.
+pub async fn lock_memberships(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    users: &[&crate::ids::UserId],
+) -> Result<Vec<LockedMembership>, AppError> {
+    let placeholders = (2..2 + users.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT user_id, role, status FROM memberships \
+         WHERE tailnet_id = $1 AND user_id IN ({placeholders}) ORDER BY user_id{lock}"
+    );
+    let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql))
+        .bind(tailnet.as_str());
+    for user in users {
+        query = query.bind(user.as_str());
+    }
+    query
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(user, role, status)| {
+            Ok(LockedMembership {
+                user: crate::ids::UserId::from_raw(user),
+                role: stored_role(&role)?,
+                status: stored_status(&status)?,
+            })
+        })
+        .collect()
+}
+
+/// The role of `actor` among `locked`, when they are an active member allowed `permission`;
+/// `Forbidden` otherwise (they were suspended, removed or demoted since the request began).
+pub fn locked_actor_role(
+    locked: &[LockedMembership],
+    actor: &crate::ids::UserId,
+    permission: Permission,
+) -> Result<Role, AppError> {
+    locked
+        .iter()
+        .find(|membership| &membership.user == actor)
+        .filter(|membership| {
+            membership.status == MemberStatus::Active && membership.role.can(permission)
+        })
+        .map(|membership| membership.role)
+        .ok_or(AppError::Forbidden)
+}
+
+/// [`lock_memberships`] of the actor alone, and their role: the first statement of a write
+/// transaction whose rule depends on who makes the change.
+pub async fn lock_actor_role(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    actor: &crate::ids::UserId,
+    permission: Permission,
+) -> Result<Role, AppError> {
+    let locked = lock_memberships(conn, tailnet, &[actor]).await?;
+    locked_actor_role(&locked, actor, permission)
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once

@@ -71,16 +71,59 @@ impl Role {
         }
     }
 
-    /// How much a role may change, for rules such as "a recovery link never reaches an account
-    /// with more privilege than its issuer's": Owner, then Admin, then the other admin roles,
-    /// then Auditor and Member.
-    pub fn privilege(self) -> u8 {
-        match self {
-            Role::Owner => 3,
-            Role::Admin => 2,
-            Role::NetworkAdmin | Role::ItAdmin | Role::BillingAdmin => 1,
-            Role::Auditor | Role::Member => 0,
+    /// Whether this role holds strictly more than `other`: every permission of `other` and at
+    /// least one more. The Owner outranks every other role. Roles whose rights differ (an IT
+    /// admin manages users, a Network admin turns user approval on and off) outrank neither
+    /// each other nor themselves. Rules such as "a recovery link only reaches accounts with
+    /// less privilege than its issuer's" use this.
+    pub fn outranks(self, other: Role) -> bool {
+        if self == Role::Owner || other == Role::Owner {
+            return self == Role::Owner && other != Role::Owner;
         }
+        let holds = |role: Role, permission: &Permission| role.can(*permission);
+        Permission::ALL
+            .iter()
+            .all(|p| !holds(other, p) || holds(self, p))
+            && Permission::ALL
+                .iter()
+                .any(|p| holds(self, p) && !holds(other, p))
+    }
+}
+
+/// Whether a member with role `actor` may give `role` to someone or take it from them, on every
+/// path that does so: an invite by email or link, "Approve" (the role chosen and the role the
+/// invite promised), "Remove" of someone who waits with that role, and "Change role". Nobody
+/// grants Owner (ownership is transferred); Owners and Admins grant every other role; an IT
+/// admin grants every other role except Admin; no other role grants anything.
+pub fn may_grant(actor: Role, role: Role) -> bool {
+    match actor {
+        Role::Owner | Role::Admin => role != Role::Owner,
+        Role::ItAdmin => !matches!(role, Role::Owner | Role::Admin),
+        Role::NetworkAdmin | Role::BillingAdmin | Role::Auditor | Role::Member => false,
+    }
+}
+
+/// The sentence that explains a refusal of [`may_grant`].
+pub fn grant_refusal(actor: Role, role: Role) -> String {
+    match (actor, role) {
+        (_, Role::Owner) => {
+            "Nobody can be given the Owner role: the Owner uses Transfer ownership.".to_owned()
+        }
+        (Role::ItAdmin, Role::Admin) => {
+            "An IT admin cannot give or take the Admin role. Ask an Owner or Admin.".to_owned()
+        }
+        _ => format!("{} members cannot give roles.", actor.label()),
+    }
+}
+
+/// [`may_grant`] as a server function's refusal (403 with [`grant_refusal`]'s sentence).
+pub fn check_grant(actor: Role, role: Role) -> Result<(), crate::error::AppError> {
+    if may_grant(actor, role) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::NotAllowed(grant_refusal(
+            actor, role,
+        )))
     }
 }
 
@@ -108,6 +151,21 @@ pub enum Permission {
     ExportUsers,
     /// Issue a one-time recovery link for a member who lost their passkeys.
     IssueRecoveryLinks,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 10] = [
+        Permission::ViewMembers,
+        Permission::ViewInvites,
+        Permission::ManageInvites,
+        Permission::ApproveUsers,
+        Permission::ManageUsers,
+        Permission::ManageUserApproval,
+        Permission::ManageJoinExternalTailnets,
+        Permission::ViewAuditLog,
+        Permission::ExportUsers,
+        Permission::IssueRecoveryLinks,
+    ];
 }
 
 /// A membership's state in its tailnet.
@@ -153,6 +211,56 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("superuser"), None);
+    }
+
+    #[test]
+    fn only_owners_and_admins_grant_admin_and_nobody_grants_owner() {
+        for actor in Role::ALL {
+            assert!(!may_grant(actor, Role::Owner), "{actor:?} granted Owner");
+            let grants_admin = matches!(actor, Role::Owner | Role::Admin);
+            assert_eq!(may_grant(actor, Role::Admin), grants_admin, "{actor:?}");
+            // Whoever grants anything manages invites and users; nobody else grants.
+            let grants_member = may_grant(actor, Role::Member);
+            assert_eq!(
+                grants_member,
+                actor.can(Permission::ManageInvites),
+                "{actor:?}"
+            );
+            assert_eq!(
+                grants_member,
+                actor.can(Permission::ManageUsers),
+                "{actor:?}"
+            );
+        }
+        assert!(may_grant(Role::ItAdmin, Role::ItAdmin));
+        assert!(may_grant(Role::ItAdmin, Role::NetworkAdmin));
+        assert!(grant_refusal(Role::ItAdmin, Role::Admin).contains("IT admin"));
+    }
+
+    #[test]
+    fn ranks_follow_the_permissions_each_role_holds() {
+        use Role::*;
+        let outranked = |role: Role| -> Vec<Role> {
+            Role::ALL
+                .into_iter()
+                .filter(|other| role.outranks(*other))
+                .collect()
+        };
+        assert_eq!(
+            outranked(Owner),
+            vec![Admin, NetworkAdmin, ItAdmin, BillingAdmin, Auditor, Member]
+        );
+        assert_eq!(
+            outranked(Admin),
+            vec![NetworkAdmin, ItAdmin, BillingAdmin, Auditor, Member]
+        );
+        // An IT admin cannot turn user approval on or off, which a Network admin can.
+        assert_eq!(outranked(ItAdmin), vec![BillingAdmin, Auditor, Member]);
+        assert_eq!(outranked(NetworkAdmin), vec![BillingAdmin, Auditor, Member]);
+        assert_eq!(outranked(Member), Vec::<Role>::new());
+        for role in Role::ALL {
+            assert!(!role.outranks(role), "{role:?} outranks itself");
+        }
     }
 
     #[test]

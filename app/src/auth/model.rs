@@ -43,7 +43,7 @@ pub struct TailnetMembership {
 impl TailnetMembership {
     /// Whether "Leave tailnet" is offered (see [`crate::tailnets::model::may_leave`]).
     pub fn can_leave(&self) -> bool {
-        crate::tailnets::model::may_leave(self.is_home, self.kind, self.role)
+        crate::tailnets::model::may_leave(self.is_home, self.kind, self.role, self.status)
     }
 
     /// Where this tailnet opens: the Users page for admin roles, the person's welcome page

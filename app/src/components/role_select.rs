@@ -1,18 +1,16 @@
-//! The "Role" drop-down for giving someone a role: Member first (the default), never Owner.
+//! The "Role" drop-down for giving someone a role: Member first (the default), never Owner,
+//! and only the roles the person choosing may give.
 
 use leptos::prelude::*;
 
 use crate::invites::model::INVITABLE_ROLES;
-use crate::roles::Role;
+use crate::roles::{Role, may_grant};
 
-/// The "Role" drop-down of an invite: Member first (the default), never Owner; `exclude`
-/// leaves out a role the viewer may not give (an IT admin cannot make Admins).
+/// The "Role" drop-down of an invite, an approval or a role change: Member first (the
+/// default), never Owner, and only roles that `granter` may give ([`may_grant`]: an IT admin is
+/// not offered Admin). The server checks the same rule.
 #[component]
-pub fn RoleSelect(
-    id: &'static str,
-    role: RwSignal<Role>,
-    #[prop(default = None)] exclude: Option<Role>,
-) -> impl IntoView {
+pub fn RoleSelect(id: &'static str, role: RwSignal<Role>, granter: Role) -> impl IntoView {
     view! {
         <div class="field">
             <label for=id>"Role"</label>
@@ -23,7 +21,7 @@ pub fn RoleSelect(
             }>
                 {INVITABLE_ROLES
                     .into_iter()
-                    .filter(|r| Some(*r) != exclude)
+                    .filter(|r| may_grant(granter, *r))
                     .map(|r| {
                         view! {
                             <option value=r.as_str() selected=move || role.get() == r>

@@ -6,12 +6,12 @@
 use axum::http::HeaderMap;
 use sqlx::{AnyConnection, AnyPool};
 
-use super::model::{ALREADY_USED_MESSAGE, InviteKind};
+use super::model::{ALREADY_USED_MESSAGE, InviteKind, inviter_still_grants};
 use super::server::{invalid_invite, invite_target, token_hash};
 use crate::accounts::{NewAccount, create_account};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Settings, stored_role};
+use crate::context::{Settings, stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::roles::{MemberStatus, Role};
@@ -42,17 +42,24 @@ pub async fn claim(
     token_hash: &str,
     now: i64,
 ) -> Result<ClaimedInvite, AppError> {
-    type Row = (String, String, String, Option<String>, String);
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+    );
     let claimed: Option<Row> = sqlx::query_as(
         "UPDATE invites SET accepted_at = $1 \
          WHERE token_hash = $2 AND accepted_at IS NULL AND expires_at > $1 \
-         RETURNING id, tailnet_id, kind, email, role",
+         RETURNING id, tailnet_id, kind, email, role, invited_by",
     )
     .bind(now)
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, tailnet, kind, email, role)) = claimed else {
+    let Some((id, tailnet, kind, email, role, invited_by)) = claimed else {
         let used: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM invites WHERE token_hash = $1 AND accepted_at IS NOT NULL",
         )
@@ -64,14 +71,40 @@ pub async fn claim(
             None => invalid_invite(),
         });
     };
-    Ok(ClaimedInvite {
+    let claimed = ClaimedInvite {
         id: InviteId::from_raw(id),
         tailnet: TailnetId::from_raw(tailnet),
         kind: InviteKind::parse(&kind)
             .ok_or_else(|| AppError::internal(format!("stored invite kind {kind}")))?,
         email,
         role: stored_role(&role)?,
-    })
+    };
+    // The caller's transaction is dropped with this error, so the invite stays unused.
+    let inviter = inviter_membership(conn, &claimed.tailnet, invited_by.as_deref()).await?;
+    if !inviter_still_grants(inviter, claimed.role) {
+        return Err(invalid_invite());
+    }
+    Ok(claimed)
+}
+
+/// The role and status of an invite's creator in its tailnet, if they are still a member.
+pub async fn inviter_membership(
+    conn: &mut AnyConnection,
+    tailnet: &TailnetId,
+    invited_by: Option<&str>,
+) -> Result<Option<(Role, MemberStatus)>, AppError> {
+    let Some(invited_by) = invited_by else {
+        return Ok(None);
+    };
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
+    )
+    .bind(tailnet.as_str())
+    .bind(invited_by)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(role, status)| Ok((stored_role(&role)?, stored_status(&status)?)))
+        .transpose()
 }
 
 /// Refuses an external join that the person's home tailnet does not allow. Returns the home
@@ -89,13 +122,14 @@ async fn check_join_external(
     if &home == invite_tailnet {
         return Ok(None);
     }
-    let home_role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE tailnet_id = $1 AND user_id = $2")
-            .bind(home.as_str())
-            .bind(invitee.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(home_role) = home_role else {
+    let home_membership: Option<(String, String)> = sqlx::query_as(
+        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
+    )
+    .bind(home.as_str())
+    .bind(invitee.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((home_role, home_status)) = home_membership else {
         // No longer in their home tailnet, whose rule therefore no longer binds them. Someone
         // in no tailnet at all makes this one their new home.
         sqlx::query(
@@ -110,6 +144,13 @@ async fn check_join_external(
     };
     let home_role = stored_role(&home_role)?;
     let rules = crate::tailnets::server::load(conn, &home).await?;
+    if stored_status(&home_status)? == MemberStatus::Suspended {
+        return Err(AppError::NotAllowed(format!(
+            "You are suspended in {home_name}, your home tailnet, so you cannot join other \
+             tailnets. The invite stays unused.",
+            home_name = rules.name,
+        )));
+    }
     if !rules.lets_join_external(home_role) {
         let allowed = describe_roles(&rules.settings.join_external_roles);
         return Err(AppError::NotAllowed(format!(

@@ -86,8 +86,15 @@ pub async fn copy_invite_link(
 
     respond(async {
         let state = app_state()?;
-        require(&state, &tailnet, Permission::ManageInvites).await?;
-        super::server::reveal_link(&state.db, &state.settings, &tailnet, &invite).await
+        let (session, _) = require(&state, &tailnet, Permission::ManageInvites).await?;
+        super::server::reveal_link(
+            &state.db,
+            &state.settings,
+            &session.user_id,
+            &tailnet,
+            &invite,
+        )
+        .await
     })
     .await
 }

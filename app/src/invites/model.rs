@@ -6,10 +6,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AppError, FieldError};
 use crate::fields::{DisplayName, EmailAddress};
 use crate::ids::{InviteId, TailnetId};
-use crate::roles::Role;
+use crate::roles::{MemberStatus, Role, may_grant};
 
 /// At most this many addresses in one invite.
 pub const MAX_ADDRESSES_PER_INVITE: usize = 100;
+
+/// The "Email addresses" field is refused unparsed beyond this size: 100 of the longest
+/// addresses with their separators.
+pub const MAX_ADDRESS_LIST_BYTES: usize = MAX_ADDRESSES_PER_INVITE * (EmailAddress::MAX_LEN + 2);
+
+/// Pieces (addresses, repeats and typos) looked at before a list is refused as too long.
+pub const MAX_ADDRESS_PIECES: usize = 2 * MAX_ADDRESSES_PER_INVITE;
 
 /// An invite can be resent once a minute.
 pub const RESEND_INTERVAL_SECS: i64 = 60;
@@ -108,19 +115,42 @@ pub fn check_invitable(role: Role) -> Result<Role, AppError> {
     }
 }
 
+/// Whether an invite still gives its role: the person who created it must still be an active
+/// member of its tailnet who may give that role. A removed, suspended or demoted inviter's open
+/// invites stop working (and the Users page marks them) without anyone deleting them.
+pub fn inviter_still_grants(inviter: Option<(Role, MemberStatus)>, role: Role) -> bool {
+    inviter.is_some_and(|(inviter_role, status)| {
+        status == MemberStatus::Active && may_grant(inviter_role, role)
+    })
+}
+
 /// Splits the "Email addresses" field on commas, semicolons, spaces and new lines, merges
 /// duplicates (case-insensitively, keeping the first), and checks every address. Any invalid
 /// address fails the whole batch, and the message names each of them.
 pub fn parse_address_list(input: &str) -> Result<Vec<EmailAddress>, AppError> {
     let field = "addresses";
+    let too_many = || {
+        AppError::validation(
+            field,
+            format!("One invite can have at most {MAX_ADDRESSES_PER_INVITE} addresses."),
+        )
+    };
+    // Bounded before any parsing, so one request cannot keep the server busy.
+    if input.len() > MAX_ADDRESS_LIST_BYTES {
+        return Err(too_many());
+    }
     let mut addresses: Vec<EmailAddress> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut invalid: Vec<String> = Vec::new();
-    for piece in input
+    let pieces = input
         .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|piece| !piece.is_empty())
-    {
+        .filter(|piece| !piece.is_empty());
+    for (count, piece) in pieces.enumerate() {
+        if count >= MAX_ADDRESS_PIECES {
+            return Err(too_many());
+        }
         match EmailAddress::parse(piece) {
-            Ok(address) if addresses.contains(&address) => {}
+            Ok(address) if !seen.insert(address.clone()) => {}
             Ok(address) => addresses.push(address),
             Err(_) => invalid.push(piece.to_owned()),
         }
@@ -234,11 +264,55 @@ mod tests {
     }
 
     #[test]
+    fn huge_lists_are_refused_before_parsing() {
+        let many: Vec<String> = (0..201).map(|i| format!("p{i}@example.com")).collect();
+        let error = parse_address_list(&many.join(" ")).expect_err("201 pieces");
+        assert!(error.to_string().contains("at most 100"), "{error}");
+        let long = "a,".repeat(MAX_ADDRESS_LIST_BYTES);
+        let error = parse_address_list(&long).expect_err("too many bytes");
+        assert!(error.to_string().contains("at most 100"), "{error}");
+        // Repeats of one address count once, within the pieces allowed.
+        let repeated = vec!["same@example.com"; 150].join(",");
+        assert_eq!(parse_address_list(&repeated).map(|v| v.len()), Ok(1));
+    }
+
+    #[test]
     fn owner_cannot_be_invited() {
         assert!(check_invitable(Role::Owner).is_err());
         for role in INVITABLE_ROLES {
             assert_eq!(check_invitable(role), Ok(role));
         }
+    }
+
+    #[test]
+    fn an_invite_works_only_while_its_inviter_may_give_its_role() {
+        let active = MemberStatus::Active;
+        assert!(inviter_still_grants(
+            Some((Role::Admin, active)),
+            Role::Admin
+        ));
+        assert!(inviter_still_grants(
+            Some((Role::ItAdmin, active)),
+            Role::Member
+        ));
+        // Demoted, suspended, waiting, or gone.
+        assert!(!inviter_still_grants(
+            Some((Role::ItAdmin, active)),
+            Role::Admin
+        ));
+        assert!(!inviter_still_grants(
+            Some((Role::Member, active)),
+            Role::Member
+        ));
+        assert!(!inviter_still_grants(
+            Some((Role::Admin, MemberStatus::Suspended)),
+            Role::Member
+        ));
+        assert!(!inviter_still_grants(
+            Some((Role::Admin, MemberStatus::NeedsApproval)),
+            Role::Member
+        ));
+        assert!(!inviter_still_grants(None, Role::Member));
     }
 
     #[test]

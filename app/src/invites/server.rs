@@ -4,14 +4,17 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::email::InviteEmail;
-use super::model::{INVALID_INVITE_MESSAGE, InviteKind, InviteLink, InvitePreview, resend_wait};
+use super::model::{
+    INVALID_INVITE_MESSAGE, InviteKind, InviteLink, InvitePreview, inviter_still_grants,
+    resend_wait,
+};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Settings, stored_role};
+use crate::context::{Settings, lock_actor_role, stored_role};
 use crate::error::AppError;
 use crate::fields::EmailAddress;
-use crate::ids::{InviteId, TailnetId};
-use crate::roles::Role;
+use crate::ids::{InviteId, TailnetId, UserId};
+use crate::roles::{Permission, Role, check_grant};
 use crate::secrets::SecretToken;
 use crate::setup::model::token_is_well_formed;
 
@@ -39,6 +42,18 @@ fn invite_details(kind: InviteKind, email: Option<&str>, role: Role, expires_at:
         "expires_at": crate::format::utc_timestamp(expires_at),
     })
     .to_string()
+}
+
+/// Re-reads the actor's membership inside the transaction: they must still manage invites and
+/// be allowed to give `role` ([`crate::roles::may_grant`]).
+async fn check_actor_grants(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    role: Role,
+) -> Result<(), AppError> {
+    let actor_role = lock_actor_role(conn, tailnet, &actor.id, Permission::ManageInvites).await?;
+    check_grant(actor_role, role)
 }
 
 /// Queues the invite's email; the worker renders and sends it.
@@ -211,6 +226,7 @@ pub async fn invite_by_email(
 ) -> Result<Vec<String>, AppError> {
     let change = Change::new(actor, tailnet, now);
     let mut tx = crate::context::begin_write(db).await?;
+    check_actor_grants(&mut tx, actor, tailnet, role).await?;
     clear_addresses(&mut tx, &change, addresses).await?;
     for address in addresses {
         insert_invite(&mut tx, settings, &change, Some(address), role).await?;
@@ -230,6 +246,7 @@ pub async fn create_invite_link(
 ) -> Result<InviteLink, AppError> {
     let change = Change::new(actor, tailnet, now);
     let mut tx = crate::context::begin_write(db).await?;
+    check_actor_grants(&mut tx, actor, tailnet, role).await?;
     let (invite, token) = insert_invite(&mut tx, settings, &change, None, role).await?;
     tx.commit().await?;
     Ok(InviteLink {
@@ -291,6 +308,8 @@ pub async fn resend(
 ) -> Result<i64, AppError> {
     let mut tx = crate::context::begin_write(db).await?;
     let open = load_open_invite(&mut tx, tailnet, invite).await?;
+    // Resending restarts the expiry: it gives the role again.
+    check_actor_grants(&mut tx, actor, tailnet, stored_role(&open.role)?).await?;
     let (InviteKind::Email, Some(email)) = (open.kind, open.email.as_deref()) else {
         return Err(AppError::validation(
             "invite",
@@ -337,15 +356,20 @@ pub async fn resend(
     Ok(expires_at)
 }
 
-/// "Copy invite link": the same working link, unsealed with the server key.
+/// "Copy invite link": the same working link, unsealed with the server key, for someone who
+/// may give its role (a working link is the role, in the hands of whoever holds it).
 pub async fn reveal_link(
     db: &AnyPool,
     settings: &Settings,
+    viewer: &UserId,
     tailnet: &TailnetId,
     invite: &InviteId,
 ) -> Result<InviteLink, AppError> {
     let mut conn = db.acquire().await?;
     let open = load_open_invite(&mut conn, tailnet, invite).await?;
+    let viewer_role =
+        lock_actor_role(&mut conn, tailnet, viewer, Permission::ManageInvites).await?;
+    check_grant(viewer_role, stored_role(&open.role)?)?;
     let token = settings
         .link_key
         .open(&open.sealed_token, invite.as_str())
@@ -417,6 +441,20 @@ pub async fn delete(
     Ok(())
 }
 
+/// The inviter's membership from a query's nullable role and status columns.
+pub fn stored_inviter(
+    role: Option<String>,
+    status: Option<String>,
+) -> Result<Option<(Role, crate::roles::MemberStatus)>, AppError> {
+    match (role, status) {
+        (Some(role), Some(status)) => Ok(Some((
+            stored_role(&role)?,
+            crate::context::stored_status(&status)?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
 /// The one answer for every invite link that cannot be used.
 pub(super) fn invalid_invite() -> AppError {
     AppError::NotFound(INVALID_INVITE_MESSAGE.to_owned())
@@ -436,21 +474,36 @@ pub fn token_hash(token: &str) -> Result<String, AppError> {
 /// error, so a link cannot be probed for which of these it is.
 pub async fn preview(db: &AnyPool, token: &str, now: i64) -> Result<InvitePreview, AppError> {
     let token_hash = token_hash(token)?;
-    type Row = (String, Option<String>, String, Option<String>, i64);
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        i64,
+        Option<String>,
+        Option<String>,
+    );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT t.name, u.display_name, i.role, i.email, i.expires_at FROM invites i \
-         JOIN tailnets t ON t.id = i.tailnet_id LEFT JOIN users u ON u.id = i.invited_by \
+        "SELECT t.name, u.display_name, i.role, i.email, i.expires_at, m.role, m.status \
+         FROM invites i JOIN tailnets t ON t.id = i.tailnet_id \
+         LEFT JOIN users u ON u.id = i.invited_by \
+         LEFT JOIN memberships m ON m.tailnet_id = i.tailnet_id AND m.user_id = i.invited_by \
          WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
     .fetch_optional(db)
     .await?;
-    let (tailnet_name, inviter_name, role, email, expires_at) = row.ok_or_else(invalid_invite)?;
+    let (tailnet_name, inviter_name, role, email, expires_at, inviter_role, inviter_status) =
+        row.ok_or_else(invalid_invite)?;
+    let role = stored_role(&role)?;
+    if !inviter_still_grants(stored_inviter(inviter_role, inviter_status)?, role) {
+        return Err(invalid_invite());
+    }
     Ok(InvitePreview {
         tailnet_name,
         inviter_name,
-        role: stored_role(&role)?,
+        role,
         email,
         expires_at,
     })

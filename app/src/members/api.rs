@@ -37,7 +37,12 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
                 manages_invites: role.can(Permission::ManageInvites),
                 approves_users: role.can(Permission::ApproveUsers),
                 exports_users: role.can(Permission::ExportUsers),
-                can_leave: crate::tailnets::model::may_leave(home == tailnet.as_str(), kind, role),
+                can_leave: crate::tailnets::model::may_leave(
+                    home == tailnet.as_str(),
+                    kind,
+                    role,
+                    crate::roles::MemberStatus::Active,
+                ),
                 user: session.user_id,
                 role,
                 tailnet_name: tailnet_name.clone(),
@@ -57,6 +62,7 @@ pub async fn list_users(query: UserListQuery) -> Result<UserListPage, AppError> 
     respond(async {
         let state = app_state()?;
         let (_, role) = require(&state, &query.tailnet, Permission::ViewMembers).await?;
+        super::model::check_search(&query.search)?;
         super::server::read_page(&state.db, &query, role.can(Permission::ViewInvites), now()).await
     })
     .await
@@ -104,14 +110,13 @@ pub async fn manage_member(
     user: UserId,
     change: super::model::MemberChange,
 ) -> Result<(), AppError> {
-    use crate::context::{acting_member_with_role, app_state, now, respond};
+    use crate::context::{acting_member, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let (actor, role) =
-            acting_member_with_role(&state, &tailnet, Permission::ManageUsers).await?;
-        super::manage::apply(&state.db, &actor, role, &tailnet, &user, change, now()).await
+        let actor = acting_member(&state, &tailnet, Permission::ManageUsers).await?;
+        super::manage::apply(&state.db, &actor, &tailnet, &user, change, now()).await
     })
     .await
 }

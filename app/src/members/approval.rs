@@ -6,11 +6,11 @@ use sqlx::AnyPool;
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::stored_role;
+use crate::context::{lock_memberships, locked_actor_role, stored_role};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::invites::model::check_invitable;
-use crate::roles::{MemberStatus, Role};
+use crate::roles::{MemberStatus, Permission, Role, check_grant};
 
 fn not_waiting() -> AppError {
     AppError::NotFound(
@@ -18,6 +18,18 @@ fn not_waiting() -> AppError {
          removed them."
             .into(),
     )
+}
+
+/// Locks the actor's and the waiting person's memberships for the transaction, and returns the
+/// actor's role as it stands now (`Forbidden` once they may no longer approve).
+async fn lock_waiting(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    user: &UserId,
+) -> Result<Role, AppError> {
+    let locked = lock_memberships(conn, tailnet, &[&actor.id, user]).await?;
+    locked_actor_role(&locked, &actor.id, Permission::ApproveUsers)
 }
 
 /// The person's email, for naming them in the log.
@@ -39,6 +51,7 @@ pub async fn approve(
 ) -> Result<Role, AppError> {
     let role = role.map(check_invitable).transpose()?;
     let mut tx = crate::context::begin_write(db).await?;
+    let actor_role = lock_waiting(&mut tx, actor, tailnet, user).await?;
     let previous: Option<String> = sqlx::query_scalar(
         "UPDATE memberships SET status = $1 \
          WHERE tailnet_id = $2 AND user_id = $3 AND status = $4 RETURNING role",
@@ -51,6 +64,8 @@ pub async fn approve(
     .await?;
     let previous = stored_role(&previous.ok_or_else(not_waiting)?)?;
     let approved_role = role.unwrap_or(previous);
+    check_grant(actor_role, previous)?;
+    check_grant(actor_role, approved_role)?;
     if approved_role != previous {
         sqlx::query("UPDATE memberships SET role = $1 WHERE tailnet_id = $2 AND user_id = $3")
             .bind(approved_role.as_str())
@@ -95,6 +110,7 @@ pub async fn remove_waiting(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = crate::context::begin_write(db).await?;
+    let actor_role = lock_waiting(&mut tx, actor, tailnet, user).await?;
     let removed: Option<String> = sqlx::query_scalar(
         "DELETE FROM memberships WHERE tailnet_id = $1 AND user_id = $2 AND status = $3 \
          RETURNING role",
@@ -105,6 +121,7 @@ pub async fn remove_waiting(
     .fetch_optional(&mut *tx)
     .await?;
     let role = stored_role(&removed.ok_or_else(not_waiting)?)?;
+    check_grant(actor_role, role)?;
     let email = email_of(&mut tx, user).await?;
     Change::new(actor, tailnet, now)
         .record(

@@ -53,12 +53,7 @@ impl ExportUsersParams {
                 })?),
             };
         let search = self.search.unwrap_or_default();
-        if search.chars().count() > 200 {
-            return Err(AppError::validation(
-                "search",
-                "Search for at most 200 characters.",
-            ));
-        }
+        super::model::check_search(&search)?;
         Ok(UserListQuery {
             status,
             role,

@@ -9,10 +9,10 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{MemberChange, MemberState, check_member_change};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{stored_role, stored_status};
+use crate::context::{lock_memberships, locked_actor_role, stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
-use crate::roles::{MemberStatus, Role};
+use crate::roles::{MemberStatus, Permission, Role};
 
 fn changed_meanwhile() -> AppError {
     AppError::Conflict(
@@ -81,18 +81,20 @@ fn state_json(role: Role, status: MemberStatus) -> Option<String> {
     Some(serde_json::json!({ "role": role.as_str(), "status": status.as_str() }).to_string())
 }
 
-/// Applies `change` to `user`'s membership of `tailnet`, made by `actor` (whose role there is
-/// `actor_role`). A change that changes nothing (the role it already has) writes no event.
+/// Applies `change` to `user`'s membership of `tailnet`, made by `actor`, whose own membership
+/// is read (and locked with the target's) inside the transaction. A change that changes nothing
+/// (the role it already has) writes no event.
 pub async fn apply(
     db: &AnyPool,
     actor: &Actor,
-    actor_role: Role,
     tailnet: &TailnetId,
     user: &UserId,
     change: MemberChange,
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = crate::context::begin_write(db).await?;
+    let locked = lock_memberships(&mut tx, tailnet, &[&actor.id, user]).await?;
+    let actor_role = locked_actor_role(&locked, &actor.id, Permission::ManageUsers)?;
     let target = membership(&mut tx, tailnet, user).await?.ok_or_else(|| {
         AppError::NotFound("This person is no longer a member of this tailnet.".into())
     })?;

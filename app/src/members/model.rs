@@ -6,7 +6,21 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::invites::model::InviteKind;
 use crate::paging::{Cursor, Page, PageRequest};
-use crate::roles::{MemberStatus, Role};
+use crate::roles::{MemberStatus, Role, may_grant};
+
+/// The longest "Search" the Users page accepts, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Refuses a "Search" longer than [`MAX_SEARCH_CHARS`], for the list and its export alike.
+pub fn check_search(search: &str) -> Result<(), crate::error::AppError> {
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(crate::error::AppError::validation(
+            "search",
+            format!("Search for at most {MAX_SEARCH_CHARS} characters."),
+        ));
+    }
+    Ok(())
+}
 
 /// Rows per page.
 pub const PAGE_SIZE: usize = 50;
@@ -137,6 +151,9 @@ pub struct InviteRow {
     pub invited_by: Option<String>,
     /// An email for this invite is still waiting in the outbox.
     pub email_pending: bool,
+    /// False once the person who created it can no longer give its role (removed, suspended or
+    /// demoted): the link no longer works ([`crate::invites::model::inviter_still_grants`]).
+    pub inviter_still_grants: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,16 +252,24 @@ pub fn check_member_change(
                 .into(),
         );
     }
-    if actor_role == Role::ItAdmin && target.role == Role::Admin {
-        return Err("An IT admin cannot change, suspend or remove an Admin.".into());
+    // Changing, suspending or removing someone takes their role away: the actor must be one
+    // who may give that role.
+    if !may_grant(actor_role, target.role) {
+        return Err(format!(
+            "An {} cannot change, suspend or remove an {}.",
+            actor_role.label(),
+            target.role.label()
+        ));
     }
     match change {
         MemberChange::ChangeRole(Role::Owner) => {
             Err("To make someone the Owner, the Owner uses Transfer ownership.".into())
         }
-        MemberChange::ChangeRole(Role::Admin) if actor_role == Role::ItAdmin => {
-            Err("An IT admin cannot make someone an Admin.".into())
-        }
+        MemberChange::ChangeRole(role) if !may_grant(actor_role, role) => Err(format!(
+            "An {} cannot make someone an {}.",
+            actor_role.label(),
+            role.label()
+        )),
         MemberChange::ChangeRole(_) if target.status == MemberStatus::NeedsApproval => {
             Err("This person waits for approval: Approve them with a role instead.".into())
         }

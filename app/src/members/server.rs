@@ -11,7 +11,8 @@ use super::model::{
 use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
-use crate::invites::model::InviteKind;
+use crate::invites::model::{InviteKind, inviter_still_grants};
+use crate::invites::server::stored_inviter;
 use crate::paging::Page;
 use crate::roles::MemberStatus;
 use crate::sql::{Statement, contains_pattern};
@@ -110,6 +111,8 @@ type InviteRecord = (
     i64,
     Option<String>,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 /// One page (plus one row) of open invites matching the query, in the page's order.
@@ -125,14 +128,28 @@ pub async fn invite_rows(
     records
         .into_iter()
         .map(
-            |(id, kind, email, role, created_at, expires_at, invited_by, pending)| {
+            |(
+                id,
+                kind,
+                email,
+                role,
+                created_at,
+                expires_at,
+                invited_by,
+                pending,
+                inviter_role,
+                inviter_status,
+            )| {
                 let kind = InviteKind::parse(&kind)
                     .ok_or_else(|| AppError::internal(format!("stored invite kind {kind}")))?;
+                let role = stored_role(&role)?;
+                let inviter = stored_inviter(inviter_role, inviter_status)?;
                 Ok(UserListRow::Invite(InviteRow {
                     invite: InviteId::from_raw(id),
                     kind,
                     email,
-                    role: stored_role(&role)?,
+                    role,
+                    inviter_still_grants: inviter_still_grants(inviter, role),
                     status: RowStatus::of_invite(expires_at, now),
                     invited_at: created_at,
                     expires_at,
@@ -153,8 +170,10 @@ pub fn invite_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
     statement
         .push(
             "SELECT i.id, i.kind, i.email, i.role, i.created_at, i.expires_at, u.display_name, \
-                 (SELECT COUNT(*) FROM email_outbox o WHERE o.invite_id = i.id AND o.sent_at IS NULL) \
+                 (SELECT COUNT(*) FROM email_outbox o WHERE o.invite_id = i.id AND o.sent_at IS NULL), \
+                 im.role, im.status \
              FROM invites i LEFT JOIN users u ON u.id = i.invited_by \
+             LEFT JOIN memberships im ON im.tailnet_id = i.tailnet_id AND im.user_id = i.invited_by \
              WHERE i.accepted_at IS NULL AND i.tailnet_id = ",
         )
         .text(query.tailnet.as_str());

@@ -9,7 +9,7 @@ use crate::audit::{Actor, Change, Target};
 use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::TailnetId;
-use crate::roles::Role;
+use crate::roles::{MemberStatus, Role};
 
 use super::model::TailnetKind;
 
@@ -40,6 +40,14 @@ pub async fn leave(
     if TailnetKind::parse(&kind) != Some(TailnetKind::Organization) {
         return Err(AppError::NotAllowed(
             "Only an organization's tailnet can be left this way; this one is personal.".into(),
+        ));
+    }
+    // Leaving would erase the suspension; an admin restores or removes a suspended member.
+    if status == MemberStatus::Suspended {
+        return Err(AppError::NotAllowed(
+            "You are suspended in this tailnet, so you cannot leave it. An admin of the tailnet \
+             can restore or remove you."
+                .into(),
         ));
     }
     if role == Role::Owner {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::roles::Role;
+use crate::roles::{MemberStatus, Role};
 
 /// Whose tailnet it is, chosen at setup. Members may leave an organization's tailnet (one they
 /// joined after their home tailnet), never a person's own.
@@ -37,9 +37,13 @@ impl TailnetKind {
 }
 
 /// "Leave tailnet" is for tailnets joined after the home tailnet, and only for organizations'
-/// tailnets (the seed's rule); the Owner transfers ownership first.
-pub fn may_leave(is_home: bool, kind: TailnetKind, role: Role) -> bool {
-    !is_home && kind == TailnetKind::Organization && role != Role::Owner
+/// tailnets (the seed's rule); the Owner transfers ownership first, and a suspended member
+/// cannot leave (it would erase the suspension).
+pub fn may_leave(is_home: bool, kind: TailnetKind, role: Role, status: MemberStatus) -> bool {
+    !is_home
+        && kind == TailnetKind::Organization
+        && role != Role::Owner
+        && status != MemberStatus::Suspended
 }
 
 /// The choices of the "Join external tailnets" section.

@@ -65,6 +65,8 @@ fn TabButton(tab: Tab, current: RwSignal<Tab>, node_ref: NodeRef<html::Button>) 
 #[component]
 pub fn InviteDialog(
     tailnet: TailnetId,
+    /// The inviter's role: the "Role" drop-downs offer only roles it may give.
+    granter: Role,
     email_delivery_configured: bool,
     open: RwSignal<bool>,
     notice: RwSignal<Option<Notice>>,
@@ -148,6 +150,7 @@ pub fn InviteDialog(
                 >
                     <EmailInviteForm
                         tailnet
+                        granter
                         email_delivery_configured
                         first_field
                         on_done=Callback::new(move |()| close())
@@ -161,7 +164,7 @@ pub fn InviteDialog(
                     aria-labelledby=Tab::Link.id()
                     hidden=move || tab.get() != Tab::Link
                 >
-                    <LinkInviteForm tailnet=link_tailnet refresh />
+                    <LinkInviteForm tailnet=link_tailnet granter refresh />
                 </div>
             </div>
         </div>
@@ -172,6 +175,7 @@ pub fn InviteDialog(
 #[component]
 fn EmailInviteForm(
     tailnet: TailnetId,
+    granter: Role,
     email_delivery_configured: bool,
     first_field: NodeRef<html::Textarea>,
     /// Closes the dialog after a successful invite.
@@ -250,7 +254,7 @@ fn EmailInviteForm(
                     {field_message}
                 </p>
             </div>
-            <RoleSelect id="invite-email-role" role />
+            <RoleSelect id="invite-email-role" role granter />
             {move || other_error().map(|message| view! { <p class="alert error" role="alert">{message}</p> })}
             <button
                 type="submit"
@@ -266,7 +270,7 @@ fn EmailInviteForm(
 }
 
 #[component]
-fn LinkInviteForm(tailnet: TailnetId, refresh: Callback<()>) -> AnyView {
+fn LinkInviteForm(tailnet: TailnetId, granter: Role, refresh: Callback<()>) -> AnyView {
     let role = RwSignal::new(Role::Member);
     let generate = Action::new_local(move |role: &Role| {
         let (tailnet, role) = (tailnet.clone(), *role);
@@ -282,7 +286,7 @@ fn LinkInviteForm(tailnet: TailnetId, refresh: Callback<()>) -> AnyView {
         <p class="muted">
             "Anyone with the link can join once, with the role you choose. Share it privately."
         </p>
-        <RoleSelect id="invite-link-role" role />
+        <RoleSelect id="invite-link-role" role granter />
         <button
             type="button"
             class="primary"

@@ -170,7 +170,7 @@ pub fn MemberActions(
         focus_button(trigger);
     });
     let shows = move |what| move || asking.get() == Some(what);
-    let exclude = (viewer.role == Role::ItAdmin).then_some(Role::Admin);
+    let granter = viewer.role;
     let (leave_tailnet_id, tailnet_name) = (leave_tailnet_id, viewer.tailnet_name.clone());
     let id = member.user_id.to_string();
     let role_title = format!("Change the role of {label}");
@@ -216,7 +216,7 @@ pub fn MemberActions(
                 on_cancel=cancel
             >
                 <p>"The new role applies at once."</p>
-                <RoleSelect id="new-role" role=new_role exclude=exclude />
+                <RoleSelect id="new-role" role=new_role granter />
             </ConfirmDialog>
         </Show>
         {move || match asking.get() {

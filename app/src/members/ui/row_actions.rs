@@ -16,7 +16,7 @@ use crate::invites::api::{copy_invite_link, delete_invite, resend_invite};
 use crate::invites::model::InviteKind;
 use crate::members::api::{approve_user, remove_waiting_user};
 use crate::members::model::{InviteRow, MemberRow};
-use crate::roles::Role;
+use crate::roles::{Role, may_grant};
 
 /// A message above the table: what an action did, or why it failed. A copied link is shown
 /// too, for copying by hand.
@@ -63,10 +63,14 @@ pub fn InviteActions(
     tailnet: TailnetId,
     /// The address (or a description of a link invite) that names the row.
     label: String,
+    /// The viewer's role: resending or copying the link hands out the invite's role, so only
+    /// for someone who may give it ([`may_grant`]), and only while the invite still works.
+    granter: Role,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
 ) -> AnyView {
     let confirming = RwSignal::new(false);
+    let hands_out = invite.inviter_still_grants && may_grant(granter, invite.role);
     let trigger = NodeRef::<html::Button>::new();
 
     let run_label = label.clone();
@@ -115,14 +119,16 @@ pub fn InviteActions(
     });
 
     let mut items = Vec::new();
-    if invite.kind == InviteKind::Email {
+    if hands_out && invite.kind == InviteKind::Email {
         items.push(MenuItem::new("Resend user invite", move || {
             run.dispatch(InviteCommand::Resend);
         }));
     }
-    items.push(MenuItem::new("Copy invite link", move || {
-        run.dispatch(InviteCommand::CopyLink);
-    }));
+    if hands_out {
+        items.push(MenuItem::new("Copy invite link", move || {
+            run.dispatch(InviteCommand::CopyLink);
+        }));
+    }
     items.push(MenuItem::new("Delete invite", move || confirming.set(true)).danger());
     let confirm_title = format!("Delete the invite for {label}?");
 
@@ -168,6 +174,8 @@ enum Decision {
 pub fn ApprovalActions(
     member: MemberRow,
     tailnet: TailnetId,
+    /// The viewer's role: the dialog offers only roles they may give.
+    granter: Role,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
 ) -> AnyView {
@@ -233,7 +241,7 @@ pub fn ApprovalActions(
                 on_cancel=Callback::new(move |()| close(approving))
             >
                 <p>"They become Active at once, with the role chosen here."</p>
-                <RoleSelect id="approve-role" role />
+                <RoleSelect id="approve-role" role granter />
             </ConfirmDialog>
         </Show>
         <Show when=move || removing.get()>

@@ -21,7 +21,7 @@ use crate::members::model::{
     users_export_path,
 };
 use crate::paging::PageRequest;
-use crate::roles::Role;
+use crate::roles::{Role, may_grant};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -115,6 +115,7 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
     let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
     let viewer = overview.viewer;
     let email_delivery_configured = overview.email_delivery_configured;
+    let viewer_role = viewer.role;
     let active = overview.active_users;
     let dialog_tailnet = tailnet.clone();
 
@@ -272,6 +273,7 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
         <Show when=move || dialog_open.get()>
             <InviteDialog
                 tailnet=dialog_tailnet.clone()
+                granter=viewer_role
                 email_delivery_configured
                 open=dialog_open
                 notice
@@ -336,9 +338,9 @@ fn UserRow(
     match row {
         UserListRow::Member(member) => {
             let actions = if member.status == RowStatus::NeedsApproval {
-                viewer
-                    .approves_users
-                    .then(|| view! { <ApprovalActions member=member.clone() tailnet notice refresh /> }.into_any())
+                let granter = viewer.role;
+                (viewer.approves_users && may_grant(granter, member.role))
+                    .then(|| view! { <ApprovalActions member=member.clone() tailnet granter notice refresh /> }.into_any())
             } else {
                 Some(view! { <MemberActions member=member.clone() tailnet viewer notice refresh /> }.into_any())
             };
@@ -384,13 +386,24 @@ fn UserRow(
                             .then(|| {
                                 view! { <span class="pending">"Email not delivered yet"</span> }
                             })}
+                        {(!invite.inviter_still_grants)
+                            .then(|| {
+                                view! {
+                                    <span class="pending">
+                                        "No longer valid: its inviter can no longer give this role"
+                                    </span>
+                                }
+                            })}
                     </td>
                     <td>{utc_date(invite.invited_at)}</td>
                     <td>"—"</td>
                     <td>
                         {viewer
                             .manages_invites
-                            .then(|| view! { <InviteActions invite tailnet label notice refresh /> })}
+                            .then(|| {
+                                let granter = viewer.role;
+                                view! { <InviteActions invite tailnet label granter notice refresh /> }
+                            })}
                     </td>
                 </tr>
             }

@@ -48,7 +48,7 @@ pub async fn finish_sign_in(
     use crate::audit::model::EventName;
     use crate::context::{app_state, client_address, now, request_parts, respond};
     use crate::passkeys::account::refuse_possible_clone;
-    use crate::passkeys::server::{find_by_credential, record_use};
+    use crate::passkeys::server::{RecordedUse, find_by_credential, record_use};
     use webauthn_rs::prelude::{DiscoverableAuthentication, WebauthnError};
 
     respond(async {
@@ -91,7 +91,10 @@ pub async fn finish_sign_in(
 
         let request = request_parts()?;
         let mut tx = crate::context::begin_write(&state.db).await?;
-        record_use(&mut tx, &stored, now).await?;
+        if record_use(&mut tx, &stored, now).await? == RecordedUse::CounterAlreadySeen {
+            drop(tx);
+            return Err(refuse_possible_clone(&state, &stored, client_address(), now).await);
+        }
         end_presented_session(&mut tx, &state.settings, &request.headers).await?;
         let token = start_session(&mut tx, &stored.user_id, Some(&stored.id), now).await?;
         record_session_event(

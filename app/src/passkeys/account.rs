@@ -11,7 +11,7 @@ use webauthn_rs_proto::{
 };
 
 use super::model::{AccountOverview, PasskeyName, verified_recently};
-use super::server::{StoredPasskey, credentials_of, find_by_credential, record_use};
+use super::server::{RecordedUse, StoredPasskey, credentials_of, find_by_credential, record_use};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::auth::model::{PasskeyChallenge, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS};
@@ -277,7 +277,10 @@ pub async fn finish_verification(
     };
     stored.passkey.update_credential(&result);
     let mut tx = begin_write(&state.db).await?;
-    record_use(&mut tx, &stored, now).await?;
+    if record_use(&mut tx, &stored, now).await? == RecordedUse::CounterAlreadySeen {
+        drop(tx);
+        return Err(refuse_possible_clone(state, &stored, client_address, now).await);
+    }
     sqlx::query("UPDATE sessions SET verified_at = $1, passkey_id = $2 WHERE token_hash = $3")
         .bind(now)
         .bind(stored.id.as_str())

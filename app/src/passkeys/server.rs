@@ -56,8 +56,8 @@ pub async fn insert_passkey(
         .cloned()
         .unwrap_or_else(|| PasskeyName::numbered(ordinal));
     let inserted = sqlx::query(
-        "INSERT INTO passkeys (id, user_id, credential_id, credential, name, created_at, ordinal) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO passkeys (id, user_id, credential_id, credential, name, created_at, ordinal, \
+             sign_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id.as_str())
     .bind(user.as_str())
@@ -66,6 +66,7 @@ pub async fn insert_passkey(
     .bind(name.as_str())
     .bind(now)
     .bind(ordinal)
+    .bind(i64::from(counter(passkey)))
     .execute(&mut *conn)
     .await;
     match inserted {
@@ -107,20 +108,40 @@ pub async fn find_by_credential(
     .transpose()
 }
 
-/// Records a sign-in: the new counter and backup state, and when it was last used.
+/// What recording a sign-in found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordedUse {
+    Recorded,
+    /// Another sign-in recorded this counter (or a higher one) since this one read the passkey:
+    /// two uses of one counter value mean a copy. Nothing was written.
+    CounterAlreadySeen,
+}
+
+/// Records a sign-in: the new counter and backup state, and when it was last used. The write
+/// is conditional on the stored counter still being below the new one (for passkeys that count
+/// at all), so two sign-ins that raced past the verification cannot both record.
 pub async fn record_use(
     conn: &mut AnyConnection,
     stored: &StoredPasskey,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<RecordedUse, AppError> {
     let credential = serde_json::to_string(&stored.passkey).map_err(AppError::internal)?;
-    sqlx::query("UPDATE passkeys SET credential = $1, last_used_at = $2 WHERE id = $3")
-        .bind(credential)
-        .bind(now)
-        .bind(stored.id.as_str())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    let new_count = i64::from(counter(&stored.passkey));
+    let updated = sqlx::query(
+        "UPDATE passkeys SET credential = $1, last_used_at = $2, sign_count = $3 \
+         WHERE id = $4 AND ($3 = 0 OR sign_count < $3)",
+    )
+    .bind(credential)
+    .bind(now)
+    .bind(new_count)
+    .bind(stored.id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(if updated.rows_affected() == 1 {
+        RecordedUse::Recorded
+    } else {
+        RecordedUse::CounterAlreadySeen
+    })
 }
 
 /// Whether a stored credential is backed up, and may be (WebAuthn's BE and BS flags).

@@ -104,7 +104,15 @@ async fn issue(
     .bind(now)
     .bind(expires_at)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .map_err(|error| match error {
+        // Another admin issued one for the same person at the same moment (PostgreSQL).
+        sqlx::Error::Database(error) if error.is_unique_violation() => AppError::Conflict(
+            "Another recovery link for this person was created a moment ago. Reload the page."
+                .into(),
+        ),
+        other => other.into(),
+    })?;
     if email {
         sqlx::query(
             "INSERT INTO email_outbox (id, template, recovery_link_id, recipient, created_at, \
@@ -133,7 +141,7 @@ async fn issue(
     )
     .await?;
     Ok(IssuedRecoveryLink {
-        link: recovery_url(settings, &token),
+        link: (!email).then(|| recovery_url(settings, &token)),
         expires_at,
         emailed: email,
     })

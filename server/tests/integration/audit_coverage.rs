@@ -243,7 +243,7 @@ impl Fixture {
         let email = format!("lost{}@example.com", self.secrets.len());
         let user = insert_member(&self.app, &self.tailnet, &email, "member").await;
         let (_, issued) = crate::recovery::issue(&self.app, &self.tailnet, &user).await;
-        let token = token_of(&issued.expect("issued").link);
+        let token = token_of(issued.expect("issued").link.as_deref().expect("shown"));
         self.secrets.push(token.clone());
         token
     }

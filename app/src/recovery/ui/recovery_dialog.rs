@@ -10,18 +10,20 @@ use crate::ids::{TailnetId, UserId};
 use crate::members::ui::row_actions::Notice;
 use crate::recovery::api::issue_recovery_link;
 
-/// Issues the link and returns the notice that shows it.
+/// Issues the link and returns the notice that says where it went: to the person's address
+/// when email is configured, otherwise shown here once (and copied).
 pub async fn issue_and_show(tailnet: TailnetId, user: UserId, label: String) -> Notice {
     match issue_recovery_link(tailnet, user).await {
         Ok(issued) => {
-            let copied = copy_to_clipboard(issued.link.clone()).await;
-            let mut text = format!(
-                "Recovery link for {label}, valid once until {}.",
-                utc_minute(issued.expires_at)
-            );
-            if issued.emailed {
-                text.push_str(" It is on its way to them by email too.");
-            }
+            let until = utc_minute(issued.expires_at);
+            let Some(link) = issued.link else {
+                return Notice::done(format!(
+                    "A recovery link, valid once until {until}, is on its way to {label} by \
+                     email. Only they receive it."
+                ));
+            };
+            let copied = copy_to_clipboard(link.clone()).await;
+            let mut text = format!("Recovery link for {label}, valid once until {until}.");
             text.push_str(if copied {
                 " Copied to the clipboard: give it only to them. It is not shown again."
             } else {
@@ -30,7 +32,7 @@ pub async fn issue_and_show(tailnet: TailnetId, user: UserId, label: String) -> 
             Notice {
                 text,
                 is_error: false,
-                link: Some((issued.link, copied)),
+                link: Some((link, copied)),
                 link_label: "Recovery link",
             }
         }

@@ -85,9 +85,26 @@ pub async fn refuse_cross_site(
     }
 }
 
+/// What the security headers depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderPolicy {
+    /// The public URL is https: browsers are told to use nothing else for a year.
+    pub https: bool,
+}
+
+/// Where the compiled wasm, JS and CSS are served from: the only responses a browser or proxy
+/// may keep. Everything else is a page or an answer that may name people, carry a link or a
+/// secret, or depend on who is signed in.
+const CACHEABLE_PREFIX: &str = "/pkg/";
+
 /// Headers every response carries. Pages set their own Content-Security-Policy with a
 /// per-response nonce; anything else gets one that allows nothing to run.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(policy): State<HeaderPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let cacheable = request.uri().path().starts_with(CACHEABLE_PREFIX);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -99,6 +116,27 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    // Passkeys (publickey-credentials-*) and the clipboard are all the pages use.
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), \
+             bluetooth=(), hid=(), midi=(), display-capture=(), interest-cohort=()",
+        ),
+    );
+    if policy.https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(

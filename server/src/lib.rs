@@ -33,6 +33,9 @@ pub enum StartupError {
     Mail(String),
 }
 
+/// The largest request body: a hundred addresses or a passkey's answer fit many times over.
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+
 /// Everything a running server needs: the shared state and, when SMTP is configured, the mailer.
 pub struct Prepared {
     pub state: AppState,
@@ -77,6 +80,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
             invite_ttl_secs: config.invite_ttl_secs,
+            setup_link_ttl_secs: config.setup_link_ttl_secs,
             link_key,
             email_delivery_configured: mailer.is_some(),
             client_download_url: config.client_download_url.to_string(),
@@ -93,6 +97,9 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
 pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let public_origin: Arc<str> = state.settings.public_origin().into();
+    let header_policy = http::HeaderPolicy {
+        https: state.settings.uses_https(),
+    };
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
     let shell_options = state.leptos_options.clone();
@@ -117,8 +124,12 @@ pub fn build(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(http::server_fn_error_status))
+        // Bodies larger than any form or passkey answer are refused (413) before they are read.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_REQUEST_BODY_BYTES,
+        ))
         .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
-        .layer(from_fn(http::security_headers))
+        .layer(from_fn_with_state(header_policy, http::security_headers))
         .layer(from_fn(http::log_requests))
         // The wasm shrinks to about a third with gzip, less with brotli.
         .layer(tower_http::compression::CompressionLayer::new())

@@ -86,6 +86,12 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
+    if let Some(warning) = server::secret_key::readable_by_others(&config.secret_key_file) {
+        tracing::warn!("{warning}");
+    }
     let server::Prepared { state, mailer } =
         server::prepare(&config).await.map_err(|e| e.to_string())?;
     let now = app::context::now();
@@ -152,7 +158,10 @@ async fn recover(config: Config, email: &str) -> Result<(), String> {
     )
     .await
     .map_err(|e| format!("--email: {e}"))?;
-    println!("Recovery link: {}", issued.link);
+    let link = issued
+        .link
+        .ok_or("the recovery link was emailed instead of shown")?;
+    println!("Recovery link: {link}");
     println!(
         "It works once, until {}. Give it only to {email}.",
         app::format::utc_minute(issued.expires_at)

@@ -14,7 +14,7 @@ pub fn load_or_create(path: &Path) -> Result<LinkKey, String> {
             .ok_or_else(|| describe("is not a Gatehouse key (43 base64url characters)".into())),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| describe(e.to_string()))?;
+                crate::db::create_private_dir(parent).map_err(|e| describe(e.to_string()))?;
             }
             let encoded = LinkKey::generate_encoded();
             let mut options = std::fs::OpenOptions::new();
@@ -34,6 +34,29 @@ pub fn load_or_create(path: &Path) -> Result<LinkKey, String> {
             }
         }
         Err(error) => Err(describe(error.to_string())),
+    }
+}
+
+/// A warning when the key file can be read by other users of the machine: whoever reads it
+/// can open every sealed invite link in a copy of the database.
+pub fn readable_by_others(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "GATEHOUSE_SECRET_KEY_FILE: {} can be read by other users (mode {:o}); \
+                 run chmod 600 on it",
+                path.display(),
+                mode & 0o777
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -58,6 +81,15 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
+            assert_eq!(readable_by_others(&path), None);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            let warning = readable_by_others(&path).expect("a warning");
+            assert!(warning.contains("644"), "{warning}");
+            let folder = std::fs::metadata(path.parent().expect("folder"))
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(folder & 0o777, 0o700, "the key's new folder is private");
         }
     }
 

@@ -216,6 +216,21 @@ impl TestApp {
         (status, result)
     }
 
+    /// Calls a server function and returns its status and body as text, whatever they are.
+    pub async fn call_raw(&self, endpoint: &str, body: Value) -> (StatusCode, String) {
+        let response = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
     pub async fn get_page(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
         let response = self
             .client

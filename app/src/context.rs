@@ -93,9 +93,14 @@ pub fn request_parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))
 }
 
-/// The client's address, for the audit log and per-client rate limits: the socket's peer, or,
-/// when the peer is a trusted proxy, the address that proxy saw (see [`client_ip`]).
+/// The client's address, for the audit log: the socket's peer, or, when the peer is a trusted
+/// proxy, the address that proxy saw (see [`client_ip_from`]).
 pub fn client_address() -> Option<String> {
+    client_ip().map(|ip| ip.to_string())
+}
+
+/// [`client_address`] as an address, for per-client rate limits.
+pub fn client_ip() -> Option<std::net::IpAddr> {
     let parts = use_context::<Parts>()?;
     let peer = parts
         .extensions
@@ -112,23 +117,40 @@ pub fn client_address() -> Option<String> {
         .filter_map(|value| value.to_str().ok())
         .collect::<Vec<_>>()
         .join(",");
-    Some(client_ip(peer, &forwarded_for, &trusted).to_string())
+    Some(client_ip_from(peer, &forwarded_for, &trusted))
+}
+
+/// Whether this request is one a browser made for another site's page without a person
+/// navigating: an image, script, style or fetch (`Sec-Fetch-Site: cross-site` and a
+/// `Sec-Fetch-Mode` other than `navigate`). Following a link from a webmail is a navigation.
+pub fn is_cross_site_subresource() -> bool {
+    let Some(parts) = use_context::<Parts>() else {
+        return false;
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    header("sec-fetch-site") == Some("cross-site")
+        && header("sec-fetch-mode").is_some_and(|mode| mode != "navigate")
 }
 
 /// Walks `X-Forwarded-For` from the right (the entry the nearest proxy added) past trusted
 /// proxies, and returns the first address that is not one. Entries a client wrote itself sit
 /// further left and are never reached while a proxy of ours is in between; without trusted
-/// proxies the header is ignored, so a client cannot choose its own address.
-pub fn client_ip(
+/// proxies the header is ignored, so a client cannot choose its own address. IPv4-mapped IPv6
+/// addresses (a server listening on `[::]` sees IPv4 peers so) compare as IPv4.
+pub fn client_ip_from(
     peer: std::net::IpAddr,
     forwarded_for: &str,
     trusted: &[std::net::IpAddr],
 ) -> std::net::IpAddr {
-    let mut client = peer;
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
+    let mut client = peer.to_canonical();
     let mut hops = forwarded_for.rsplit(',').map(str::trim);
-    while trusted.contains(&client) {
-        match hops.next().and_then(|hop| hop.parse().ok()) {
-            Some(hop) => client = hop,
+    while is_trusted(client) {
+        match hops
+            .next()
+            .and_then(|hop| hop.parse::<std::net::IpAddr>().ok())
+        {
+            Some(hop) => client = hop.to_canonical(),
             None => break,
         }
     }
@@ -362,7 +384,7 @@ pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx
 
 #[cfg(test)]
 mod tests {
-    use super::client_ip;
+    use super::client_ip_from as client_ip;
     use std::net::IpAddr;
 
     fn ip(text: &str) -> IpAddr {
@@ -389,6 +411,15 @@ mod tests {
         assert_eq!(
             client_ip(proxy, "203.0.113.7, 10.0.0.3", &trusted),
             ip("203.0.113.7")
+        );
+        // Listening on [::], an IPv4 proxy appears IPv4-mapped and is still trusted.
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.2"), "203.0.113.7", &trusted),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_ip(ip("::ffff:198.51.100.9"), "", &[]),
+            ip("198.51.100.9")
         );
         // A request from a trusted proxy without the header stays the proxy's.
         assert_eq!(client_ip(proxy, "", &trusted), proxy);

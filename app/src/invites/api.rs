@@ -113,17 +113,15 @@ pub async fn delete_invite(tailnet: TailnetId, invite: InviteId) -> Result<(), A
     .await
 }
 
-/// Counts a request that presents an invite token against its client address's limit.
+/// Counts a request that presents an invite token against its client address's limit; a
+/// cross-site subresource request gets the invalid-invite answer without a look-up.
 #[cfg(feature = "ssr")]
 async fn count_invite_lookup(state: &crate::context::AppState, now: i64) -> Result<(), AppError> {
-    let client = crate::context::client_address().unwrap_or_else(|| "unknown".to_owned());
-    crate::rate_limit::hit(
-        &state.db,
-        &format!("invite:{client}"),
-        state.settings.invite_lookup_limit(),
-        now,
-    )
-    .await
+    if crate::rate_limit::count_token_lookup(state, "invite", now).await? {
+        Ok(())
+    } else {
+        Err(super::server::invalid_invite())
+    }
 }
 
 /// The public invite page's details; one answer for every unusable link.

@@ -28,17 +28,15 @@ pub async fn issue_recovery_link(
     .await
 }
 
-/// Counts a request that presents a recovery token against its client address's limit.
+/// Counts a request that presents a recovery token against its client address's limit; a
+/// cross-site subresource request gets the invalid-link answer without a look-up.
 #[cfg(feature = "ssr")]
 async fn count_lookup(state: &crate::context::AppState, now: i64) -> Result<(), AppError> {
-    let client = crate::context::client_address().unwrap_or_else(|| "unknown".to_owned());
-    crate::rate_limit::hit(
-        &state.db,
-        &format!("recovery:{client}"),
-        state.settings.invite_lookup_limit(),
-        now,
-    )
-    .await
+    if crate::rate_limit::count_token_lookup(state, "recovery", now).await? {
+        Ok(())
+    } else {
+        Err(super::server::invalid_link())
+    }
 }
 
 /// The recovery page's details; one answer (410) for every unusable link.

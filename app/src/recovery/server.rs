@@ -28,7 +28,7 @@ pub fn recovery_url(settings: &Settings, token: &SecretToken) -> String {
     format!("{}/recover/{}", settings.public_origin(), token.expose())
 }
 
-fn invalid_link() -> AppError {
+pub(super) fn invalid_link() -> AppError {
     AppError::Gone(INVALID_RECOVERY_LINK_MESSAGE.into())
 }
 

@@ -809,30 +809,32 @@ async fn invite_look_ups_are_rate_limited_per_client_address_across_servers(back
     assert!(headers.contains_key("retry-after"));
     assert!(html.contains("Too many attempts"));
 
-    // The window is counted in the database, with time as a parameter.
+    // The window slides and is counted in the database, with time as a parameter: a burst at
+    // the end of one window and the start of the next gets the limit once, not twice.
     let limit = app::rate_limit::Limit {
         max_hits: 2,
         window_secs: 60,
     };
-    let t = 1_000_000;
-    for now in [t, t + 1] {
+    let t = 1_000_020; // the start of a window
+    for now in [t + 58, t + 59] {
         app::rate_limit::hit(&app.db, "test", limit, now)
             .await
             .expect("within");
     }
-    let refused = app::rate_limit::hit(&app.db, "test", limit, t + 59).await;
+    let refused = app::rate_limit::hit(&app.db, "test", limit, t + 60).await;
     assert_eq!(
         refused,
         Err(AppError::RateLimited {
-            retry_after_secs: 1
+            retry_after_secs: 60
         })
     );
-    app::rate_limit::hit(&app.db, "test", limit, t + 60)
-        .await
-        .expect("next window");
-    app::rate_limit::hit(&app.db, "other", limit, t + 59)
+    app::rate_limit::hit(&app.db, "other", limit, t + 60)
         .await
         .expect("own bucket");
+    // A whole window without hits, and the bucket is empty again.
+    app::rate_limit::hit(&app.db, "test", limit, t + 180)
+        .await
+        .expect("after a quiet window");
 }
 
 /// `inspect_invite` for an unknown token, as forwarded by a proxy for `client`.

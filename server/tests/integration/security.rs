@@ -13,6 +13,7 @@ on_both_databases!(
     pages_carry_security_headers,
     over_https_browsers_are_told_to_stay_on_https,
     oversized_requests_are_refused_quickly_and_change_nothing,
+    another_sites_images_of_invite_links_neither_count_nor_look_up,
 );
 
 async fn cross_site_writes_are_refused(backend: Backend) {
@@ -211,4 +212,55 @@ async fn oversized_requests_are_refused_quickly_and_change_nothing(backend: Back
     );
     let (status, _, _) = app.get_page("/login").await;
     assert_eq!(status, StatusCode::OK, "the server stays responsive");
+}
+
+async fn another_sites_images_of_invite_links_neither_count_nor_look_up(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+    let (_, link) = app
+        .call::<app::invites::model::InviteLink>(
+            "create_invite_link",
+            json!({ "tailnet": tailnet, "role": "member" }),
+        )
+        .await;
+    let path = link.expect("link").url.replace(&app.public_origin, "");
+    // Another site's page embeds the link as an image, 40 times (the limit is 30 a minute).
+    let visitor = reqwest::Client::new();
+    for _ in 0..40 {
+        let response = visitor
+            .get(format!("{}{path}", app.address))
+            .header("sec-fetch-site", "cross-site")
+            .header("sec-fetch-mode", "no-cors")
+            .header("sec-fetch-dest", "image")
+            .send()
+            .await
+            .expect("request");
+        // Answered as an unusable link: the other site learns nothing about the invite.
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+    let counters: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(hits), 0) FROM rate_limits")
+        .fetch_one(&app.db)
+        .await
+        .expect("counters");
+    assert_eq!(counters, 0, "nothing was counted against the visitor");
+    // The visitor then follows the link from their webmail: a navigation, counted and answered.
+    let response = visitor
+        .get(format!("{}{path}", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .header("sec-fetch-mode", "navigate")
+        .header("sec-fetch-dest", "document")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("Accept invite")
+    );
 }

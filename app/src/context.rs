@@ -34,6 +34,9 @@ pub struct Settings {
     pub client_download_url: String,
     /// Requests presenting an invite token allowed per client address and minute.
     pub invite_lookups_per_minute: i64,
+    /// Requests before anyone is signed in (sign-in, setup, recovery, invite sign-up) allowed
+    /// per client and minute.
+    pub sign_in_attempts_per_minute: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long audit events are kept before housekeeping removes them.

@@ -123,6 +123,23 @@ pub async fn count_token_lookup(
     Ok(true)
 }
 
+/// Counts a request made before anyone is signed in (starting or finishing a sign-in, setup,
+/// recovery or an invitee's sign-up) against its client's per-minute limit: each start writes
+/// a ceremony row, so without a limit anyone could fill the database.
+pub async fn count_sign_in_attempt(
+    state: &crate::context::AppState,
+    now: i64,
+) -> Result<(), AppError> {
+    let client = crate::context::client_ip()
+        .map(client_bucket)
+        .unwrap_or_else(|| "unknown".to_owned());
+    let limit = Limit {
+        max_hits: state.settings.sign_in_attempts_per_minute,
+        window_secs: WINDOW_SECS,
+    };
+    hit(&state.db, &format!("sign-in:{client}"), limit, now).await
+}
+
 /// Deletes counters no window needs any more; runs in the background.
 pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(

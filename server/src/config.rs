@@ -30,6 +30,11 @@ Environment (all optional):
   GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE
                           requests that present an invite token, per client
                           address and minute; more get 429     [default: 30]
+  GATEHOUSE_SIGN_IN_ATTEMPTS_PER_MINUTE
+                          requests before anyone is signed in (starting or
+                          finishing a sign-in, setup or recovery), per client
+                          address (IPv6: per /64) and minute; more get 429
+                                                               [default: 60]
   GATEHOUSE_TRUSTED_PROXIES
                           comma-separated IP addresses of the reverse proxies or
                           load balancers in front of Gatehouse; for requests from
@@ -56,6 +61,7 @@ pub struct Config {
     pub secret_key_file: std::path::PathBuf,
     pub client_download_url: url::Url,
     pub invite_lookups_per_minute: i64,
+    pub sign_in_attempts_per_minute: i64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub audit_retention_secs: i64,
     pub recent_sign_in_secs: i64,
@@ -137,17 +143,21 @@ impl Config {
             "https://tailscale.com/download",
         ))
         .map_err(|problem| fail("GATEHOUSE_CLIENT_DOWNLOAD_URL", problem))?;
-        let lookups_text = read("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "30");
-        let invite_lookups_per_minute = lookups_text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or_else(|| {
-                fail(
-                    "GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE",
-                    format!("'{lookups_text}' is not a whole number from 1 to 1000000"),
-                )
-            })?;
+        let per_minute = |variable: &'static str, default: &str| {
+            let text = read(variable, default);
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    fail(
+                        variable,
+                        format!("'{text}' is not a whole number from 1 to 1000000"),
+                    )
+                })
+        };
+        let invite_lookups_per_minute = per_minute("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "30")?;
+        let sign_in_attempts_per_minute =
+            per_minute("GATEHOUSE_SIGN_IN_ATTEMPTS_PER_MINUTE", "60")?;
         let trusted_proxies = optional("GATEHOUSE_TRUSTED_PROXIES")
             .map(|text| parse_address_list(&text))
             .transpose()
@@ -173,6 +183,7 @@ impl Config {
             secret_key_file,
             client_download_url,
             invite_lookups_per_minute,
+            sign_in_attempts_per_minute,
             trusted_proxies,
             audit_retention_secs,
             recent_sign_in_secs,
@@ -387,6 +398,7 @@ mod tests {
             "https://tailscale.com/download"
         );
         assert_eq!(config.invite_lookups_per_minute, 30);
+        assert_eq!(config.sign_in_attempts_per_minute, 60);
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.audit_retention_secs, 90 * 86_400);
         assert_eq!(config.recent_sign_in_secs, 5 * 60);

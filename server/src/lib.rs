@@ -36,6 +36,13 @@ pub enum StartupError {
 /// The largest request body: a hundred addresses or a passkey's answer fit many times over.
 pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 
+/// The longest a request may take (a passkey ceremony's server half takes milliseconds).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Requests handled at once by one server; more wait. Each holds at most one database
+/// connection at a time, so this bounds memory, not throughput.
+pub const MAX_CONCURRENT_REQUESTS: usize = 512;
+
 /// Everything a running server needs: the shared state and, when SMTP is configured, the mailer.
 pub struct Prepared {
     pub state: AppState,
@@ -85,6 +92,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             email_delivery_configured: mailer.is_some(),
             client_download_url: config.client_download_url.to_string(),
             invite_lookups_per_minute: config.invite_lookups_per_minute,
+            sign_in_attempts_per_minute: config.sign_in_attempts_per_minute,
             trusted_proxies: config.trusted_proxies.clone(),
             audit_retention_secs: config.audit_retention_secs,
             recent_sign_in_secs: config.recent_sign_in_secs,
@@ -131,6 +139,15 @@ pub fn build(state: AppState) -> Router {
         .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
         .layer(from_fn_with_state(header_policy, http::security_headers))
         .layer(from_fn(http::log_requests))
+        // A request that takes longer than this is answered 408 and its work dropped; at most
+        // this many are handled at once, the rest wait their turn.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_CONCURRENT_REQUESTS,
+        ))
         // The wasm shrinks to about a third with gzip, less with brotli.
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)

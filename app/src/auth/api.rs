@@ -15,6 +15,7 @@ pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let (options, ceremony_state) = state
             .webauthn
             .start_discoverable_authentication()
@@ -53,6 +54,7 @@ pub async fn finish_sign_in(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         let (ceremony_state, ()): (DiscoverableAuthentication, ()) =
             take_ceremony(&state.db, CeremonyPurpose::SignIn, ceremony, now).await?;

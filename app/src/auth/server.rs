@@ -375,6 +375,7 @@ mod tests {
             email_delivery_configured: false,
             client_download_url: "https://tailscale.com/download".into(),
             invite_lookups_per_minute: 30,
+            sign_in_attempts_per_minute: 60,
             trusted_proxies: Vec::new(),
             audit_retention_secs: 90 * 86_400,
             recent_sign_in_secs: 300,

@@ -161,6 +161,7 @@ pub async fn start_invite_sign_up(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         count_invite_lookup(&state, now).await?;
         let preview = super::server::preview(&state.db, &token, now).await?;
@@ -199,6 +200,7 @@ pub async fn finish_invite_sign_up(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         let (passkey, context): (_, InviteSignUpCeremony) = finish_registration(
             &state,

@@ -62,6 +62,7 @@ pub async fn start_recovery(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         count_lookup(&state, now).await?;
         super::server::start(&state, token, now).await
@@ -79,6 +80,7 @@ pub async fn finish_recovery(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let request = request_parts()?;
         super::server::finish(
             &state,

@@ -23,6 +23,7 @@ pub async fn get_setup_link(token: String) -> Result<SetupLinkInfo, AppError> {
     use crate::context::{app_state, now, respond};
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         super::server::inspect_setup_link(&state.db, &token, now()).await
     })
     .await
@@ -42,6 +43,7 @@ pub async fn start_setup(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         inspect_setup_link(&state.db, &token, now).await?;
         let setup = form.validate()?;
@@ -77,6 +79,7 @@ pub async fn finish_setup(
 
     respond(async {
         let state = app_state()?;
+        crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         let (passkey, context): (_, SetupCeremony) =
             finish_registration(&state, CeremonyPurpose::Setup, ceremony, &credential, now).await?;

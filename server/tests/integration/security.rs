@@ -14,6 +14,7 @@ on_both_databases!(
     over_https_browsers_are_told_to_stay_on_https,
     oversized_requests_are_refused_quickly_and_change_nothing,
     another_sites_images_of_invite_links_neither_count_nor_look_up,
+    a_flood_of_sign_in_starts_is_bounded_per_client,
 );
 
 async fn cross_site_writes_are_refused(backend: Backend) {
@@ -241,10 +242,12 @@ async fn another_sites_images_of_invite_links_neither_count_nor_look_up(backend:
         // Answered as an unusable link: the other site learns nothing about the invite.
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
-    let counters: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(hits), 0) FROM rate_limits")
-        .fetch_one(&app.db)
-        .await
-        .expect("counters");
+    let counters: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(hits), 0) FROM rate_limits WHERE bucket LIKE 'invite:%'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("counters");
     assert_eq!(counters, 0, "nothing was counted against the visitor");
     // The visitor then follows the link from their webmail: a navigation, counted and answered.
     let response = visitor
@@ -263,4 +266,45 @@ async fn another_sites_images_of_invite_links_neither_count_nor_look_up(backend:
             .expect("page")
             .contains("Accept invite")
     );
+}
+
+async fn a_flood_of_sign_in_starts_is_bounded_per_client(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    // Behind a trusted proxy, so the test can speak for two clients.
+    let app = TestApp::spawn_with(
+        &database,
+        &[
+            ("GATEHOUSE_SIGN_IN_ATTEMPTS_PER_MINUTE", "20".to_owned()),
+            ("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        ],
+    )
+    .await;
+    let start_from = |client: &'static str| {
+        app.client
+            .post(format!("{}/api/start_sign_in", app.address))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", client)
+            .body("{}")
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        statuses.push(start_from("203.0.113.7").await.expect("request").status());
+    }
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((ok, limited), (20, 80));
+    assert_eq!(
+        app.count("webauthn_ceremonies").await,
+        20,
+        "the flood wrote only as many ceremonies as the limit allows"
+    );
+    // Another client is not held back by the first one's flood.
+    let other = start_from("198.51.100.9").await.expect("request");
+    assert_eq!(other.status(), StatusCode::OK);
 }

@@ -34,6 +34,10 @@ pub struct Settings {
     pub client_download_url: String,
     /// Requests presenting an invite token allowed per client address and minute.
     pub invite_lookups_per_minute: i64,
+    /// Invitation emails (new invites and resends) one tailnet may send in any 24 hours.
+    pub invite_emails_per_day_per_tailnet: i64,
+    /// Invitation emails one person may send in any 24 hours, across their tailnets.
+    pub invite_emails_per_day_per_person: i64,
     /// Requests before anyone is signed in (sign-in, setup, recovery, invite sign-up) allowed
     /// per client and minute.
     pub sign_in_attempts_per_minute: i64,
@@ -169,7 +173,7 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
         let status = axum::http::StatusCode::from_u16(error.status_code())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         response.set_status(status);
-        if let AppError::RateLimited { retry_after_secs } = error
+        if let Some(retry_after_secs) = error.retry_after_secs()
             && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
         {
             response.insert_header(axum::http::header::RETRY_AFTER, value);

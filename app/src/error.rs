@@ -48,6 +48,12 @@ pub enum AppError {
     Gone(String),
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
+    /// A daily allowance (such as invitation emails) is used up; the text names it.
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(
         "Something went wrong on our side. If it keeps happening, quote reference {reference}."
     )]
@@ -65,6 +71,17 @@ fn validation_summary(errors: &[FieldError]) -> String {
 }
 
 impl AppError {
+    /// How long a refused client should wait, for the `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs }
+            | Self::QuotaExceeded {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
@@ -88,7 +105,7 @@ impl AppError {
             Self::Validation(_) => 422,
             Self::Conflict(_) => 409,
             Self::Gone(_) => 410,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::QuotaExceeded { .. } => 429,
             Self::Internal { .. } => 500,
             Self::Transport(_) => 502,
         }

@@ -47,12 +47,33 @@ pub fn retry_after(limit: Limit, now: i64) -> u64 {
 /// full. One statement reads and writes the counter, so concurrent requests on any server never
 /// both take the last place. Refused hits count too: a client that keeps trying stays refused.
 pub async fn hit(db: &AnyPool, bucket: &str, limit: Limit, now: i64) -> Result<(), AppError> {
+    let mut conn = db.acquire().await?;
+    if take(&mut conn, bucket, limit, 1, now).await? {
+        Ok(())
+    } else {
+        Err(AppError::RateLimited {
+            retry_after_secs: retry_after(limit, now),
+        })
+    }
+}
+
+/// Adds `count` hits to `bucket` at `now` and says whether the bucket is still within `limit`.
+/// Inside a caller's transaction the hits are undone with it when the caller gives up, which is
+/// how allowances (such as the daily invitation emails) count only what was done.
+pub async fn take(
+    conn: &mut sqlx::AnyConnection,
+    bucket: &str,
+    limit: Limit,
+    count: i64,
+    now: i64,
+) -> Result<bool, AppError> {
     let current = window_start(limit, now);
     let (hits, previous_hits): (i64, i64) = sqlx::query_as(
         "INSERT INTO rate_limits (bucket, window_start, hits, previous_hits, expires_at) \
-         VALUES ($1, $2, 1, 0, $4) \
+         VALUES ($1, $2, $5, 0, $4) \
          ON CONFLICT (bucket) DO UPDATE SET \
-             hits = CASE WHEN rate_limits.window_start = $2 THEN rate_limits.hits + 1 ELSE 1 END, \
+             hits = CASE WHEN rate_limits.window_start = $2 THEN rate_limits.hits + $5 \
+                         ELSE $5 END, \
              previous_hits = CASE WHEN rate_limits.window_start = $2 THEN rate_limits.previous_hits \
                                   WHEN rate_limits.window_start = $3 THEN rate_limits.hits \
                                   ELSE 0 END, \
@@ -64,15 +85,10 @@ pub async fn hit(db: &AnyPool, bucket: &str, limit: Limit, now: i64) -> Result<(
     .bind(current)
     .bind(current - limit.window_secs)
     .bind(current + 2 * limit.window_secs)
-    .fetch_one(db)
+    .bind(count)
+    .fetch_one(&mut *conn)
     .await?;
-    if within(limit, previous_hits, hits, now) {
-        Ok(())
-    } else {
-        Err(AppError::RateLimited {
-            retry_after_secs: retry_after(limit, now),
-        })
-    }
+    Ok(within(limit, previous_hits, hits, now))
 }
 
 /// The part of a client's address that its limits count by: the address itself for IPv4, its

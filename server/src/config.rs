@@ -30,6 +30,12 @@ Environment (all optional):
   GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE
                           requests that present an invite token, per client
                           address and minute; more get 429     [default: 30]
+  GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_TAILNET
+                          invitation emails (new and resent) one tailnet may
+                          send in any 24 hours                 [default: 1000]
+  GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_PERSON
+                          invitation emails one admin may send in any 24 hours
+                                                               [default: 300]
   GATEHOUSE_SIGN_IN_ATTEMPTS_PER_MINUTE
                           requests before anyone is signed in (starting or
                           finishing a sign-in, setup or recovery), per client
@@ -62,6 +68,8 @@ pub struct Config {
     pub client_download_url: url::Url,
     pub invite_lookups_per_minute: i64,
     pub sign_in_attempts_per_minute: i64,
+    pub invite_emails_per_day_per_tailnet: i64,
+    pub invite_emails_per_day_per_person: i64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub audit_retention_secs: i64,
     pub recent_sign_in_secs: i64,
@@ -143,7 +151,7 @@ impl Config {
             "https://tailscale.com/download",
         ))
         .map_err(|problem| fail("GATEHOUSE_CLIENT_DOWNLOAD_URL", problem))?;
-        let per_minute = |variable: &'static str, default: &str| {
+        let count_between_1_and_a_million = |variable: &'static str, default: &str| {
             let text = read(variable, default);
             text.parse::<i64>()
                 .ok()
@@ -155,9 +163,14 @@ impl Config {
                     )
                 })
         };
-        let invite_lookups_per_minute = per_minute("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "30")?;
+        let invite_lookups_per_minute =
+            count_between_1_and_a_million("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "30")?;
         let sign_in_attempts_per_minute =
-            per_minute("GATEHOUSE_SIGN_IN_ATTEMPTS_PER_MINUTE", "60")?;
+            count_between_1_and_a_million("GATEHOUSE_SIGN_IN_ATTEMPTS_PER_MINUTE", "60")?;
+        let invite_emails_per_day_per_tailnet =
+            count_between_1_and_a_million("GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_TAILNET", "1000")?;
+        let invite_emails_per_day_per_person =
+            count_between_1_and_a_million("GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_PERSON", "300")?;
         let trusted_proxies = optional("GATEHOUSE_TRUSTED_PROXIES")
             .map(|text| parse_address_list(&text))
             .transpose()
@@ -184,6 +197,8 @@ impl Config {
             client_download_url,
             invite_lookups_per_minute,
             sign_in_attempts_per_minute,
+            invite_emails_per_day_per_tailnet,
+            invite_emails_per_day_per_person,
             trusted_proxies,
             audit_retention_secs,
             recent_sign_in_secs,
@@ -399,6 +414,8 @@ mod tests {
         );
         assert_eq!(config.invite_lookups_per_minute, 30);
         assert_eq!(config.sign_in_attempts_per_minute, 60);
+        assert_eq!(config.invite_emails_per_day_per_tailnet, 1_000);
+        assert_eq!(config.invite_emails_per_day_per_person, 300);
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.audit_retention_secs, 90 * 86_400);
         assert_eq!(config.recent_sign_in_secs, 5 * 60);

@@ -124,8 +124,8 @@ pub async fn security_headers(
     headers.insert(
         "permissions-policy",
         HeaderValue::from_static(
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), \
-             bluetooth=(), hid=(), midi=(), display-capture=(), interest-cohort=()",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), \
+             midi=(), display-capture=()",
         ),
     );
     if policy.https {

@@ -93,6 +93,8 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             client_download_url: config.client_download_url.to_string(),
             invite_lookups_per_minute: config.invite_lookups_per_minute,
             sign_in_attempts_per_minute: config.sign_in_attempts_per_minute,
+            invite_emails_per_day_per_tailnet: config.invite_emails_per_day_per_tailnet,
+            invite_emails_per_day_per_person: config.invite_emails_per_day_per_person,
             trusted_proxies: config.trusted_proxies.clone(),
             audit_retention_secs: config.audit_retention_secs,
             recent_sign_in_secs: config.recent_sign_in_secs,

@@ -376,6 +376,8 @@ mod tests {
             client_download_url: "https://tailscale.com/download".into(),
             invite_lookups_per_minute: 30,
             sign_in_attempts_per_minute: 60,
+            invite_emails_per_day_per_tailnet: 1_000,
+            invite_emails_per_day_per_person: 300,
             trusted_proxies: Vec::new(),
             audit_retention_secs: 90 * 86_400,
             recent_sign_in_secs: 300,

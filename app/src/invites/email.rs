@@ -19,7 +19,8 @@ impl InviteEmail {
         let inviter = inviter.unwrap_or("An admin");
         let role = role.label();
         let expires = utc_date(expires_at);
-        let subject = format!("{inviter} invited you to join {tailnet} on Gatehouse");
+        // Neutral and short: names people typed stay in the body, where they are framed.
+        let subject = "Your invitation to a tailnet on Gatehouse".to_owned();
         let text = format!(
             "{inviter} invited you to join the tailnet {tailnet} as {role}.\n\n\
              Accept the invite:\n{link}\n\n\
@@ -58,10 +59,8 @@ mod tests {
             "https://gh.example/invite/abc",
             1_700_000_000,
         );
-        assert_eq!(
-            email.subject,
-            "Ada invited you to join Acme <HQ> on Gatehouse"
-        );
+        // The subject carries nothing anyone typed.
+        assert_eq!(email.subject, "Your invitation to a tailnet on Gatehouse");
         for part in [&email.text, &email.html] {
             assert!(part.contains("Ada"));
             assert!(part.contains("IT admin"));

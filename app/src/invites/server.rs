@@ -56,6 +56,49 @@ async fn check_actor_grants(
     check_grant(actor_role, role)
 }
 
+/// Invitation emails count against daily allowances of the tailnet and of the person sending
+/// them, inside the transaction that queues them: a refused batch counts nothing, and deleting
+/// invites gives nothing back, so delete-and-invite-again cannot send more.
+async fn take_email_allowance(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    emails: usize,
+    now: i64,
+) -> Result<(), AppError> {
+    let emails = i64::try_from(emails).unwrap_or(i64::MAX);
+    let day = |max_hits| crate::rate_limit::Limit {
+        max_hits,
+        window_secs: 86_400,
+    };
+    let allowances = [
+        (
+            format!("invite-emails:tailnet:{tailnet}"),
+            day(settings.invite_emails_per_day_per_tailnet),
+            "This tailnet",
+        ),
+        (
+            format!("invite-emails:person:{}", actor.id),
+            day(settings.invite_emails_per_day_per_person),
+            "You",
+        ),
+    ];
+    for (bucket, limit, who) in allowances {
+        if !crate::rate_limit::take(conn, &bucket, limit, emails, now).await? {
+            return Err(AppError::QuotaExceeded {
+                message: format!(
+                    "{who} may send at most {} invitation emails a day, and this would go over. \
+                     Nobody was invited; try again later, or use Copy invite link.",
+                    limit.max_hits
+                ),
+                retry_after_secs: crate::rate_limit::retry_after(limit, now),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Queues the invite's email; the worker renders and sends it.
 async fn enqueue_invite_email(
     conn: &mut AnyConnection,
@@ -228,6 +271,7 @@ pub async fn invite_by_email(
     let mut tx = crate::context::begin_write(db).await?;
     check_actor_grants(&mut tx, actor, tailnet, role).await?;
     clear_addresses(&mut tx, &change, addresses).await?;
+    take_email_allowance(&mut tx, settings, actor, tailnet, addresses.len(), now).await?;
     for address in addresses {
         insert_invite(&mut tx, settings, &change, Some(address), role).await?;
     }
@@ -336,6 +380,7 @@ pub async fn resend(
             retry_after_secs: super::model::RESEND_INTERVAL_SECS.unsigned_abs(),
         });
     }
+    take_email_allowance(&mut tx, settings, actor, tailnet, 1, now).await?;
     enqueue_invite_email(&mut tx, invite, email, now).await?;
     let role = stored_role(&open.role)?;
     Change::new(actor, tailnet, now)

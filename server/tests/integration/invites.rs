@@ -22,6 +22,7 @@ on_both_databases!(
     with_smtp_down_nothing_is_lost_and_each_email_goes_once,
     two_servers_never_send_the_same_email,
     without_smtp_invites_still_work_through_their_links,
+    invitation_emails_have_daily_allowances_that_deleting_does_not_refill,
 );
 
 /// A server whose mailer points at `smtp_url`, with an Owner signed in; returns the tailnet.
@@ -169,10 +170,7 @@ async fn an_email_invite_is_created_audited_and_delivered_once(backend: Backend)
         .iter()
         .find(|m| m.to == ["grace@example.com"])
         .expect("Grace's email");
-    assert_eq!(
-        grace.subject(),
-        "Ada Owner invited you to join Example Co on Gatehouse"
-    );
+    assert_eq!(grace.subject(), "Your invitation to a tailnet on Gatehouse");
     for expected in [
         "Example Co",
         "Ada Owner",
@@ -586,4 +584,84 @@ async fn without_smtp_invites_still_work_through_their_links(backend: Backend) {
         )
         .await;
     assert!(!overview.expect("overview").email_delivery_configured);
+}
+
+async fn invitation_emails_have_daily_allowances_that_deleting_does_not_refill(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let app = TestApp::spawn_with(
+        &database,
+        &[
+            (
+                "GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_TAILNET",
+                "5".to_owned(),
+            ),
+            ("GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_PERSON", "3".to_owned()),
+        ],
+    )
+    .await;
+    app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+    let quota_refusal = |(status, result): (StatusCode, Result<InvitesSent, AppError>)| {
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{result:?}");
+        match result {
+            Err(AppError::QuotaExceeded { message, .. }) => message,
+            other => panic!("expected a quota refusal, got {other:?}"),
+        }
+    };
+    assert_eq!(
+        invite(&app, &tailnet, "a@example.com b@example.com", "member")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Two more would make four of Ada's three: refused whole, nothing created or counted.
+    let before = (app.count("invites").await, app.count("email_outbox").await);
+    let message =
+        quota_refusal(invite(&app, &tailnet, "c@example.com d@example.com", "member").await);
+    assert!(message.contains("You may send at most 3"), "{message}");
+    assert_eq!(
+        (app.count("invites").await, app.count("email_outbox").await),
+        before
+    );
+    assert_eq!(
+        invite(&app, &tailnet, "c@example.com", "member").await.0,
+        StatusCode::OK,
+        "the refused batch used none of the allowance"
+    );
+    // Deleting an invite gives nothing back.
+    let deleted = invite_id(&app, &tailnet, "c@example.com").await;
+    let (status, _) = app
+        .call::<()>(
+            "delete_invite",
+            json!({ "tailnet": tailnet, "invite": deleted }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    quota_refusal(invite(&app, &tailnet, "c@example.com", "member").await);
+    // Another admin has their own allowance, within the tailnet's five.
+    let bea = crate::harness::insert_member(&app, &tailnet, "bea@example.com", "admin").await;
+    let bea = app.signed_in_as(&bea).await;
+    assert_eq!(
+        invite(&bea, &tailnet, "e@example.com f@example.com", "member")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let message = quota_refusal(invite(&bea, &tailnet, "g@example.com", "member").await);
+    assert!(
+        message.contains("This tailnet may send at most 5"),
+        "{message}"
+    );
+    // Copy invite link still works for everyone: links need no email.
+    assert_eq!(
+        bea.call::<InviteLink>(
+            "create_invite_link",
+            json!({ "tailnet": tailnet, "role": "member" }),
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
 }

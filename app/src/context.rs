@@ -286,6 +286,47 @@ pub async fn acting_member(
     acting_person(state, &session).await
 }
 
+/// Whether a session proved a passkey within `GATEHOUSE_RECENT_SIGN_IN` ("Confirm it's you").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Recent,
+    Stale,
+}
+
+impl Verification {
+    pub fn of(session: &Session, settings: &Settings, now: i64) -> Self {
+        if crate::passkeys::model::verified_recently(
+            session.verified_at,
+            settings.recent_sign_in_secs,
+            now,
+        ) {
+            Self::Recent
+        } else {
+            Self::Stale
+        }
+    }
+
+    /// Refuses a high-impact change from a session without a recent passkey sign-in; the page
+    /// then asks the person to confirm it's them and tries again.
+    pub fn require(self) -> Result<(), AppError> {
+        match self {
+            Self::Recent => Ok(()),
+            Self::Stale => Err(AppError::VerificationRequired),
+        }
+    }
+}
+
+/// [`acting_member`], and how recently their session proved a passkey.
+pub async fn acting_member_verified(
+    state: &AppState,
+    tailnet: &TailnetId,
+    permission: Permission,
+) -> Result<(crate::audit::Actor, Verification), AppError> {
+    let (session, _) = require(state, tailnet, permission).await?;
+    let verification = Verification::of(&session, &state.settings, now());
+    Ok((acting_person(state, &session).await?, verification))
+}
+
 /// The signed-in person of `session`, as the audit log records them.
 pub async fn acting_person(
     state: &AppState,

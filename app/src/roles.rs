@@ -116,6 +116,12 @@ pub fn grant_refusal(actor: Role, role: Role) -> String {
     }
 }
 
+/// Whether giving `role` (by invite or approval) needs a recent passkey sign-in: every role
+/// above Member carries rights over other people or the tailnet.
+pub fn grant_needs_recent_sign_in(role: Role) -> bool {
+    role != Role::Member
+}
+
 /// [`may_grant`] as a server function's refusal (403 with [`grant_refusal`]'s sentence).
 pub fn check_grant(actor: Role, role: Role) -> Result<(), crate::error::AppError> {
     if may_grant(actor, role) {

@@ -42,3 +42,60 @@ test('the Owner chooses who may join external tailnets and turns on user approva
   await expect(events).toContainText('Join external tailnets changed');
   expect(problems, 'no CSP violations or script errors').toEqual([]);
 });
+
+test.describe('with GATEHOUSE_RECENT_SIGN_IN=10s', () => {
+  test.use({ gatehouseEnv: { GATEHOUSE_RECENT_SIGN_IN: '10s' } });
+
+  test('long after signing in, a setting and an admin-role invite link ask to confirm with a passkey first', async ({
+    page,
+    gatehouse,
+    authenticator,
+  }) => {
+    void authenticator;
+    await setUpOwner(page, gatehouse);
+    const users = page.url();
+    // Ten seconds later the sign-in is no longer recent.
+    await page.waitForTimeout(10_500);
+
+    // A Member link is an everyday change: no question asked.
+    await page.getByRole('button', { name: 'Invite external users' }).click();
+    const invite = page.getByRole('dialog', { name: 'Invite external users' });
+    await invite.getByRole('tab', { name: 'Copy invite link' }).click();
+    const linkPanel = invite.getByRole('tabpanel', { name: 'Copy invite link' });
+    await invite.getByRole('button', { name: 'Generate & copy invite link' }).click();
+    await expect(invite.getByRole('textbox', { name: 'Invite link' })).toHaveValue(/\/invite\//);
+
+    // An IT admin link asks first, above the invite dialog, and is made once confirmed.
+    await linkPanel.getByLabel('Role').selectOption({ label: 'IT admin' });
+    const firstLink = await invite.getByRole('textbox', { name: 'Invite link' }).inputValue();
+    await invite.getByRole('button', { name: 'Generate & copy invite link' }).click();
+    const confirm = page.getByRole('dialog', { name: "Confirm it's you" });
+    await expect(confirm).toBeVisible();
+    await confirm.getByRole('button', { name: 'Confirm with passkey' }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(invite.getByRole('textbox', { name: 'Invite link' })).not.toHaveValue(firstLink);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('cell', { name: 'IT admin', exact: true })).toBeVisible();
+
+    // Confirmed a moment ago, so the setting saves at once... until ten seconds pass again.
+    await page.goto(users.replace(/\/users$/, '/settings'));
+    await hydrated(page);
+    await page.waitForTimeout(10_500);
+    const approval = page.getByRole('region', { name: 'User approval' });
+    const manually = approval.getByRole('checkbox', { name: /^Manually approve new users/ });
+    await manually.check();
+    await expect(confirm).toBeVisible();
+    // Cancelling changes nothing.
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(manually).not.toBeChecked();
+    await page.reload();
+    await hydrated(page);
+    await expect(manually).not.toBeChecked();
+    // Confirming saves it.
+    await manually.check();
+    await confirm.getByRole('button', { name: 'Confirm with passkey' }).click();
+    await expect(approval.getByRole('status')).toContainText("New users wait for an admin's approval.");
+    await expect(manually).toBeChecked();
+  });
+});

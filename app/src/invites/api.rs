@@ -18,18 +18,19 @@ use crate::roles::Role;
 #[server(prefix = "/api", endpoint = "invite_by_email", input = Json)]
 pub async fn invite_by_email(invite: EmailInvite) -> Result<InvitesSent, AppError> {
     use super::model::{check_invitable, parse_address_list};
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &invite.tailnet, Permission::ManageInvites).await?;
+        let (actor, verification) =
+            acting_member_verified(&state, &invite.tailnet, Permission::ManageInvites).await?;
         let role = check_invitable(invite.role)?;
         let addresses = parse_address_list(&invite.addresses)?;
         let invited = super::server::invite_by_email(
             &state.db,
             &state.settings,
-            &actor,
+            (&actor, verification),
             &invite.tailnet,
             &addresses,
             role,
@@ -48,15 +49,23 @@ pub async fn invite_by_email(invite: EmailInvite) -> Result<InvitesSent, AppErro
 #[server(prefix = "/api", endpoint = "create_invite_link", input = Json)]
 pub async fn create_invite_link(tailnet: TailnetId, role: Role) -> Result<InviteLink, AppError> {
     use super::model::check_invitable;
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &tailnet, Permission::ManageInvites).await?;
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::ManageInvites).await?;
         let role = check_invitable(role)?;
-        super::server::create_invite_link(&state.db, &state.settings, &actor, &tailnet, role, now())
-            .await
+        super::server::create_invite_link(
+            &state.db,
+            &state.settings,
+            (&actor, verification),
+            &tailnet,
+            role,
+            now(),
+        )
+        .await
     })
     .await
 }

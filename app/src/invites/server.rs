@@ -10,11 +10,11 @@ use super::model::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Settings, lock_actor_role, stored_role};
+use crate::context::{Settings, Verification, lock_actor_role, stored_role};
 use crate::error::AppError;
 use crate::fields::EmailAddress;
 use crate::ids::{InviteId, TailnetId, UserId};
-use crate::roles::{Permission, Role, check_grant};
+use crate::roles::{Permission, Role, check_grant, grant_needs_recent_sign_in};
 use crate::secrets::SecretToken;
 use crate::setup::model::token_is_well_formed;
 
@@ -54,6 +54,15 @@ async fn check_actor_grants(
 ) -> Result<(), AppError> {
     let actor_role = lock_actor_role(conn, tailnet, &actor.id, Permission::ManageInvites).await?;
     check_grant(actor_role, role)
+}
+
+/// A new invite that gives an admin role needs a recent passkey sign-in.
+fn check_verification(verification: Verification, role: Role) -> Result<(), AppError> {
+    if grant_needs_recent_sign_in(role) {
+        verification.require()
+    } else {
+        Ok(())
+    }
 }
 
 /// Invitation emails count against daily allowances of the tailnet and of the person sending
@@ -261,7 +270,7 @@ async fn clear_addresses(
 pub async fn invite_by_email(
     db: &AnyPool,
     settings: &Settings,
-    actor: &Actor,
+    (actor, verification): (&Actor, Verification),
     tailnet: &TailnetId,
     addresses: &[EmailAddress],
     role: Role,
@@ -270,6 +279,7 @@ pub async fn invite_by_email(
     let change = Change::new(actor, tailnet, now);
     let mut tx = crate::context::begin_write(db).await?;
     check_actor_grants(&mut tx, actor, tailnet, role).await?;
+    check_verification(verification, role)?;
     clear_addresses(&mut tx, &change, addresses).await?;
     take_email_allowance(&mut tx, settings, actor, tailnet, addresses.len(), now).await?;
     for address in addresses {
@@ -283,7 +293,7 @@ pub async fn invite_by_email(
 pub async fn create_invite_link(
     db: &AnyPool,
     settings: &Settings,
-    actor: &Actor,
+    (actor, verification): (&Actor, Verification),
     tailnet: &TailnetId,
     role: Role,
     now: i64,
@@ -291,6 +301,7 @@ pub async fn create_invite_link(
     let change = Change::new(actor, tailnet, now);
     let mut tx = crate::context::begin_write(db).await?;
     check_actor_grants(&mut tx, actor, tailnet, role).await?;
+    check_verification(verification, role)?;
     let (invite, token) = insert_invite(&mut tx, settings, &change, None, role).await?;
     tx.commit().await?;
     Ok(InviteLink {

@@ -76,13 +76,23 @@ pub async fn approve_user(
     user: UserId,
     role: Option<Role>,
 ) -> Result<Role, AppError> {
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &tailnet, Permission::ApproveUsers).await?;
-        super::approval::approve(&state.db, &actor, &tailnet, &user, role, now()).await
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::ApproveUsers).await?;
+        super::approval::approve(
+            &state.db,
+            &actor,
+            verification,
+            &tailnet,
+            &user,
+            role,
+            now(),
+        )
+        .await
     })
     .await
 }
@@ -110,13 +120,23 @@ pub async fn manage_member(
     user: UserId,
     change: super::model::MemberChange,
 ) -> Result<(), AppError> {
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &tailnet, Permission::ManageUsers).await?;
-        super::manage::apply(&state.db, &actor, &tailnet, &user, change, now()).await
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::ManageUsers).await?;
+        super::manage::apply(
+            &state.db,
+            &actor,
+            verification,
+            &tailnet,
+            &user,
+            change,
+            now(),
+        )
+        .await
     })
     .await
 }

@@ -6,11 +6,11 @@ use sqlx::AnyPool;
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{lock_memberships, locked_actor_role, stored_role};
+use crate::context::{Verification, lock_memberships, locked_actor_role, stored_role};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::invites::model::check_invitable;
-use crate::roles::{MemberStatus, Permission, Role, check_grant};
+use crate::roles::{MemberStatus, Permission, Role, check_grant, grant_needs_recent_sign_in};
 
 fn not_waiting() -> AppError {
     AppError::NotFound(
@@ -44,6 +44,7 @@ async fn email_of(conn: &mut sqlx::AnyConnection, user: &UserId) -> Result<Strin
 pub async fn approve(
     db: &AnyPool,
     actor: &Actor,
+    verification: Verification,
     tailnet: &TailnetId,
     user: &UserId,
     role: Option<Role>,
@@ -66,6 +67,9 @@ pub async fn approve(
     let approved_role = role.unwrap_or(previous);
     check_grant(actor_role, previous)?;
     check_grant(actor_role, approved_role)?;
+    if grant_needs_recent_sign_in(approved_role) {
+        verification.require()?;
+    }
     if approved_role != previous {
         sqlx::query("UPDATE memberships SET role = $1 WHERE tailnet_id = $2 AND user_id = $3")
             .bind(approved_role.as_str())

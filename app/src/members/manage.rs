@@ -6,10 +6,12 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::model::{MemberChange, MemberState, check_member_change};
+use super::model::{MemberChange, MemberState, change_needs_recent_sign_in, check_member_change};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{lock_memberships, locked_actor_role, stored_role, stored_status};
+use crate::context::{
+    Verification, lock_memberships, locked_actor_role, stored_role, stored_status,
+};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::roles::{MemberStatus, Permission, Role};
@@ -87,6 +89,7 @@ fn state_json(role: Role, status: MemberStatus) -> Option<String> {
 pub async fn apply(
     db: &AnyPool,
     actor: &Actor,
+    verification: Verification,
     tailnet: &TailnetId,
     user: &UserId,
     change: MemberChange,
@@ -104,6 +107,9 @@ pub async fn apply(
         status: target.status,
     };
     check_member_change(&actor.id, actor_role, &state, change).map_err(AppError::NotAllowed)?;
+    if change_needs_recent_sign_in(change, target.role) {
+        verification.require()?;
+    }
     let before = (target.role, target.status);
     let audit = Change::new(actor, tailnet, now);
     let subject = Target::user(user, &target.email);

@@ -283,6 +283,17 @@ pub fn check_member_change(
     }
 }
 
+/// Whether `change` to a member who holds `target_role` needs a recent passkey sign-in:
+/// transferring ownership, giving or taking the Admin role, suspending or removing an Admin.
+pub fn change_needs_recent_sign_in(change: MemberChange, target_role: Role) -> bool {
+    match change {
+        MemberChange::TransferOwnership => true,
+        MemberChange::ChangeRole(role) => role == Role::Admin || target_role == Role::Admin,
+        MemberChange::Suspend | MemberChange::Remove => target_role == Role::Admin,
+        MemberChange::Restore => false,
+    }
+}
+
 /// The Users page's heading: what does not change with the filters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersOverview {
@@ -446,6 +457,28 @@ mod tests {
         assert!(check(Role::Admin, &suspended, MemberChange::Restore));
         assert!(!check(Role::Admin, &auditor, MemberChange::Restore));
         assert!(check(Role::Admin, &suspended, MemberChange::Remove));
+    }
+
+    #[test]
+    fn high_impact_changes_need_a_recent_sign_in() {
+        use MemberChange::*;
+        assert!(change_needs_recent_sign_in(TransferOwnership, Role::Member));
+        assert!(change_needs_recent_sign_in(
+            ChangeRole(Role::Admin),
+            Role::Member
+        ));
+        assert!(change_needs_recent_sign_in(
+            ChangeRole(Role::Member),
+            Role::Admin
+        ));
+        assert!(change_needs_recent_sign_in(Suspend, Role::Admin));
+        assert!(change_needs_recent_sign_in(Remove, Role::Admin));
+        assert!(!change_needs_recent_sign_in(
+            ChangeRole(Role::Auditor),
+            Role::Member
+        ));
+        assert!(!change_needs_recent_sign_in(Suspend, Role::Member));
+        assert!(!change_needs_recent_sign_in(Restore, Role::Admin));
     }
 
     #[test]

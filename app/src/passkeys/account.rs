@@ -10,7 +10,7 @@ use webauthn_rs_proto::{
     RequestChallengeResponse,
 };
 
-use super::model::{AccountOverview, PasskeyName, verified_recently};
+use super::model::{AccountOverview, PasskeyName};
 use super::server::{RecordedUse, StoredPasskey, credentials_of, find_by_credential, record_use};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
@@ -63,11 +63,7 @@ pub fn require_recent_verification(
     session: &Session,
     now: i64,
 ) -> Result<(), AppError> {
-    if verified_recently(session.verified_at, state.settings.recent_sign_in_secs, now) {
-        Ok(())
-    } else {
-        Err(AppError::VerificationRequired)
-    }
+    crate::context::Verification::of(session, &state.settings, now).require()
 }
 
 /// A person's passkeys as the target of an event.

@@ -17,12 +17,15 @@ pub async fn issue_recovery_link(
     tailnet: TailnetId,
     user: UserId,
 ) -> Result<IssuedRecoveryLink, AppError> {
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &tailnet, Permission::IssueRecoveryLinks).await?;
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::IssueRecoveryLinks).await?;
+        // A recovery link opens someone's account: always a high-impact change.
+        verification.require()?;
         super::server::issue_by_admin(&state, &actor, &tailnet, &user, now()).await
     })
     .await

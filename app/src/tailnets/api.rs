@@ -38,12 +38,14 @@ pub async fn set_user_approval(
     tailnet: TailnetId,
     enabled: bool,
 ) -> Result<JoinSettings, AppError> {
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &tailnet, Permission::ManageUserApproval).await?;
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::ManageUserApproval).await?;
+        verification.require()?;
         super::server::set_user_approval(&state.db, &actor, &tailnet, enabled, now()).await
     })
     .await
@@ -56,12 +58,15 @@ pub async fn set_join_external_tailnets(
     tailnet: TailnetId,
     roles: Vec<Role>,
 ) -> Result<JoinSettings, AppError> {
-    use crate::context::{acting_member, app_state, now, respond};
+    use crate::context::{acting_member_verified, app_state, now, respond};
     use crate::roles::Permission;
 
     respond(async {
         let state = app_state()?;
-        let actor = acting_member(&state, &tailnet, Permission::ManageJoinExternalTailnets).await?;
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::ManageJoinExternalTailnets)
+                .await?;
+        verification.require()?;
         super::server::set_join_external_roles(&state.db, &actor, &tailnet, &roles, now()).await
     })
     .await

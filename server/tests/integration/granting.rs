@@ -4,6 +4,7 @@
 //! suspended members, who can neither leave nor join elsewhere.
 
 use app::audit::Actor;
+use app::context::Verification;
 use app::error::AppError;
 use app::ids::{TailnetId, UserId};
 use app::invites::model::{InviteLink, InvitePreview};
@@ -21,6 +22,7 @@ on_both_databases!(
     the_actor_is_read_again_inside_the_change,
     two_admins_demoting_each_other_at_once_never_both_succeed,
     a_suspended_member_can_neither_leave_nor_join_other_tailnets,
+    high_impact_changes_need_a_recent_passkey_sign_in,
 );
 
 async fn membership(app: &TestApp, tailnet: &TailnetId, user: &UserId) -> Option<(String, String)> {
@@ -284,6 +286,7 @@ async fn the_actor_is_read_again_inside_the_change(backend: Backend) {
     let demote = app::members::manage::apply(
         &app.db,
         &stale,
+        Verification::Recent,
         &tailnet,
         &second,
         MemberChange::ChangeRole(Role::Member),
@@ -291,13 +294,21 @@ async fn the_actor_is_read_again_inside_the_change(backend: Backend) {
     )
     .await;
     assert_eq!(demote, Err(AppError::Forbidden));
-    let approve =
-        app::members::approval::approve(&app.db, &stale, &tailnet, &waiting, None, now).await;
+    let approve = app::members::approval::approve(
+        &app.db,
+        &stale,
+        Verification::Recent,
+        &tailnet,
+        &waiting,
+        None,
+        now,
+    )
+    .await;
     assert_eq!(approve, Err(AppError::Forbidden));
     let linked = app::invites::server::create_invite_link(
         &app.db,
         &app.settings,
-        &stale,
+        (&stale, Verification::Recent),
         &tailnet,
         Role::Member,
         now,
@@ -445,4 +456,112 @@ async fn a_suspended_member_can_neither_leave_nor_join_other_tailnets(backend: B
         .call::<String>("accept_invite", json!({ "token": qa_link }))
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Makes every session of `user` as old as a passkey sign-in an hour ago.
+async fn stale_sessions(app: &TestApp, user: &UserId) {
+    sqlx::query("UPDATE sessions SET verified_at = $1 WHERE user_id = $2")
+        .bind(app::context::now() - 3_600)
+        .bind(user.as_str())
+        .execute(&app.db)
+        .await
+        .expect("sessions");
+}
+
+async fn high_impact_changes_need_a_recent_passkey_sign_in(backend: Backend) {
+    let Some((app, _database)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (mut passkey, _) = app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+    let owner = app.current_user().await.expect("signed in").user_id;
+    let admin = insert_member(&app, &tailnet, "adm@example.com", "admin").await;
+    let member = insert_member(&app, &tailnet, "mem@example.com", "member").await;
+    let waiting = insert_member(&app, &tailnet, "wait@example.com", "member").await;
+    set_status(&app, &tailnet, &waiting, "needs_approval").await;
+    stale_sessions(&app, &owner).await;
+
+    let before = snapshot(&app).await;
+    let high_impact: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "manage_member",
+            json!({ "tailnet": tailnet, "user": member, "change": "TransferOwnership" }),
+        ),
+        (
+            "manage_member",
+            json!({ "tailnet": tailnet, "user": member, "change": { "ChangeRole": "admin" } }),
+        ),
+        (
+            "manage_member",
+            json!({ "tailnet": tailnet, "user": admin, "change": { "ChangeRole": "member" } }),
+        ),
+        (
+            "manage_member",
+            json!({ "tailnet": tailnet, "user": admin, "change": "Suspend" }),
+        ),
+        (
+            "manage_member",
+            json!({ "tailnet": tailnet, "user": admin, "change": "Remove" }),
+        ),
+        (
+            "invite_by_email",
+            json!({ "invite": { "tailnet": tailnet, "addresses": "x@example.com", "role": "auditor" } }),
+        ),
+        (
+            "create_invite_link",
+            json!({ "tailnet": tailnet, "role": "it_admin" }),
+        ),
+        (
+            "approve_user",
+            json!({ "tailnet": tailnet, "user": waiting, "role": "network_admin" }),
+        ),
+        (
+            "issue_recovery_link",
+            json!({ "tailnet": tailnet, "user": member }),
+        ),
+        (
+            "set_user_approval",
+            json!({ "tailnet": tailnet, "enabled": true }),
+        ),
+        (
+            "set_join_external_tailnets",
+            json!({ "tailnet": tailnet, "roles": ["owner"] }),
+        ),
+    ];
+    for (endpoint, body) in &high_impact {
+        let (status, result) = app.call::<serde_json::Value>(endpoint, body.clone()).await;
+        assert_eq!(
+            (status, result.err()),
+            (StatusCode::FORBIDDEN, Some(AppError::VerificationRequired)),
+            "{endpoint} {body}"
+        );
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // Everyday changes do not ask.
+    assert_eq!(
+        change(&app, &tailnet, &member, json!({ "ChangeRole": "auditor" })).await,
+        StatusCode::OK
+    );
+    assert_eq!(link(&app, &tailnet, "member").await.0, StatusCode::OK);
+
+    // "Confirm it's you" with the Owner's passkey, and every change goes through.
+    let (_, started) = app
+        .call::<app::auth::model::PasskeyChallenge<webauthn_rs_proto::RequestChallengeResponse>>(
+            "start_verify_passkey",
+            json!({}),
+        )
+        .await;
+    let challenge = started.expect("challenge");
+    let credential = passkey.confirm(challenge.options);
+    let (status, _) = app
+        .call::<()>(
+            "finish_verify_passkey",
+            json!({ "ceremony": challenge.ceremony, "credential": credential }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (endpoint, body) in high_impact.iter().skip(1) {
+        let (status, result) = app.call::<serde_json::Value>(endpoint, body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{endpoint} {body}: {result:?}");
+    }
 }

@@ -379,7 +379,7 @@ async fn an_invite_works_until_its_ttl_and_not_a_second_longer(backend: Backend)
     let link = app::invites::server::create_invite_link(
         &app.db,
         &app.settings,
-        &actor,
+        (&actor, app::context::Verification::Recent),
         &tailnet,
         app::roles::Role::Member,
         created,

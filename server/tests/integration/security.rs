@@ -242,12 +242,11 @@ async fn another_sites_images_of_invite_links_neither_count_nor_look_up(backend:
         // Answered as an unusable link: the other site learns nothing about the invite.
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
-    let counters: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM rate_limits WHERE bucket LIKE 'invite:%'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("counters");
+    let counters: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits WHERE bucket LIKE 'invite:%'")
+            .fetch_one(&app.db)
+            .await
+            .expect("counters");
     assert_eq!(counters, 0, "nothing was counted against the visitor");
     // The visitor then follows the link from their webmail: a navigation, counted and answered.
     let response = visitor

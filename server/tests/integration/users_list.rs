@@ -374,7 +374,7 @@ async fn fresh_invite(
     app::invites::server::invite_by_email(
         &app.db,
         &app.settings,
-        actor,
+        (actor, app::context::Verification::Recent),
         tailnet,
         std::slice::from_ref(&address),
         Role::Member,

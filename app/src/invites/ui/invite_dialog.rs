@@ -12,6 +12,7 @@ use crate::ids::TailnetId;
 use crate::invites::api::{create_invite_link, invite_by_email};
 use crate::invites::model::{EmailInvite, MAX_ADDRESSES_PER_INVITE};
 use crate::members::ui::row_actions::Notice;
+use crate::passkeys::ui::confirm_gate::{confirmable_action, through_gate};
 use crate::roles::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,10 +186,13 @@ fn EmailInviteForm(
 ) -> AnyView {
     let addresses = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Member);
-    let invite = Action::new_local(move |request: &EmailInvite| {
+    let invite = confirmable_action(move |request: &EmailInvite, retry| {
         let request = request.clone();
         async move {
-            let sent = invite_by_email(request).await?;
+            // Asking to confirm is not a failure to show under the field.
+            let Some(sent) = through_gate(invite_by_email(request).await, retry)? else {
+                return Ok(());
+            };
             let mut text = match sent.invited.as_slice() {
                 [one] => format!("Invited {one}."),
                 many => format!("Invited {} people: {}.", many.len(), many.join(", ")),
@@ -272,13 +276,15 @@ fn EmailInviteForm(
 #[component]
 fn LinkInviteForm(tailnet: TailnetId, granter: Role, refresh: Callback<()>) -> AnyView {
     let role = RwSignal::new(Role::Member);
-    let generate = Action::new_local(move |role: &Role| {
+    let generate = confirmable_action(move |role: &Role, retry| {
         let (tailnet, role) = (tailnet.clone(), *role);
         async move {
-            let link = create_invite_link(tailnet, role).await?;
+            let Some(link) = through_gate(create_invite_link(tailnet, role).await, retry)? else {
+                return Ok(None);
+            };
             let copied = copy_to_clipboard(link.url.clone()).await;
             refresh.run(());
-            Ok::<(String, bool), AppError>((link.url, copied))
+            Ok::<Option<(String, bool)>, AppError>(Some((link.url, copied)))
         }
     });
     let pending = generate.pending();
@@ -301,9 +307,9 @@ fn LinkInviteForm(tailnet: TailnetId, granter: Role, refresh: Callback<()>) -> A
             "Generate & copy invite link"
         </button>
         {move || match generate.value().get() {
-            Some(Ok((link, copied))) => view! { <LinkField id="invite-link" link copied /> }.into_any(),
+            Some(Ok(Some((link, copied)))) => view! { <LinkField id="invite-link" link copied /> }.into_any(),
             Some(Err(error)) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-            None => ().into_any(),
+            Some(Ok(None)) | None => ().into_any(),
         }}
     }
     .into_any()

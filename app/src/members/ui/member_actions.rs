@@ -14,6 +14,7 @@ use crate::members::api::manage_member;
 use crate::members::model::{
     MemberChange, MemberRow, MemberState, RowStatus, ViewerRights, check_member_change,
 };
+use crate::passkeys::ui::confirm_gate::{ask_to_confirm, confirmable_action};
 use crate::recovery::model::offers_recovery_link;
 use crate::recovery::ui::recovery_dialog::{RecoveryLinkDialog, issue_and_show};
 use crate::roles::{MemberStatus, Role};
@@ -111,28 +112,33 @@ pub fn MemberActions(
     let leave_tailnet_id = tailnet.clone();
     let (recovery_tailnet, recovery_user, recovery_label) =
         (tailnet.clone(), member.user_id.clone(), label.clone());
-    let recover = Action::new_local(move |(): &()| {
+    let recover = confirmable_action(move |(): &(), retry| {
         let (tailnet, user, label) = (
             recovery_tailnet.clone(),
             recovery_user.clone(),
             recovery_label.clone(),
         );
         async move {
-            notice.set(Some(issue_and_show(tailnet, user, label).await));
+            if let Some(shown) = issue_and_show(tailnet, user, label, retry).await {
+                notice.set(Some(shown));
+            }
         }
     });
-    let run = Action::new_local(move |change: &MemberChange| {
+    let run = confirmable_action(move |change: &MemberChange, retry| {
         let (change, tailnet, user, label) =
             (*change, tailnet.clone(), user.clone(), run_label.clone());
         async move {
-            let result = manage_member(tailnet, user, change).await;
-            if result.is_ok() {
-                refresh.run(());
+            match manage_member(tailnet, user, change).await {
+                Ok(()) => {
+                    refresh.run(());
+                    notice.set(Some(Notice::done(done_text(change, &label))));
+                }
+                Err(error) => {
+                    if let Some(error) = ask_to_confirm(error, retry) {
+                        notice.set(Some(Notice::failed(&error)));
+                    }
+                }
             }
-            notice.set(Some(match result {
-                Ok(()) => Notice::done(done_text(change, &label)),
-                Err(error) => Notice::failed(&error),
-            }));
         }
     });
     if allows(MemberChange::Restore) {

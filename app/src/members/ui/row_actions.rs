@@ -16,6 +16,7 @@ use crate::invites::api::{copy_invite_link, delete_invite, resend_invite};
 use crate::invites::model::InviteKind;
 use crate::members::api::{approve_user, remove_waiting_user};
 use crate::members::model::{InviteRow, MemberRow};
+use crate::passkeys::ui::confirm_gate::{ask_to_confirm, confirmable_action};
 use crate::roles::{Role, may_grant};
 
 /// A message above the table: what an action did, or why it failed. A copied link is shown
@@ -186,7 +187,7 @@ pub fn ApprovalActions(
     let label = member.email.clone();
 
     let (user, run_label) = (member.user_id.clone(), label.clone());
-    let decide = Action::new_local(move |decision: &Decision| {
+    let decide = confirmable_action(move |decision: &Decision, retry| {
         let (decision, tailnet, user, label) =
             (*decision, tailnet.clone(), user.clone(), run_label.clone());
         async move {
@@ -203,10 +204,17 @@ pub fn ApprovalActions(
                     .await
                     .map(|()| Notice::done(format!("{label} was removed from the tailnet."))),
             };
-            if result.is_ok() {
-                refresh.run(());
+            match result {
+                Ok(done) => {
+                    refresh.run(());
+                    notice.set(Some(done));
+                }
+                Err(error) => {
+                    if let Some(error) = ask_to_confirm(error, retry) {
+                        notice.set(Some(Notice::failed(&error)));
+                    }
+                }
             }
-            notice.set(Some(result.unwrap_or_else(|error| Notice::failed(&error))));
         }
     });
     let items = vec![

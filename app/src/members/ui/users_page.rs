@@ -21,6 +21,7 @@ use crate::members::model::{
     users_export_path,
 };
 use crate::paging::PageRequest;
+use crate::passkeys::ui::confirm_gate::{ConfirmGate, ConfirmGateDialog};
 use crate::roles::{Role, may_grant};
 
 #[component]
@@ -30,10 +31,12 @@ pub fn UsersPage() -> impl IntoView {
     // Created here, outside the `<Suspense>`: a resource made inside a boundary's children can
     // keep the server's response from finishing (leptos-rs/leptos#4866).
     let controls = ListControls::new(tailnet);
+    let gate = ConfirmGate::provide();
 
     view! {
         <Title text="Users" />
         <AdminNav tailnet current=AdminSection::Users />
+        <ConfirmGateDialog gate />
         <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

@@ -46,7 +46,7 @@ impl Retry {
 }
 
 /// Proves it's the signed-in person with one of their passkeys.
-async fn confirm_with_passkey() -> Result<(), AppError> {
+pub(crate) async fn confirm_with_passkey() -> Result<(), AppError> {
     let challenge = start_verify_passkey().await?;
     let credential = use_passkey(challenge.options)
         .await

@@ -8,19 +8,26 @@ use crate::components::dialog::ConfirmDialog;
 use crate::format::utc_minute;
 use crate::ids::{TailnetId, UserId};
 use crate::members::ui::row_actions::Notice;
+use crate::passkeys::ui::confirm_gate::ask_to_confirm;
 use crate::recovery::api::issue_recovery_link;
 
 /// Issues the link and returns the notice that says where it went: to the person's address
-/// when email is configured, otherwise shown here once (and copied).
-pub async fn issue_and_show(tailnet: TailnetId, user: UserId, label: String) -> Notice {
-    match issue_recovery_link(tailnet, user).await {
+/// when email is configured, otherwise shown here once (and copied). `None` while the page asks
+/// the admin to confirm it's them (`retry` issues it again afterwards).
+pub async fn issue_and_show(
+    tailnet: TailnetId,
+    user: UserId,
+    label: String,
+    retry: Callback<()>,
+) -> Option<Notice> {
+    let notice = match issue_recovery_link(tailnet, user).await {
         Ok(issued) => {
             let until = utc_minute(issued.expires_at);
             let Some(link) = issued.link else {
-                return Notice::done(format!(
+                return Some(Notice::done(format!(
                     "A recovery link, valid once until {until}, is on its way to {label} by \
                      email. Only they receive it."
-                ));
+                )));
             };
             let copied = copy_to_clipboard(link.clone()).await;
             let mut text = format!("Recovery link for {label}, valid once until {until}.");
@@ -36,8 +43,9 @@ pub async fn issue_and_show(tailnet: TailnetId, user: UserId, label: String) -> 
                 link_label: "Recovery link",
             }
         }
-        Err(error) => Notice::failed(&error),
-    }
+        Err(error) => Notice::failed(&ask_to_confirm(error, retry)?),
+    };
+    Some(notice)
 }
 
 #[component]

@@ -10,16 +10,21 @@ use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
 use crate::error::AppError;
 use crate::ids::TailnetId;
+use crate::passkeys::ui::confirm_gate::{
+    ConfirmGate, ConfirmGateDialog, confirmable_action, through_gate,
+};
 use crate::tailnets::api::{get_general_settings, set_join_external_tailnets, set_user_approval};
 use crate::tailnets::model::{GeneralSettings, JoinExternalChoice, JoinSettings, describe_roles};
 
 #[component]
 pub fn GeneralSettingsPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
+    let gate = ConfirmGate::provide();
     let settings = Resource::new(move || tailnet.get(), get_general_settings);
     view! {
         <Title text="General settings" />
         <AdminNav tailnet current=AdminSection::Settings />
+        <ConfirmGateDialog gate />
         <Suspense fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
@@ -73,9 +78,9 @@ fn JoinExternalSection(
     may_change: bool,
 ) -> impl IntoView {
     let saved_roles = RwSignal::new(roles);
-    let save = Action::new(move |choice: &JoinExternalChoice| {
+    let save = confirmable_action(move |choice: &JoinExternalChoice, retry| {
         let (tailnet, roles) = (tailnet.clone(), choice.roles());
-        async move { set_join_external_tailnets(tailnet, roles).await }
+        async move { through_gate(set_join_external_tailnets(tailnet, roles).await, retry) }
     });
     let feedback = SaveFeedback::follow(save, move |settings| {
         let text = format!(
@@ -147,9 +152,9 @@ fn JoinExternalSection(
 #[component]
 fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> impl IntoView {
     let saved = RwSignal::new(enabled);
-    let save = Action::new(move |enabled: &bool| {
+    let save = confirmable_action(move |enabled: &bool, retry| {
         let (tailnet, enabled) = (tailnet.clone(), *enabled);
-        async move { set_user_approval(tailnet, enabled).await }
+        async move { through_gate(set_user_approval(tailnet, enabled).await, retry) }
     });
     let feedback = SaveFeedback::follow(save, move |settings| {
         saved.set(settings.user_approval);
@@ -201,8 +206,9 @@ struct SaveFeedback {
 
 impl SaveFeedback {
     /// Follows `save`'s results; `on_saved` takes the saved settings and says what changed.
+    /// Nothing is said while the change waits for "Confirm it's you".
     fn follow<I: Send + Sync + 'static>(
-        save: Action<I, Result<JoinSettings, AppError>>,
+        save: Action<I, Result<Option<JoinSettings>, AppError>>,
         on_saved: impl Fn(JoinSettings) -> String + 'static,
     ) -> Self {
         let feedback = Self {
@@ -210,7 +216,7 @@ impl SaveFeedback {
             failure: RwSignal::new(None),
         };
         Effect::new(move || match save.value().get() {
-            Some(Ok(settings)) => {
+            Some(Ok(Some(settings))) => {
                 feedback.failure.set(None);
                 feedback.notice.set(Some(on_saved(settings)));
             }
@@ -218,7 +224,7 @@ impl SaveFeedback {
                 feedback.notice.set(None);
                 feedback.failure.set(Some(error.to_string()));
             }
-            None => {}
+            Some(Ok(None)) | None => {}
         });
         feedback
     }

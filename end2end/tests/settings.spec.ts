@@ -83,7 +83,8 @@ test.describe('with GATEHOUSE_RECENT_SIGN_IN=10s', () => {
     await page.waitForTimeout(10_500);
     const approval = page.getByRole('region', { name: 'User approval' });
     const manually = approval.getByRole('checkbox', { name: /^Manually approve new users/ });
-    await manually.check();
+    // Clicked, not `check()`ed: the box shows the saved state again while the change waits.
+    await manually.click();
     await expect(confirm).toBeVisible();
     // Cancelling changes nothing.
     await confirm.getByRole('button', { name: 'Cancel' }).click();
@@ -93,7 +94,7 @@ test.describe('with GATEHOUSE_RECENT_SIGN_IN=10s', () => {
     await hydrated(page);
     await expect(manually).not.toBeChecked();
     // Confirming saves it.
-    await manually.check();
+    await manually.click();
     await confirm.getByRole('button', { name: 'Confirm with passkey' }).click();
     await expect(approval.getByRole('status')).toContainText("New users wait for an admin's approval.");
     await expect(manually).toBeChecked();

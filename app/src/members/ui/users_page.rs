@@ -31,12 +31,12 @@ pub fn UsersPage() -> impl IntoView {
     // Created here, outside the `<Suspense>`: a resource made inside a boundary's children can
     // keep the server's response from finishing (leptos-rs/leptos#4866).
     let controls = ListControls::new(tailnet);
+    // Its dialog comes last in the page, so it stands above any dialog a change came from.
     let gate = ConfirmGate::provide();
 
     view! {
         <Title text="Users" />
         <AdminNav tailnet current=AdminSection::Users />
-        <ConfirmGateDialog gate />
         <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -53,6 +53,7 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <ConfirmGateDialog gate />
     }
 }
 

@@ -19,12 +19,12 @@ use crate::tailnets::model::{GeneralSettings, JoinExternalChoice, JoinSettings, 
 #[component]
 pub fn GeneralSettingsPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
+    // Its dialog comes last in the page, so it stands above any dialog a change came from.
     let gate = ConfirmGate::provide();
     let settings = Resource::new(move || tailnet.get(), get_general_settings);
     view! {
         <Title text="General settings" />
         <AdminNav tailnet current=AdminSection::Settings />
-        <ConfirmGateDialog gate />
         <Suspense fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
@@ -41,6 +41,7 @@ pub fn GeneralSettingsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <ConfirmGateDialog gate />
     }
 }
 
@@ -89,6 +90,12 @@ fn JoinExternalSection(
         );
         saved_roles.set(settings.join_external_roles);
         text
+    });
+    // While a choice waits for "Confirm it's you", the saved one shows again.
+    Effect::new(move || {
+        if let Some(Ok(None)) = save.value().get() {
+            saved_roles.update(|_| {});
+        }
     });
     let current = move || JoinExternalChoice::of_roles(&saved_roles.get());
     let pending = save.pending();
@@ -164,6 +171,12 @@ fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> i
             "Saved. New users join as soon as they accept."
         }
         .to_owned()
+    });
+    // While the change waits for "Confirm it's you", the saved state shows again.
+    Effect::new(move || {
+        if let Some(Ok(None)) = save.value().get() {
+            saved.update(|_| {});
+        }
     });
     let pending = save.pending();
     view! {

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod listen;
 pub mod mail;
 pub mod secret_key;
 

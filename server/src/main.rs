@@ -114,9 +114,7 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("GATEHOUSE_LISTEN: cannot listen on {}: {e}", config.listen))?;
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "Gatehouse is serving");
-    let app = server::build(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    server::listen::serve(listener, server::build(state), shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"))
 }

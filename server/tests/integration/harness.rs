@@ -138,10 +138,11 @@ impl TestApp {
         let prepared = server::prepare(&config).await.expect("app starts");
         let db = prepared.state.db.clone();
         let settings = prepared.state.settings.clone();
-        let router = server::build(prepared.state)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let router = server::build(prepared.state);
         tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            server::listen::serve(listener, router, std::future::pending())
+                .await
+                .expect("serve");
         });
         Self {
             address: format!("http://127.0.0.1:{port}"),

@@ -15,6 +15,7 @@ on_both_databases!(
     oversized_requests_are_refused_quickly_and_change_nothing,
     another_sites_images_of_invite_links_neither_count_nor_look_up,
     a_flood_of_sign_in_starts_is_bounded_per_client,
+    a_client_that_never_finishes_its_headers_is_cut_off,
 );
 
 async fn cross_site_writes_are_refused(backend: Backend) {
@@ -306,4 +307,36 @@ async fn a_flood_of_sign_in_starts_is_bounded_per_client(backend: Backend) {
     // Another client is not held back by the first one's flood.
     let other = start_from("198.51.100.9").await.expect("request");
     assert_eq!(other.status(), StatusCode::OK);
+}
+
+async fn a_client_that_never_finishes_its_headers_is_cut_off(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    // Half a request, and then nothing (a slowloris client keeps many of these open).
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1\r\n")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        server::listen::HEADER_READ_TIMEOUT * 3,
+        slow.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the server kept the half-open request");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "closed without serving it: {text}"
+    );
+    assert!(started.elapsed() >= server::listen::HEADER_READ_TIMEOUT / 2);
+    // Everyone else was served meanwhile and still is.
+    let (status, _, _) = app.get_page("/login").await;
+    assert_eq!(status, StatusCode::OK);
 }

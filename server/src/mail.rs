@@ -65,10 +65,10 @@ pub async fn deliver_due(
     mailer: &Mailer,
     now: i64,
 ) -> Result<DeliveryRound, AppError> {
-    /// id, recipient, invite, recovery link, attempts so far.
-    type DueRow = (String, String, Option<String>, Option<String>, i64);
+    /// id, template, recipient, invite, recovery link, attempts so far.
+    type DueRow = (String, String, String, Option<String>, Option<String>, i64);
     let due: Vec<DueRow> = sqlx::query_as(
-        "SELECT id, recipient, invite_id, recovery_link_id, attempts FROM email_outbox \
+        "SELECT id, template, recipient, invite_id, recovery_link_id, attempts FROM email_outbox \
          WHERE sent_at IS NULL AND next_attempt_at <= $1 \
            AND (leased_until IS NULL OR leased_until <= $1) \
          ORDER BY next_attempt_at LIMIT $2",
@@ -78,7 +78,7 @@ pub async fn deliver_due(
     .fetch_all(db)
     .await?;
     let mut round = DeliveryRound::default();
-    for (id, recipient, invite, recovery_link, attempts) in due {
+    for (id, template, recipient, invite, recovery_link, attempts) in due {
         let lease = uuid::Uuid::new_v4().to_string();
         // Whoever's update changes the row owns it; everyone else skips it.
         let leased = sqlx::query(
@@ -102,6 +102,9 @@ pub async fn deliver_due(
                     &InviteId::from_raw(invite.clone()),
                 )
                 .await?
+            }
+            (None, Some(link)) if template == app::recovery::server::RECOVERY_USED_TEMPLATE => {
+                app::recovery::server::recovery_used_email(db, link).await?
             }
             (None, Some(link)) => {
                 app::recovery::server::recovery_email(db, settings, link, now).await?

@@ -40,6 +40,35 @@ impl RecoveryEmail {
     }
 }
 
+impl RecoveryEmail {
+    /// The notice that a recovery link was used: a new passkey was added to the account and
+    /// every other session ended.
+    pub fn render_used(display_name: &str, used_at: i64) -> Email {
+        let when = utc_minute(used_at);
+        let text = format!(
+            "Hello {display_name},\n\n\
+             A recovery link was used at {when} to add a new passkey to your Gatehouse account, \
+             and your account was signed out everywhere else.\n\n\
+             If that was not you, tell an admin of your tailnet at once: they can remove the \
+             passkey's access by suspending your account while you recover it.\n"
+        );
+        let html = format!(
+            "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">\
+             <p>Hello {name_h},</p>\
+             <p>A recovery link was used at {when} to add a new passkey to your Gatehouse \
+             account, and your account was signed out everywhere else.</p>\
+             <p>If that was not you, tell an admin of your tailnet at once: they can remove the \
+             passkey's access by suspending your account while you recover it.</p></body></html>",
+            name_h = escape_html(display_name),
+        );
+        Email {
+            subject: "Your Gatehouse account was recovered".to_owned(),
+            text,
+            html,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -354,9 +354,43 @@ pub async fn finish(
         now,
     )
     .await?;
+    // The person hears of it at their own address, whoever used the link.
+    if state.settings.email_delivery_configured {
+        sqlx::query(
+            "INSERT INTO email_outbox (id, template, recovery_link_id, recipient, created_at, \
+                 next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(RECOVERY_USED_TEMPLATE)
+        .bind(&context.link)
+        .bind(&actor.email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     set_session_cookie(&state.settings, &token);
     Ok(())
+}
+
+/// The outbox template of the email that tells a person their recovery link was used.
+pub const RECOVERY_USED_TEMPLATE: &str = "recovery_used";
+
+/// The email telling the person their account was recovered with a link, rendered now.
+pub async fn recovery_used_email(
+    db: &AnyPool,
+    link: &str,
+) -> Result<Option<crate::email::Email>, AppError> {
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT u.display_name, r.used_at FROM recovery_links r \
+         JOIN users u ON u.id = r.user_id WHERE r.id = $1",
+    )
+    .bind(link)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|(display_name, used_at)| {
+        used_at.map(|used_at| RecoveryEmail::render_used(&display_name, used_at))
+    }))
 }
 
 /// The email for an outbox row of a recovery link, rendered now; `None` when the link was used,

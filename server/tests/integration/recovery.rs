@@ -461,4 +461,27 @@ async fn with_smtp_the_link_is_emailed_and_then_only_its_hash_is_kept(backend: B
     .await
     .expect("audit text");
     assert!(everything.iter().all(|(text,)| !text.contains("/recover/")));
+
+    // Linus uses it, and hears of it at his own address.
+    let mut new_passkey = TestPasskey::new(&app.public_origin);
+    let (status, _) = recover(
+        &app.other_browser(),
+        &token_of(&mail[0].invite_link()),
+        &mut new_passkey,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let round = server::mail::deliver_due(
+        &app.db,
+        &app.settings,
+        app.mailer.as_ref().expect("SMTP configured"),
+        app::context::now(),
+    )
+    .await
+    .expect("delivery");
+    assert_eq!((round.sent, round.failed), (1, 0));
+    let mail = sink.received();
+    assert_eq!(mail.len(), 2);
+    assert_eq!(mail[1].to, ["linus@example.com"]);
+    assert_eq!(mail[1].subject(), "Your Gatehouse account was recovered");
 }

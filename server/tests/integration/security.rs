@@ -16,6 +16,7 @@ on_both_databases!(
     another_sites_images_of_invite_links_neither_count_nor_look_up,
     a_flood_of_sign_in_starts_is_bounded_per_client,
     a_client_that_never_finishes_its_headers_is_cut_off,
+    every_server_function_refuses_every_kind_of_cross_site_request,
 );
 
 async fn cross_site_writes_are_refused(backend: Backend) {
@@ -339,4 +340,99 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off(backend: Backend) {
     // Everyone else was served meanwhile and still is.
     let (status, _, _) = app.get_page("/login").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Row counts of every table, to show that refused requests changed nothing anywhere.
+async fn every_table(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "tailnets",
+        "users",
+        "memberships",
+        "passkeys",
+        "sessions",
+        "webauthn_ceremonies",
+        "setup_links",
+        "invites",
+        "email_outbox",
+        "recovery_links",
+        "rate_limits",
+        "audit_events",
+    ] {
+        counts.push(app.count(table).await);
+    }
+    counts
+}
+
+async fn every_server_function_refuses_every_kind_of_cross_site_request(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.with_owner("ada@example.com").await;
+    let owner = app.current_user().await.expect("signed in").user_id;
+    let tailnet = app.home_tailnet().await;
+    // The Owner's own session rides along, as a browser sends its cookie to a cross-site POST.
+    let mut conn = app.db.acquire().await.expect("connection");
+    let session = app::auth::server::start_session(&mut conn, &owner, None, app::context::now())
+        .await
+        .expect("session");
+    drop(conn);
+    let cookie = format!("gatehouse_session={}", session.expose());
+    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .filter(|(_, method)| method == axum::http::Method::POST)
+        .map(|(path, _)| path)
+        .collect();
+    assert!(paths.len() >= 40, "every server function: {paths:?}");
+    let body = json!({ "tailnet": tailnet, "role": "admin", "enabled": true }).to_string();
+    let attempts: [(&str, &[(&str, &str)]); 7] = [
+        ("another origin", &[("origin", "https://evil.example")]),
+        ("an opaque origin", &[("origin", "null")]),
+        (
+            "cross-site fetch metadata",
+            &[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://evil.example"),
+            ],
+        ),
+        (
+            "same-site, not same-origin",
+            &[("sec-fetch-site", "same-site")],
+        ),
+        ("no origin and no fetch metadata", &[]),
+        (
+            "a cross-site form's text/plain body",
+            &[
+                ("origin", "https://evil.example"),
+                ("content-type", "text/plain"),
+            ],
+        ),
+        (
+            "a text/plain body without an origin",
+            &[("content-type", "text/plain")],
+        ),
+    ];
+    let before = every_table(&app).await;
+    let bare = reqwest::Client::new();
+    for path in &paths {
+        for (what, headers) in &attempts {
+            let mut request = bare
+                .post(format!("{}{path}", app.address))
+                .header("cookie", &cookie)
+                .body(body.clone());
+            if !headers.iter().any(|(name, _)| *name == "content-type") {
+                request = request.header("content-type", "application/json");
+            }
+            for (name, value) in *headers {
+                request = request.header(*name, *value);
+            }
+            let status = request.send().await.expect("request").status();
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}, {what}");
+        }
+    }
+    println!(
+        "cross-site matrix: {} server functions × {} kinds of request, all 403",
+        paths.len(),
+        attempts.len()
+    );
+    assert_eq!(every_table(&app).await, before, "no row changed anywhere");
 }

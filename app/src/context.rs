@@ -258,7 +258,15 @@ pub fn refusal(error: &AppError) -> axum::response::Response {
     use axum::response::IntoResponse;
     let status = axum::http::StatusCode::from_u16(error.status_code())
         .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-    (status, error.to_string()).into_response()
+    let mut response = (status, error.to_string()).into_response();
+    if let Some(retry_after_secs) = error.retry_after_secs()
+        && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The headers of a file download.

@@ -156,6 +156,38 @@ pub async fn count_sign_in_attempt(
     hit(&state.db, &format!("sign-in:{client}"), limit, now).await
 }
 
+/// Downloads (users, audit log) one tailnet may start per minute, across its admins and servers.
+pub const EXPORTS_PER_MINUTE_PER_TAILNET: i64 = 10;
+
+/// Counts a download of a whole list: each reads every row of a tailnet's list.
+pub async fn count_export(
+    state: &crate::context::AppState,
+    tailnet: &crate::ids::TailnetId,
+    now: i64,
+) -> Result<(), AppError> {
+    let limit = Limit {
+        max_hits: EXPORTS_PER_MINUTE_PER_TAILNET,
+        window_secs: WINDOW_SECS,
+    };
+    hit(&state.db, &format!("export:{tailnet}"), limit, now).await
+}
+
+/// "Confirm it's you" attempts per person and minute: each writes a ceremony row.
+pub const CONFIRMATIONS_PER_MINUTE: i64 = 10;
+
+/// Counts a "Confirm it's you" start by the signed-in person.
+pub async fn count_confirmation(
+    state: &crate::context::AppState,
+    user: &crate::ids::UserId,
+    now: i64,
+) -> Result<(), AppError> {
+    let limit = Limit {
+        max_hits: CONFIRMATIONS_PER_MINUTE,
+        window_secs: WINDOW_SECS,
+    };
+    hit(&state.db, &format!("confirm:{user}"), limit, now).await
+}
+
 /// Deletes counters no window needs any more; runs in the background.
 pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(

@@ -118,7 +118,9 @@ async fn prepare(
     headers: &HeaderMap,
 ) -> Result<(ExportFormat, AuditFilters), AppError> {
     require_from_headers(state, headers, tailnet, Permission::ViewAuditLog).await?;
-    params.parse()
+    let parsed = params.parse()?;
+    crate::rate_limit::count_export(state, tailnet, now()).await?;
+    Ok(parsed)
 }
 
 /// Where the stream is: before the first batch, after a batch with more to come, or done.

@@ -2,10 +2,12 @@
 //! downloads the Users list with the page's filters as CSV, every page of it. Owner, Admin,
 //! IT admin, Network admin and Auditor; invites are included only for roles that may see them.
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sqlx::AnyPool;
 
 use super::model::{RowStatus, UserListQuery, UserListRow};
 use super::server::read_page;
@@ -70,38 +72,53 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Response {
     let tailnet = TailnetId::from_raw(tailnet);
-    match csv(&state, &tailnet, params, &headers).await {
-        Ok(body) => {
-            let mut response = body.into_response();
-            let filename = format!("users-{tailnet}-{}.csv", utc_date(now()));
-            download_headers(&mut response, "text/csv; charset=utf-8", &filename);
-            response
-        }
+    match prepare(&state, &tailnet, params, &headers).await {
+        Ok((query, with_invites)) => stream(state.db.clone(), query, with_invites),
         Err(error) => refusal(&error),
     }
 }
 
-async fn csv(
+/// Checks the caller and the filters before anything is read.
+async fn prepare(
     state: &AppState,
     tailnet: &TailnetId,
     params: ExportUsersParams,
     headers: &HeaderMap,
-) -> Result<String, AppError> {
+) -> Result<(UserListQuery, bool), AppError> {
     let (_, role) = require_from_headers(state, headers, tailnet, Permission::ExportUsers).await?;
-    let mut query = params.query(tailnet.clone())?;
-    let with_invites = role.can(Permission::ViewInvites);
+    let query = params.query(tailnet.clone())?;
+    crate::rate_limit::count_export(state, tailnet, now()).await?;
+    Ok((query, role.can(Permission::ViewInvites)))
+}
+
+/// The CSV, one page of the list at a time, so a tailnet of any size downloads in constant
+/// memory.
+fn stream(db: AnyPool, query: UserListQuery, with_invites: bool) -> Response {
+    let filename = format!("users-{}-{}.csv", query.tailnet, utc_date(now()));
     let now = now();
-    let mut text = csv_line(USER_CSV_COLUMNS.iter().map(|c| Some(*c)));
-    loop {
-        let page = read_page(&state.db, &query, with_invites, now).await?;
-        for row in &page.rows {
-            text.push_str(&user_line(row));
-        }
-        match page.next {
-            Some(cursor) => query.page = PageRequest::After(cursor),
-            None => return Ok(text),
-        }
-    }
+    let header = csv_line(USER_CSV_COLUMNS.iter().map(|c| Some(*c)));
+    let chunks =
+        futures::stream::try_unfold((Some(query), Some(header)), move |(query, header)| {
+            let db = db.clone();
+            async move {
+                let Some(mut query) = query else {
+                    return Ok::<_, AppError>(None);
+                };
+                let page = read_page(&db, &query, with_invites, now).await?;
+                let mut text = header.unwrap_or_default();
+                for row in &page.rows {
+                    text.push_str(&user_line(row));
+                }
+                let next = page.next.map(|cursor| {
+                    query.page = PageRequest::After(cursor);
+                    query
+                });
+                Ok(Some((Bytes::from(text), (next, None))))
+            }
+        });
+    let mut response = Body::from_stream(chunks).into_response();
+    download_headers(&mut response, "text/csv; charset=utf-8", &filename);
+    response
 }
 
 fn user_line(row: &UserListRow) -> String {

@@ -96,6 +96,7 @@ pub async fn start_verify_passkey() -> Result<PasskeyChallenge<RequestChallengeR
     respond(async {
         let state = app_state()?;
         let session = current_session(&state).await?;
+        crate::rate_limit::count_confirmation(&state, &session.user_id, now()).await?;
         super::account::start_verification(&state, &session, now()).await
     })
     .await

@@ -17,6 +17,7 @@ on_both_databases!(
     a_flood_of_sign_in_starts_is_bounded_per_client,
     a_client_that_never_finishes_its_headers_is_cut_off,
     every_server_function_refuses_every_kind_of_cross_site_request,
+    whole_list_downloads_are_bounded_per_tailnet,
 );
 
 async fn cross_site_writes_are_refused(backend: Backend) {
@@ -435,4 +436,36 @@ async fn every_server_function_refuses_every_kind_of_cross_site_request(backend:
         attempts.len()
     );
     assert_eq!(every_table(&app).await, before, "no row changed anywhere");
+}
+
+async fn whole_list_downloads_are_bounded_per_tailnet(backend: Backend) {
+    let Some((app, _db)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+    // More members than one page of the list: the download streams them page by page.
+    let now = app::context::now();
+    crate::seed::members(
+        &app.db,
+        &tailnet,
+        &crate::seed::plain_members(120, now, "m"),
+    )
+    .await;
+    let users = format!("/admin/{tailnet}/users/export");
+    let (status, _, csv) = app.get_page(&users).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv.lines().count(), 1 + 121, "a header, then every member");
+    let limit = app::rate_limit::EXPORTS_PER_MINUTE_PER_TAILNET;
+    for _ in 1..limit {
+        assert_eq!(app.get_page(&users).await.0, StatusCode::OK);
+    }
+    // The eleventh download in a minute, of either list, waits.
+    let (status, headers, _) = app.get_page(&users).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key("retry-after"));
+    let (status, _, _) = app
+        .get_page(&format!("/admin/{tailnet}/logs/export?format=csv"))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }

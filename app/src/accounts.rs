@@ -39,6 +39,8 @@ pub async fn ensure_email_is_free(
 pub struct NewAccount<'a> {
     pub display_name: &'a DisplayName,
     pub email: &'a EmailAddress,
+    /// Whether the person proved they receive mail at `email` (a code, or an emailed invite).
+    pub email_verified: bool,
     pub webauthn_user_id: uuid::Uuid,
     pub passkey: &'a Passkey,
 }
@@ -99,8 +101,8 @@ pub async fn create_account(
     ensure_email_is_free(conn, account.email).await?;
     let user = UserId::generate();
     let inserted = sqlx::query(
-        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, \
+             created_at, email_verified) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(user.as_str())
     .bind(account.webauthn_user_id.to_string())
@@ -108,6 +110,7 @@ pub async fn create_account(
     .bind(account.email.as_str())
     .bind(home.as_str())
     .bind(now)
+    .bind(i64::from(account.email_verified))
     .execute(&mut *conn)
     .await;
     match inserted {

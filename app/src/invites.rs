@@ -5,6 +5,8 @@ pub mod accept;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod email;
+#[cfg(feature = "ssr")]
+pub mod email_code;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;

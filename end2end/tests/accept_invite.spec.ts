@@ -124,6 +124,14 @@ test('with "User approval" on, the invitee waits until an admin approves them wi
   // A link invite takes the address the person types.
   await expect(guest.getByLabel('Email')).not.toHaveAttribute('readonly', '');
   await guest.getByLabel('Email').fill('linus@example.com');
+  // The typed address is proven first, with a code emailed to it; a wrong code is refused.
+  await guest.getByRole('button', { name: 'Email me a code' }).click();
+  const code = await gatehouse.mail.codeFor('linus@example.com');
+  await guest.getByLabel('Code').fill(code === '000000' ? '111111' : '000000');
+  await guest.getByRole('button', { name: 'Create account with passkey' }).click();
+  await expect(guest.getByLabel('Code')).toHaveAttribute('aria-invalid', 'true');
+  await expect(guest.locator('#email_code-error')).toContainText('That code is not right');
+  await guest.getByLabel('Code').fill(code);
   await guest.getByRole('button', { name: 'Create account with passkey' }).click();
   await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
   await expect(guest.getByRole('status')).toContainText('An admin of Example Co must approve you');
@@ -212,7 +220,7 @@ test('an admin changes a member\'s role, suspends and restores them, exports the
 
   const invitee = await inviteeBrowser(browser);
   const guest = invitee.page;
-  await signUpWithLink(guest, link, 'Linus Torvalds', 'linus@example.com');
+  await signUpWithLink(guest, link, 'Linus Torvalds', 'linus@example.com', gatehouse.mail);
   await expect(guest.getByText('You joined as Auditor.')).toBeVisible();
   // As an Auditor, Linus can read the Users page.
   await open(guest, usersPage);
@@ -292,7 +300,7 @@ test('a Member of one tailnet joins another when allowed, switches between them 
   await hydrated(bea.page);
   const linkB = await generateLink(bea.page, 'Member');
   const carl = await inviteeBrowser(browser);
-  await signUpWithLink(carl.page, linkB, 'Carl Member', 'carl@bea.example');
+  await signUpWithLink(carl.page, linkB, 'Carl Member', 'carl@bea.example', gatehouse.mail);
   await expect(carl.page.getByText('You joined as Member.')).toBeVisible();
 
   // Bea lets Members of Bea Co join external tailnets.

@@ -68,6 +68,23 @@ export class MailSink {
     return link as string;
   }
 
+  /** Waits for an email to `address` with a one-time code and returns the newest code. */
+  async codeFor(address: string): Promise<string> {
+    const pattern = /Your Gatehouse code is (\d{6})/;
+    let code: string | undefined;
+    await expect
+      .poll(
+        () => {
+          const mails = this.received.filter((m) => m.to.includes(address) && pattern.test(m.raw));
+          code = mails.at(-1)?.raw.match(pattern)?.[1];
+          return code;
+        },
+        { message: `an email to ${address} with a code`, timeout: 15_000 },
+      )
+      .toBeTruthy();
+    return code as string;
+  }
+
   close(): Promise<void> {
     return new Promise((done) => this.server.close(() => done()));
   }
@@ -251,12 +268,16 @@ export async function generateLink(page: Page, role: string): Promise<string> {
   return link;
 }
 
-/** Opens a link invite in `guest` and creates an account with a passkey. */
-export async function signUpWithLink(guest: Page, link: string, name: string, email: string) {
+/** Opens a link invite in `guest` and creates an account with a passkey, proving the typed
+ * address with the code emailed to it. */
+export async function signUpWithLink(guest: Page, link: string, name: string, email: string, mail: MailSink) {
   await open(guest, link);
   await guest.getByRole('button', { name: 'Accept invite' }).click();
   await guest.getByLabel('Your name').fill(name);
   await guest.getByLabel('Email').fill(email);
+  await guest.getByRole('button', { name: 'Email me a code' }).click();
+  await expect(guest.getByRole('status').filter({ hasText: `We emailed a code to ${email}` })).toBeVisible();
+  await guest.getByLabel('Code').fill(await mail.codeFor(email));
   await guest.getByRole('button', { name: 'Create account with passkey' }).click();
 }
 

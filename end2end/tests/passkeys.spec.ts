@@ -105,7 +105,7 @@ test('a member who lost their passkey gets back in with a recovery link from an 
   const users = page.url();
   const link = await generateLink(page, 'Member');
   const linus = await inviteeBrowser(browser);
-  await signUpWithLink(linus.page, link, 'Linus Member', 'linus@example.com');
+  await signUpWithLink(linus.page, link, 'Linus Member', 'linus@example.com', gatehouse.mail);
   await expect(linus.page).toHaveURL(/\/welcome\//);
 
   // Linus loses his only device.

@@ -177,6 +177,11 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "recovery-link housekeeping failed"),
             }
+            if let Err(error) =
+                app::invites::email_code::purge_expired(&db, app::context::now()).await
+            {
+                tracing::warn!(%error, "email-code housekeeping failed");
+            }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "purged delivered email"),

@@ -65,10 +65,19 @@ pub async fn deliver_due(
     mailer: &Mailer,
     now: i64,
 ) -> Result<DeliveryRound, AppError> {
-    /// id, template, recipient, invite, recovery link, attempts so far.
-    type DueRow = (String, String, String, Option<String>, Option<String>, i64);
+    /// id, template, recipient, invite, recovery link, email code, attempts so far.
+    type DueRow = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    );
     let due: Vec<DueRow> = sqlx::query_as(
-        "SELECT id, template, recipient, invite_id, recovery_link_id, attempts FROM email_outbox \
+        "SELECT id, template, recipient, invite_id, recovery_link_id, email_code_id, attempts \
+         FROM email_outbox \
          WHERE sent_at IS NULL AND next_attempt_at <= $1 \
            AND (leased_until IS NULL OR leased_until <= $1) \
          ORDER BY next_attempt_at LIMIT $2",
@@ -78,7 +87,7 @@ pub async fn deliver_due(
     .fetch_all(db)
     .await?;
     let mut round = DeliveryRound::default();
-    for (id, template, recipient, invite, recovery_link, attempts) in due {
+    for (id, template, recipient, invite, recovery_link, email_code, attempts) in due {
         let lease = uuid::Uuid::new_v4().to_string();
         // Whoever's update changes the row owns it; everyone else skips it.
         let leased = sqlx::query(
@@ -95,6 +104,10 @@ pub async fn deliver_due(
             continue;
         }
         let email = match (&invite, &recovery_link) {
+            _ if email_code.is_some() => {
+                let code = email_code.as_deref().unwrap_or_default();
+                app::invites::email_code::email_for(db, settings, &template, code).await?
+            }
             (Some(invite), _) => {
                 app::invites::server::invite_email(
                     db,
@@ -128,6 +141,9 @@ pub async fn deliver_due(
             Ok(()) => {
                 if let Some(link) = &recovery_link {
                     app::recovery::server::forget_sealed_link(db, link).await?;
+                }
+                if let Some(code) = &email_code {
+                    app::invites::email_code::forget_sealed_code(db, code).await?;
                 }
                 sqlx::query(
                     "UPDATE email_outbox SET sent_at = $1, leased_until = NULL, last_error = NULL \

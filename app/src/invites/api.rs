@@ -7,7 +7,8 @@ use leptos::server_fn::codec::Json;
 use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use super::model::{
-    EmailInvite, InviteLink, InvitePreview, InviteSignUpForm, InvitesSent, Welcome,
+    EmailCodeAnswer, EmailCodeSent, EmailInvite, InviteLink, InvitePreview, InviteSignUpForm,
+    InvitesSent, Welcome,
 };
 use crate::auth::model::PasskeyChallenge;
 use crate::error::AppError;
@@ -142,7 +143,39 @@ pub async fn inspect_invite(token: String) -> Result<InvitePreview, AppError> {
         let state = app_state()?;
         let now = now();
         count_invite_lookup(&state, now).await?;
-        super::server::preview(&state.db, &token, now).await
+        let mut preview = super::server::preview(&state.db, &token, now).await?;
+        preview.email_code_required =
+            preview.email.is_none() && state.settings.email_delivery_configured;
+        Ok(preview)
+    })
+    .await
+}
+
+/// "Email me a code": for a link invite, checks the form and emails a one-time code to the
+/// typed address (or, when it already has an account, a note to sign in instead). The answer is
+/// the same either way.
+#[server(prefix = "/api", endpoint = "send_email_code", input = Json)]
+pub async fn send_email_code(
+    token: String,
+    form: InviteSignUpForm,
+) -> Result<EmailCodeSent, AppError> {
+    use crate::context::{app_state, now, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let now = now();
+        count_invite_lookup(&state, now).await?;
+        crate::rate_limit::count_sign_in_attempt(&state, now).await?;
+        let preview = super::server::preview(&state.db, &token, now).await?;
+        if preview.email.is_some() || !state.settings.email_delivery_configured {
+            return Err(AppError::validation(
+                "email",
+                "This invite needs no code: continue with Create account with passkey.",
+            ));
+        }
+        let (_, email) = form.validate(None)?;
+        let token_hash = super::server::token_hash(&token)?;
+        super::email_code::send(&state.db, &state.settings, &token_hash, &email, now).await
     })
     .await
 }
@@ -154,6 +187,8 @@ struct InviteSignUpCeremony {
     token_hash: String,
     display_name: crate::fields::DisplayName,
     email: crate::fields::EmailAddress,
+    /// Proven by following an emailed invite or by a code; otherwise only typed.
+    email_verified: bool,
     webauthn_user_id: uuid::Uuid,
 }
 
@@ -163,6 +198,9 @@ struct InviteSignUpCeremony {
 pub async fn start_invite_sign_up(
     token: String,
     form: InviteSignUpForm,
+    /// The emailed code, for a link invite on a server that sends email.
+    #[server(default)]
+    code: Option<EmailCodeAnswer>,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     use crate::accounts::{ensure_email_is_free, start_registration};
     use crate::auth::server::CeremonyPurpose;
@@ -175,8 +213,21 @@ pub async fn start_invite_sign_up(
         count_invite_lookup(&state, now).await?;
         let preview = super::server::preview(&state.db, &token, now).await?;
         let (display_name, email) = form.validate(preview.email.as_deref())?;
-        ensure_email_is_free(&mut *state.db.acquire().await?, &email).await?;
         let token_hash = super::server::token_hash(&token)?;
+        // An email invite's address is proven by its link. A typed one is proven by a code
+        // when the server can send one, and is marked "not verified" when it cannot.
+        let email_verified = match (&preview.email, state.settings.email_delivery_configured) {
+            (Some(_), _) => true,
+            (None, true) => {
+                let code = code.ok_or_else(|| {
+                    AppError::validation("code", "Enter the code we emailed to you.")
+                })?;
+                super::email_code::verify(&state.db, &code, &token_hash, &email, now).await?;
+                true
+            }
+            (None, false) => false,
+        };
+        ensure_email_is_free(&mut *state.db.acquire().await?, &email).await?;
         start_registration(
             &state,
             CeremonyPurpose::InviteSignUp,
@@ -186,6 +237,7 @@ pub async fn start_invite_sign_up(
                 token_hash,
                 display_name: display_name.clone(),
                 email: email.clone(),
+                email_verified,
                 webauthn_user_id,
             },
             now,
@@ -222,6 +274,7 @@ pub async fn finish_invite_sign_up(
         let account = NewAccount {
             display_name: &context.display_name,
             email: &context.email,
+            email_verified: context.email_verified,
             webauthn_user_id: context.webauthn_user_id,
             passkey: &passkey,
         };

@@ -46,6 +46,57 @@ impl InviteEmail {
     }
 }
 
+/// The emails that check a typed address before an account is created for it.
+pub struct AddressCheckEmail;
+
+impl AddressCheckEmail {
+    /// The code to enter on the invite page.
+    pub fn code(code: &str) -> Email {
+        let text = format!(
+            "Your Gatehouse code is {code}\n\n\
+             Enter it on the invite page to create your account. It works once, for 15 \
+             minutes. If you did not ask for it, ignore this email.\n"
+        );
+        let html = format!(
+            "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">\
+             <p>Your Gatehouse code is <strong style=\"font-size:1.4em\">{code_h}</strong></p>\
+             <p>Enter it on the invite page to create your account. It works once, for 15 \
+             minutes. If you did not ask for it, ignore this email.</p></body></html>",
+            code_h = escape_html(code),
+        );
+        Email {
+            subject: "Your Gatehouse code".to_owned(),
+            text,
+            html,
+        }
+    }
+
+    /// For an address that already has an account: no code, a way to sign in instead.
+    pub fn already_has_account(public_origin: &str) -> Email {
+        let sign_in = format!("{public_origin}/login");
+        let text = format!(
+            "Someone asked for a code to create a Gatehouse account with this address, which \
+             already has one. To accept an invite, open its link and choose \"Sign in with \
+             passkey\" instead, or sign in here:\n{sign_in}\n\n\
+             If it was not you, ignore this email: nothing was changed.\n"
+        );
+        let html = format!(
+            "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">\
+             <p>Someone asked for a code to create a Gatehouse account with this address, which \
+             already has one. To accept an invite, open its link and choose <strong>Sign in \
+             with passkey</strong> instead, or <a href=\"{link_h}\">sign in here</a>.</p>\
+             <p>If it was not you, ignore this email: nothing was changed.</p></body></html>",
+            link_h = escape_html(&sign_in),
+        );
+        Email {
+            // The same subject as the code's: the inbox alone tells nothing either.
+            subject: "Your Gatehouse code".to_owned(),
+            text,
+            html,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -218,6 +218,30 @@ pub struct InviteLink {
     pub url: String,
 }
 
+/// A code emailed to a typed address works for this long.
+pub const EMAIL_CODE_TTL_SECS: i64 = 15 * 60;
+
+/// Wrong answers a code takes before it stops working.
+pub const EMAIL_CODE_ATTEMPTS: i64 = 5;
+
+/// The one answer for a code that is wrong, used up, expired or was never sent: it does not
+/// say whether the address has an account.
+pub const WRONG_CODE_MESSAGE: &str = "That code is not right, or it has expired. Check the newest email from Gatehouse, or send a new code.";
+
+/// "Email me a code": where the code went, and which code the page then answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailCodeSent {
+    pub code_id: String,
+    pub email: String,
+}
+
+/// The code as typed, with the id of the code it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailCodeAnswer {
+    pub code_id: String,
+    pub code: String,
+}
+
 /// What the invite page shows about a usable invite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitePreview {
@@ -226,6 +250,10 @@ pub struct InvitePreview {
     pub role: Role,
     pub email: Option<String>,
     pub expires_at: i64,
+    /// A link invite on a server that sends email: a new account's typed address is verified
+    /// with a code first ("Email me a code").
+    #[serde(default)]
+    pub email_code_required: bool,
 }
 
 #[cfg(test)]

@@ -562,6 +562,7 @@ pub async fn preview(db: &AnyPool, token: &str, now: i64) -> Result<InvitePrevie
         role,
         email,
         expires_at,
+        email_code_required: false,
     })
 }
 

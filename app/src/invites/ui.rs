@@ -2,4 +2,5 @@
 
 pub mod invite_dialog;
 pub mod invite_page;
+pub mod new_account_form;
 pub mod welcome_page;

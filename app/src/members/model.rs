@@ -137,6 +137,9 @@ pub struct MemberRow {
     pub status: RowStatus,
     pub joined_at: i64,
     pub last_seen_at: Option<i64>,
+    /// False for an address nobody proved (a link invite accepted while the server sent no
+    /// email): shown as "Email not verified".
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,16 @@ use crate::paging::Page;
 use crate::roles::MemberStatus;
 use crate::sql::{Statement, contains_pattern};
 
-type MemberRecord = (String, String, String, String, String, i64, Option<i64>);
+type MemberRecord = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+);
 
 /// One page (plus one row) of members matching the query, in the page's order.
 pub async fn member_rows(
@@ -32,7 +41,7 @@ pub async fn member_rows(
     records
         .into_iter()
         .map(
-            |(id, display_name, email, role, status, joined_at, last_seen_at)| {
+            |(id, display_name, email, role, status, joined_at, last_seen_at, email_verified)| {
                 let status = stored_status(&status)?;
                 Ok(UserListRow::Member(MemberRow {
                     user_id: UserId::from_raw(id),
@@ -42,6 +51,7 @@ pub async fn member_rows(
                     status: RowStatus::of_member(status, last_seen_at.unwrap_or(joined_at), now),
                     joined_at,
                     last_seen_at,
+                    email_verified: email_verified != 0,
                 }))
             },
         )
@@ -56,7 +66,8 @@ pub fn member_statement(query: &UserListQuery, now: i64) -> Option<Statement> {
     let mut statement = Statement::default();
     statement
         .push(
-            "SELECT u.id, u.display_name, u.email, m.role, m.status, m.joined_at, m.last_seen_at \
+            "SELECT u.id, u.display_name, u.email, m.role, m.status, m.joined_at, m.last_seen_at, \
+                 u.email_verified \
              FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tailnet_id = ",
         )
         .text(query.tailnet.as_str());

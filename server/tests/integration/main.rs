@@ -16,6 +16,7 @@ pub mod account_passkeys;
 mod audit_coverage;
 mod audit_log;
 mod cli;
+mod email_codes;
 mod general_settings;
 mod granting;
 mod invites;

@@ -12,16 +12,14 @@ use crate::auth::api::{current_user, sign_out};
 use crate::auth::model::SignedInUser;
 use crate::auth::ui::login_page::sign_in_with_passkey;
 use crate::components::alert::ErrorAlert;
-use crate::components::field::{FormFailure, TextField};
 use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, set_status, use_current_user};
 use crate::error::AppError;
 use crate::format::utc_date;
-use crate::invites::api::{
-    accept_invite, finish_invite_sign_up, inspect_invite, start_invite_sign_up,
-};
-use crate::invites::model::{INVALID_INVITE_MESSAGE, InvitePreview, InviteSignUpForm};
-use crate::passkeys::browser::create_passkey;
+use crate::invites::api::{accept_invite, inspect_invite};
+use crate::invites::model::{INVALID_INVITE_MESSAGE, InvitePreview};
+
+use super::new_account_form::NewAccountForm;
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
@@ -61,19 +59,6 @@ fn UnusableInvite(error: AppError) -> impl IntoView {
             <p role="alert">{text}</p>
         </section>
     }
-}
-
-/// "Create account with passkey": the server checks the form and the invite, the browser
-/// creates the passkey, and the server creates the account and accepts the invite at once.
-async fn create_account_and_join(
-    token: String,
-    form: InviteSignUpForm,
-) -> Result<String, AppError> {
-    let challenge = start_invite_sign_up(token, form).await?;
-    let credential = create_passkey(challenge.options)
-        .await
-        .map_err(|e| AppError::validation("passkey", e.to_string()))?;
-    finish_invite_sign_up(challenge.ceremony, credential).await
 }
 
 #[component]
@@ -135,6 +120,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
     };
 
     let invited_email = preview.email.clone();
+    let email_code_required = preview.email_code_required;
     view! {
         <section class="card narrow" aria-labelledby="invite-heading">
             <h1 id="invite-heading">{format!("Join {}", preview.tailnet_name)}</h1>
@@ -212,6 +198,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
                 <NewAccountForm
                     token=token.clone()
                     invited_email=invited_email.clone()
+                    email_code_required
                     name_field=name_input
                 />
                 <ExistingAccount sign_in />
@@ -255,67 +242,4 @@ fn current_path() -> String {
         return path;
     }
     "/".to_owned()
-}
-
-#[component]
-fn NewAccountForm(
-    token: String,
-    /// An email invite's address: shown, fixed, and the account's.
-    invited_email: Option<String>,
-    /// Wraps the "Your name" field, which takes focus when the choices open.
-    name_field: NodeRef<html::Div>,
-) -> AnyView {
-    let display_name = RwSignal::new(String::new());
-    let fixed_email = invited_email.is_some();
-    let email = RwSignal::new(invited_email.unwrap_or_default());
-    let submit = Action::new_local(move |form: &InviteSignUpForm| {
-        let (token, form) = (token.clone(), form.clone());
-        async move {
-            let welcome = create_account_and_join(token, form).await?;
-            load_page(&welcome);
-            Ok::<(), AppError>(())
-        }
-    });
-    let failure = FormFailure::of(submit);
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        submit.dispatch(InviteSignUpForm {
-            display_name: display_name.get_untracked(),
-            email: email.get_untracked(),
-        });
-    };
-    view! {
-        <section aria-labelledby="new-account-heading">
-            <h2 id="new-account-heading">"New to Gatehouse?"</h2>
-            <p>"Your device keeps the passkey; there is no password to remember."</p>
-            <form on:submit=on_submit novalidate>
-                <div node_ref=name_field>
-                    <TextField
-                        label="Your name"
-                        id="display_name"
-                        value=display_name
-                        error=failure.field("display_name")
-                        autocomplete="name"
-                    />
-                </div>
-                <TextField
-                    label="Email"
-                    id="email"
-                    value=email
-                    error=failure.field("email")
-                    autocomplete="email"
-                    input_type="email"
-                    readonly=fixed_email
-                />
-                <ErrorAlert message=failure.summary() />
-                <PasskeyButton
-                    label="Create account with passkey"
-                    pending=submit.pending()
-                    kind="submit"
-                    primary=true
-                />
-            </form>
-        </section>
-    }
-    .into_any()
 }

@@ -351,7 +351,11 @@ fn UserRow(
             view! {
                 <tr>
                     <td>{member.display_name}</td>
-                    <td>{member.email}</td>
+                    <td>
+                        {member.email}
+                        {(!member.email_verified)
+                            .then(|| view! { <span class="pending">"Email not verified"</span> })}
+                    </td>
                     <td>{member.role.label()}</td>
                     <td>
                         <span class=format!("status {}", member.status.as_str())>

@@ -205,9 +205,10 @@ export class Authenticator {
   }
 }
 
-/** Waits until the current page is hydrated: clicks before that do nothing. */
+/** Waits until the current page is hydrated: clicks before that do nothing. The debug wasm
+ * is 15 MB; with two workers on two cores, compiling it has taken over 15 s. */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
 }
 
 /** Opens `url` and waits until the page is hydrated. */

@@ -21,12 +21,14 @@ export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test tools rust-tools system-packages node-packages wasm-opt \
-	check-format lint check-wasm-deps test-rust build-debug test-e2e bench
+	check-format lint check-wasm-deps test-rust build-debug test-e2e bench stress
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
 	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
+	@echo "make stress - the system under attack and load (concurrent accepts, guessed tokens, floods,"
+	@echo "              look-alike answers, oversized requests, 50 writers), SQLite and PostgreSQL"
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing (each step is skipped when already done)
@@ -107,3 +109,9 @@ test-e2e:
 bench: rust-tools system-packages
 	pg_virtualenv bash -c 'url="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE"; \
 		GATEHOUSE_BENCH_POSTGRES_URL="$$url" GATEHOUSE_TEST_POSTGRES_URL="$$url" cargo bench -p server'
+
+# The adversarial suite (not part of `make test`: minutes long, with timing pass marks). Each
+# case prints its figure; one at a time, so timings are not shared with another case.
+stress: rust-tools system-packages
+	pg_virtualenv bash -c 'GATEHOUSE_TEST_POSTGRES_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		GATEHOUSE_REQUIRE_POSTGRES=1 cargo test -p server --test integration stress:: -- --ignored --nocapture --test-threads 1'

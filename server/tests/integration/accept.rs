@@ -30,14 +30,17 @@ on_both_databases!(
 );
 
 /// A server (with `vars`) whose tailnet "Example Co" has Ada as Owner, signed in.
-async fn owner_app(database: &TestDatabase, vars: &[(&str, String)]) -> (TestApp, TailnetId) {
+pub(crate) async fn owner_app(
+    database: &TestDatabase,
+    vars: &[(&str, String)],
+) -> (TestApp, TailnetId) {
     let app = TestApp::spawn_with(database, vars).await;
     app.with_owner("ada@example.com").await;
     let tailnet = app.home_tailnet().await;
     (app, tailnet)
 }
 
-async fn invite_link(app: &TestApp, tailnet: &TailnetId, role: &str) -> String {
+pub(crate) async fn invite_link(app: &TestApp, tailnet: &TailnetId, role: &str) -> String {
     let (status, link) = app
         .call::<InviteLink>(
             "create_invite_link",
@@ -96,7 +99,10 @@ async fn sign_up(
         .await
 }
 
-async fn accept(browser: &TestApp, token: &str) -> (StatusCode, Result<String, AppError>) {
+pub(crate) async fn accept(
+    browser: &TestApp,
+    token: &str,
+) -> (StatusCode, Result<String, AppError>) {
     browser
         .call::<String>("accept_invite", json!({ "token": token }))
         .await
@@ -132,7 +138,7 @@ async fn accepted_at(app: &TestApp, token: &str) -> Option<Option<i64>> {
 }
 
 /// A second tailnet with `count` members of `role`, each in their home tailnet there.
-async fn other_tailnet(
+pub(crate) async fn other_tailnet(
     app: &TestApp,
     name: &str,
     count: usize,
@@ -427,7 +433,7 @@ async fn an_invite_can_be_accepted_until_its_expiry_and_not_at_it(backend: Backe
 }
 
 /// The page's HTML with this response's nonce (named by its Content-Security-Policy) blanked.
-fn without_nonce(headers: &reqwest::header::HeaderMap, html: &str) -> String {
+pub(crate) fn without_nonce(headers: &reqwest::header::HeaderMap, html: &str) -> String {
     let nonce = headers
         .get("content-security-policy")
         .and_then(|v| v.to_str().ok())

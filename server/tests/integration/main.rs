@@ -10,6 +10,7 @@ mod harness;
 mod passkey;
 mod seed;
 mod smtp;
+mod stress;
 
 pub mod accept;
 pub mod account_passkeys;

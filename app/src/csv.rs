@@ -30,6 +30,38 @@ pub fn csv_field(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Reads one field back as RFC 4180 does.
+    fn unquote(field: &str) -> String {
+        match field
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+        {
+            Some(inner) => inner.replace("\"\"", "\""),
+            None => field.to_owned(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// A field reads back as the text (with the leading `'` that keeps a formula text),
+        /// never starts a formula, and never breaks out of its quotes.
+        #[test]
+        fn fields_read_back_and_never_run(value in "\\PC{0,40}|[=+@,\"\n\r\t-]{0,6}[a-z]{0,4}") {
+            let field = csv_field(&value);
+            let back = unquote(&field);
+            let neutralised = format!("'{}", value);
+            prop_assert!(back == value || back == neutralised);
+            prop_assert!(!back.starts_with(['=', '+', '-', '@', '\t', '\r']));
+            if field.contains([',', '"', '\n', '\r']) {
+                prop_assert!(field.starts_with('"') && field.ends_with('"'));
+                let inner = &field[1..field.len() - 1];
+                prop_assert!(!inner.replace("\"\"", "").contains('"'));
+            }
+        }
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_never_formulas() {

@@ -271,6 +271,40 @@ mod tests {
         assert!(parsed.is_err());
     }
 
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            /// Any text either fails or parses to a normalised ASCII address with one '@' that
+            /// parses again to itself.
+            #[test]
+            fn emails_parse_to_a_fixed_point(input in "\\PC{0,80}|[a-zA-Z0-9._%+-]{1,20}@[a-zA-Z0-9.-]{1,20}") {
+                if let Ok(email) = EmailAddress::parse(&input) {
+                    prop_assert!(email.as_str().is_ascii());
+                    prop_assert_eq!(email.as_str().matches('@').count(), 1);
+                    prop_assert_eq!(email.as_str().to_lowercase(), email.as_str());
+                    prop_assert_eq!(EmailAddress::parse(email.as_str()), Ok(email.clone()));
+                }
+            }
+
+            /// A parsed name is trimmed, at most 100 characters, holds nothing invisible or
+            /// controlling, and parses again to itself.
+            #[test]
+            fn names_parse_to_a_fixed_point(input in "\\PC{0,120}|.{0,20}") {
+                if let Ok(name) = DisplayName::parse(&input) {
+                    let text = name.as_str();
+                    prop_assert_eq!(text.trim(), text);
+                    prop_assert!(!text.is_empty() && text.chars().count() <= 100);
+                    prop_assert!(!text.chars().any(|c| c.is_control() || is_invisible_format(c)));
+                    prop_assert_eq!(DisplayName::parse(text).map(|n| n.as_str().to_owned()), Ok(text.to_owned()));
+                }
+            }
+        }
+    }
+
     /// A small exhaustive-ish property check without an extra dependency: every string built
     /// from a tricky alphabet either fails to parse or parses to a value that parses again to
     /// itself (normalisation is idempotent) and has exactly one '@'.

@@ -370,6 +370,40 @@ mod tests {
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            /// Every count and unit within range reads as its seconds; anything else is an
+            /// error that names the text, never a panic.
+            #[test]
+            fn durations_read_as_their_seconds(count in 0i64..100_000, unit in "[smhd]") {
+                let secs = count * match unit.as_str() {
+                    "s" => 1,
+                    "m" => 60,
+                    "h" => 3_600,
+                    _ => 86_400,
+                };
+                let text = format!("{count}{unit}");
+                match parse_duration_between(&text, 1, 400 * 86_400) {
+                    Ok(read) => prop_assert_eq!(read, secs),
+                    Err(problem) => {
+                        prop_assert!(!(1..=400 * 86_400).contains(&secs));
+                        prop_assert!(problem.contains(&text));
+                    }
+                }
+            }
+
+            #[test]
+            fn any_text_is_read_or_refused(text in "\\PC{0,12}") {
+                let _ = parse_duration(&text);
+            }
+        }
+    }
+
     #[test]
     fn smtp_credentials_need_an_encrypted_connection() -> Result<(), ConfigError> {
         for refused in [

@@ -304,6 +304,31 @@ mod tests {
         assert_eq!(parse_address_list(&repeated).map(|v| v.len()), Ok(1));
     }
 
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            /// Whatever is typed, the list is refused or holds 1 to 100 distinct addresses,
+            /// each a fixed point of the address parser.
+            #[test]
+            fn address_lists_parse_to_distinct_valid_addresses(
+                input in "([a-c]{1,3}@[a-c]{1,3}\\.(io|com)[ ,;\n]{1,2}){0,120}|\\PC{0,300}"
+            ) {
+                if let Ok(addresses) = parse_address_list(&input) {
+                    prop_assert!((1..=MAX_ADDRESSES_PER_INVITE).contains(&addresses.len()));
+                    let distinct: std::collections::HashSet<_> = addresses.iter().collect();
+                    prop_assert_eq!(distinct.len(), addresses.len());
+                    for address in &addresses {
+                        prop_assert_eq!(EmailAddress::parse(address.as_str()), Ok(address.clone()));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn owner_cannot_be_invited() {
         assert!(check_invitable(Role::Owner).is_err());

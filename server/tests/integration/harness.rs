@@ -28,6 +28,11 @@ pub struct TestDatabase {
 static DATABASES: AtomicU64 = AtomicU64::new(0);
 
 impl TestDatabase {
+    /// The server key file every server on this database shares.
+    pub fn key_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("secret.key")
+    }
+
     /// `None` when the backend is PostgreSQL and no server was given to the tests.
     pub async fn create(backend: Backend) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -120,7 +125,7 @@ impl TestApp {
             .expect("bind");
         let port = listener.local_addr().expect("address").port();
         let public_origin = public_origin.unwrap_or_else(|| format!("http://localhost:{port}"));
-        let key_file = database.dir.path().join("secret.key");
+        let key_file = database.key_file();
         let mut vars = vec![
             ("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}")),
             ("GATEHOUSE_PUBLIC_URL", public_origin.clone()),

@@ -28,19 +28,7 @@ pub async fn issue_setup_link(
 ) -> Result<String, AppError> {
     let token = SecretToken::generate();
     let mut tx = crate::context::begin_write(db).await?;
-    match tailnet {
-        Some(tailnet) => {
-            sqlx::query("DELETE FROM setup_links WHERE tailnet_id = $1 AND used_at IS NULL")
-                .bind(tailnet.as_str())
-                .execute(&mut *tx)
-                .await?
-        }
-        None => {
-            sqlx::query("DELETE FROM setup_links WHERE tailnet_id IS NULL AND used_at IS NULL")
-                .execute(&mut *tx)
-                .await?
-        }
-    };
+    delete_unused_links(&mut tx, tailnet.map(TailnetId::as_str)).await?;
     sqlx::query(
         "INSERT INTO setup_links (id, token_hash, tailnet_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -58,6 +46,27 @@ pub async fn issue_setup_link(
         settings.public_origin(),
         token.expose()
     ))
+}
+
+/// Deletes the unused setup links of `tailnet` (`None`: the first-run links).
+async fn delete_unused_links(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: Option<&str>,
+) -> Result<(), AppError> {
+    match tailnet {
+        Some(tailnet) => {
+            sqlx::query("DELETE FROM setup_links WHERE tailnet_id = $1 AND used_at IS NULL")
+                .bind(tailnet)
+                .execute(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM setup_links WHERE tailnet_id IS NULL AND used_at IS NULL")
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(())
 }
 
 /// A setup link is claimable only while it has something to set up: a first-run link while the
@@ -236,19 +245,7 @@ pub async fn complete_setup(
         return Err(problem.into());
     };
     // The other unused links for the same target die with this one.
-    match &tailnet {
-        Some(tailnet) => {
-            sqlx::query("DELETE FROM setup_links WHERE tailnet_id = $1 AND used_at IS NULL")
-                .bind(tailnet)
-                .execute(&mut *tx)
-                .await?
-        }
-        None => {
-            sqlx::query("DELETE FROM setup_links WHERE tailnet_id IS NULL AND used_at IS NULL")
-                .execute(&mut *tx)
-                .await?
-        }
-    };
+    delete_unused_links(&mut tx, tailnet.as_deref()).await?;
 
     let tailnet = match tailnet {
         Some(existing) => {

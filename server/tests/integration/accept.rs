@@ -108,7 +108,11 @@ pub(crate) async fn accept(
         .await
 }
 
-async fn membership(app: &TestApp, tailnet: &TailnetId, user: &UserId) -> Option<(String, String)> {
+pub(crate) async fn membership(
+    app: &TestApp,
+    tailnet: &TailnetId,
+    user: &UserId,
+) -> Option<(String, String)> {
     sqlx::query_as("SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2")
         .bind(tailnet.as_str())
         .bind(user.as_str())

@@ -13,6 +13,7 @@ use app::roles::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::accept::membership;
 use crate::harness::{Backend, TestApp, insert_member, on_both_databases, token_of};
 use crate::invites::{invite, invite_rows, list};
 
@@ -24,15 +25,6 @@ on_both_databases!(
     a_suspended_member_can_neither_leave_nor_join_other_tailnets,
     high_impact_changes_need_a_recent_passkey_sign_in,
 );
-
-async fn membership(app: &TestApp, tailnet: &TailnetId, user: &UserId) -> Option<(String, String)> {
-    sqlx::query_as("SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2")
-        .bind(tailnet.as_str())
-        .bind(user.as_str())
-        .fetch_optional(&app.db)
-        .await
-        .expect("membership")
-}
 
 async fn set_status(app: &TestApp, tailnet: &TailnetId, user: &UserId, status: &str) {
     sqlx::query("UPDATE memberships SET status = $1 WHERE tailnet_id = $2 AND user_id = $3")

@@ -203,17 +203,7 @@ impl TestApp {
         endpoint: &str,
         body: Value,
     ) -> (StatusCode, Result<T, AppError>) {
-        let response = self
-            .client
-            .post(format!("{}/api/{endpoint}", self.address))
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
+        let (status, text) = self.call_raw(endpoint, body).await;
         let result = if status.is_success() {
             Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{endpoint}: {e}: {text}")))
         } else {

@@ -45,7 +45,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long audit events are kept before housekeeping removes them.
     pub audit_retention_secs: i64,
-    /// Adding or deleting a passkey needs a passkey sign-in this recent.
+    /// High-impact changes (see `Verification`) need a passkey sign-in this recent.
     pub recent_sign_in_secs: i64,
 }
 
@@ -57,13 +57,6 @@ impl Settings {
 
     pub fn uses_https(&self) -> bool {
         self.public_url.scheme() == "https"
-    }
-
-    pub fn invite_lookup_limit(&self) -> crate::rate_limit::Limit {
-        crate::rate_limit::Limit {
-            max_hits: self.invite_lookups_per_minute,
-            window_secs: crate::rate_limit::WINDOW_SECS,
-        }
     }
 }
 

@@ -129,10 +129,10 @@ pub async fn count_token_lookup(
     let client = crate::context::client_ip()
         .map(client_bucket)
         .unwrap_or_else(|| "unknown".to_owned());
-    hit(
-        &state.db,
+    per_minute(
+        state,
         &format!("{kind}:{client}"),
-        state.settings.invite_lookup_limit(),
+        state.settings.invite_lookups_per_minute,
         now,
     )
     .await?;
@@ -149,11 +149,27 @@ pub async fn count_sign_in_attempt(
     let client = crate::context::client_ip()
         .map(client_bucket)
         .unwrap_or_else(|| "unknown".to_owned());
+    per_minute(
+        state,
+        &format!("sign-in:{client}"),
+        state.settings.sign_in_attempts_per_minute,
+        now,
+    )
+    .await
+}
+
+/// Counts one hit on `bucket` against at most `max_hits` in any minute.
+async fn per_minute(
+    state: &crate::context::AppState,
+    bucket: &str,
+    max_hits: i64,
+    now: i64,
+) -> Result<(), AppError> {
     let limit = Limit {
-        max_hits: state.settings.sign_in_attempts_per_minute,
+        max_hits,
         window_secs: WINDOW_SECS,
     };
-    hit(&state.db, &format!("sign-in:{client}"), limit, now).await
+    hit(&state.db, bucket, limit, now).await
 }
 
 /// Downloads (users, audit log) one tailnet may start per minute, across its admins and servers.
@@ -165,11 +181,13 @@ pub async fn count_export(
     tailnet: &crate::ids::TailnetId,
     now: i64,
 ) -> Result<(), AppError> {
-    let limit = Limit {
-        max_hits: EXPORTS_PER_MINUTE_PER_TAILNET,
-        window_secs: WINDOW_SECS,
-    };
-    hit(&state.db, &format!("export:{tailnet}"), limit, now).await
+    per_minute(
+        state,
+        &format!("export:{tailnet}"),
+        EXPORTS_PER_MINUTE_PER_TAILNET,
+        now,
+    )
+    .await
 }
 
 /// "Confirm it's you" attempts per person and minute: each writes a ceremony row.
@@ -181,11 +199,13 @@ pub async fn count_confirmation(
     user: &crate::ids::UserId,
     now: i64,
 ) -> Result<(), AppError> {
-    let limit = Limit {
-        max_hits: CONFIRMATIONS_PER_MINUTE,
-        window_secs: WINDOW_SECS,
-    };
-    hit(&state.db, &format!("confirm:{user}"), limit, now).await
+    per_minute(
+        state,
+        &format!("confirm:{user}"),
+        CONFIRMATIONS_PER_MINUTE,
+        now,
+    )
+    .await
 }
 
 /// Deletes counters no window needs any more; runs in the background.

@@ -103,12 +103,11 @@ pub async fn deliver_due(
         if leased.rows_affected() != 1 {
             continue;
         }
-        let email = match (&invite, &recovery_link) {
-            _ if email_code.is_some() => {
-                let code = email_code.as_deref().unwrap_or_default();
+        let email = match (&email_code, &invite, &recovery_link) {
+            (Some(code), _, _) => {
                 app::invites::email_code::email_for(db, settings, &template, code).await?
             }
-            (Some(invite), _) => {
+            (None, Some(invite), _) => {
                 app::invites::server::invite_email(
                     db,
                     settings,
@@ -116,13 +115,15 @@ pub async fn deliver_due(
                 )
                 .await?
             }
-            (None, Some(link)) if template == app::recovery::server::RECOVERY_USED_TEMPLATE => {
+            (None, None, Some(link))
+                if template == app::recovery::server::RECOVERY_USED_TEMPLATE =>
+            {
                 app::recovery::server::recovery_used_email(db, link).await?
             }
-            (None, Some(link)) => {
+            (None, None, Some(link)) => {
                 app::recovery::server::recovery_email(db, settings, link, now).await?
             }
-            (None, None) => None,
+            (None, None, None) => None,
         };
         let outcome = match email {
             None => {

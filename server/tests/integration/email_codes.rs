@@ -45,15 +45,7 @@ async fn send_code(browser: &TestApp, token: &str, email: &str) -> (StatusCode, 
 }
 
 async fn deliver(app: &TestApp) {
-    let round = server::mail::deliver_due(
-        &app.db,
-        &app.settings,
-        app.mailer.as_ref().expect("SMTP configured"),
-        app::context::now(),
-    )
-    .await
-    .expect("delivery");
-    assert_eq!(round.failed, 0);
+    assert_eq!(app.deliver_mail(app::context::now()).await.failed, 0);
 }
 
 /// The six-digit code in an email, if it has one.

@@ -212,6 +212,18 @@ impl TestApp {
         (status, result)
     }
 
+    /// One round of the outbox worker at `now`, through this server's SMTP configuration.
+    pub async fn deliver_mail(&self, now: i64) -> server::mail::DeliveryRound {
+        server::mail::deliver_due(
+            &self.db,
+            &self.settings,
+            self.mailer.as_ref().expect("SMTP configured"),
+            now,
+        )
+        .await
+        .expect("delivery round")
+    }
+
     /// Calls a server function and returns its status and body as text, whatever they are.
     pub async fn call_raw(&self, endpoint: &str, body: Value) -> (StatusCode, String) {
         let response = self

@@ -117,17 +117,6 @@ async fn events(
     .expect("events")
 }
 
-async fn deliver(app: &TestApp, now: i64) -> server::mail::DeliveryRound {
-    server::mail::deliver_due(
-        &app.db,
-        &app.settings,
-        app.mailer.as_ref().expect("SMTP configured"),
-        now,
-    )
-    .await
-    .expect("delivery round")
-}
-
 async fn an_email_invite_is_created_audited_and_delivered_once(backend: Backend) {
     let Some(database) = TestDatabase::create(backend).await else {
         return;
@@ -162,7 +151,7 @@ async fn an_email_invite_is_created_audited_and_delivered_once(backend: Backend)
     .expect("audit text");
     assert!(everything.iter().all(|(text,)| !text.contains("/invite/")));
 
-    let round = deliver(&app, app::context::now()).await;
+    let round = app.deliver_mail(app::context::now()).await;
     assert_eq!((round.sent, round.failed), (2, 0));
     let mail = sink.received();
     assert_eq!(mail.len(), 2);
@@ -208,7 +197,7 @@ async fn an_email_invite_is_created_audited_and_delivered_once(backend: Backend)
     assert_eq!(preview.email.as_deref(), Some("grace@example.com"));
 
     // Delivered means delivered: a later round sends nothing again.
-    let round = deliver(&app, app::context::now() + 7_200).await;
+    let round = app.deliver_mail(app::context::now() + 7_200).await;
     assert_eq!((round.sent, round.failed), (0, 0));
     assert_eq!(sink.received().len(), 2);
     let page = list(&app, &tailnet, json!({ "status": "invited" })).await;
@@ -452,7 +441,7 @@ async fn a_deleted_invite_stops_working_at_once(backend: Backend) {
 
     // Its unsent email went with it.
     assert_eq!(app.count("email_outbox").await, 0);
-    let round = deliver(&app, app::context::now()).await;
+    let round = app.deliver_mail(app::context::now()).await;
     assert_eq!(round.sent, 0);
     assert!(sink.received().is_empty());
     assert_eq!(events(&app, "INVITE.DELETE.TAILNET_INVITE").await.len(), 1);
@@ -513,7 +502,7 @@ async fn with_smtp_down_nothing_is_lost_and_each_email_goes_once(backend: Backen
     .expect("invited");
     let now = app::context::now();
 
-    let round = deliver(&app, now).await;
+    let round = app.deliver_mail(now).await;
     assert_eq!((round.sent, round.failed), (0, 3), "SMTP is down");
     let page = list(&app, &tailnet, json!({ "status": "invited" })).await;
     assert!(invite_rows(&page).iter().all(|row| row.email_pending));
@@ -523,13 +512,15 @@ async fn with_smtp_down_nothing_is_lost_and_each_email_goes_once(backend: Backen
         .expect("rows");
     assert!(errors.iter().all(Option::is_some));
     // Backing off: nothing is retried before its time.
-    let round = deliver(&app, now + 1).await;
+    let round = app.deliver_mail(now + 1).await;
     assert_eq!((round.sent, round.failed), (0, 0));
 
     let sink = SmtpSink::start_on(port).await;
-    let round = deliver(&app, now + server::mail::retry_delay_secs(1)).await;
+    let round = app
+        .deliver_mail(now + server::mail::retry_delay_secs(1))
+        .await;
     assert_eq!((round.sent, round.failed), (3, 0), "SMTP is back");
-    let round = deliver(&app, now + 86_400).await;
+    let round = app.deliver_mail(now + 86_400).await;
     assert_eq!((round.sent, round.failed), (0, 0));
     let mut recipients: Vec<String> = sink.received().into_iter().flat_map(|m| m.to).collect();
     recipients.sort();
@@ -556,7 +547,7 @@ async fn two_servers_never_send_the_same_email(backend: Backend) {
         .expect("invited");
 
     let now = app::context::now();
-    let (a, b) = tokio::join!(deliver(&first, now), deliver(&second, now));
+    let (a, b) = tokio::join!(first.deliver_mail(now), second.deliver_mail(now));
     assert_eq!(a.sent + b.sent, 12);
     let mut recipients: Vec<String> = sink.received().into_iter().flat_map(|m| m.to).collect();
     recipients.sort();

@@ -425,14 +425,7 @@ async fn with_smtp_the_link_is_emailed_and_then_only_its_hash_is_kept(backend: B
         .expect("link");
     assert!(sealed.is_some(), "sealed while the email waits");
 
-    let round = server::mail::deliver_due(
-        &app.db,
-        &app.settings,
-        app.mailer.as_ref().expect("SMTP configured"),
-        app::context::now(),
-    )
-    .await
-    .expect("delivery");
+    let round = app.deliver_mail(app::context::now()).await;
     assert_eq!((round.sent, round.failed), (1, 0));
     let mail = sink.received();
     assert_eq!(mail.len(), 1);
@@ -471,14 +464,7 @@ async fn with_smtp_the_link_is_emailed_and_then_only_its_hash_is_kept(backend: B
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let round = server::mail::deliver_due(
-        &app.db,
-        &app.settings,
-        app.mailer.as_ref().expect("SMTP configured"),
-        app::context::now(),
-    )
-    .await
-    .expect("delivery");
+    let round = app.deliver_mail(app::context::now()).await;
     assert_eq!((round.sent, round.failed), (1, 0));
     let mail = sink.received();
     assert_eq!(mail.len(), 2);

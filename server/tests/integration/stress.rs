@@ -486,14 +486,7 @@ async fn kill_nine_during_invite_creation_loses_nothing(backend: Backend) {
     let sink = crate::smtp::SmtpSink::start().await;
     let mailer = TestApp::spawn_with(&database, &[("GATEHOUSE_SMTP_URL", sink.url())]).await;
     loop {
-        let round = server::mail::deliver_due(
-            &mailer.db,
-            &mailer.settings,
-            mailer.mailer.as_ref().expect("SMTP"),
-            app::context::now(),
-        )
-        .await
-        .expect("delivery");
+        let round = mailer.deliver_mail(app::context::now()).await;
         assert_eq!(round.failed, 0);
         if round.sent == 0 {
             break;

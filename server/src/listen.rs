@@ -16,8 +16,11 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// How long a client may take to send a request's headers.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's headers. hyper also counts an idle
+/// keep-alive connection's wait for its next request against it, so this is the idle timeout
+/// too: it stays well above the 10 s after which Chromium drops sockets it opened ahead and
+/// never used, so the server never closes one just as the browser starts a request on it.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long open connections get to finish once shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);

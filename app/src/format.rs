@@ -115,4 +115,29 @@ mod tests {
         assert_eq!(parse_utc_date(""), None);
         assert_eq!(parse_utc_date("yesterday"), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            /// A date shown for any moment from year 1 to 9999 reads back as the start of
+            /// that day.
+            #[test]
+            fn shown_dates_read_back(secs in -62_135_596_800i64..253_402_300_800) {
+                prop_assert_eq!(parse_utc_date(&utc_date(secs)), Some(secs.div_euclid(86_400) * 86_400));
+            }
+
+            /// Any typed text is refused or is the start of a real day, never a panic.
+            #[test]
+            fn typed_dates_are_days_or_refused(text in "[0-9+-]{0,14}|\\PC{0,14}|[0-9]{1,5}-[0-9]{1,3}-[0-9]{1,12}") {
+                if let Some(secs) = parse_utc_date(&text) {
+                    prop_assert_eq!(secs.rem_euclid(86_400), 0);
+                    prop_assert_eq!(parse_utc_date(&utc_date(secs)), Some(secs));
+                }
+            }
+        }
+    }
 }

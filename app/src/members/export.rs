@@ -152,3 +152,47 @@ fn user_line(row: &UserListRow) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::members::model::users_export_path;
+    use axum::http::Uri;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// "Export users" downloads exactly what the page shows: the link's filters read back
+        /// as the page's filters (search trimmed), whatever characters the search holds.
+        #[test]
+        fn export_links_carry_the_page_filters(
+            status in proptest::option::of(proptest::sample::select(RowStatus::ALL.to_vec())),
+            role in proptest::option::of(proptest::sample::select(Role::ALL.to_vec())),
+            search in "\\PC{0,30}|[ &=%+#?]{0,4}[a-z@.]{0,6}",
+        ) {
+            let tailnet = TailnetId::from_raw("t-1");
+            let link = users_export_path(&tailnet, status, role, &search);
+            let uri: Uri = link.parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
+            let Query(params) = Query::<ExportUsersParams>::try_from_uri(&uri)
+                .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+            let query = params.query(tailnet.clone()).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+            prop_assert_eq!(query, UserListQuery {
+                status,
+                role,
+                search: search.trim().to_owned(),
+                ..UserListQuery::first_page(tailnet)
+            });
+        }
+
+        /// Any query string is read or refused with a message, never a panic.
+        #[test]
+        fn any_export_query_is_read_or_refused(query in "[a-z=&%0-9A-F.+-]{0,60}|\\PC{0,60}") {
+            if let Ok(uri) = format!("/x?{query}").parse::<Uri>()
+                && let Ok(Query(params)) = Query::<ExportUsersParams>::try_from_uri(&uri)
+            {
+                let _ = params.query(TailnetId::from_raw("t-1"));
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 BINARYEN_VERSION := 132.0.0
+CARGO_DENY_VERSION := 0.20.2
 
 # Build outputs live outside the clone so a fresh clone reuses earlier work.
 CACHE_DIR ?= $(HOME)/.cache/gatehouse
@@ -21,7 +22,7 @@ export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test tools rust-tools system-packages node-packages wasm-opt \
-	check-format lint check-wasm-deps test-rust build-debug test-e2e bench stress
+	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e bench stress
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
@@ -43,6 +44,10 @@ rust-tools:
 	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
 		echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (once per machine)"; \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if ! cargo deny --version 2>/dev/null | grep -q "$(CARGO_DENY_VERSION)"; then \
+		echo "Installing cargo-deny $(CARGO_DENY_VERSION) (once per machine)"; \
+		cargo install cargo-deny --version $(CARGO_DENY_VERSION) --locked; \
 	fi
 
 # Debian's binaryen is too old (its wasm-opt breaks the release wasm); npm's is current.
@@ -74,7 +79,7 @@ run: rust-tools wasm-opt
 # Testing
 
 test: rust-tools system-packages node-packages
-	$(MAKE) check-format lint check-wasm-deps test-rust build-debug test-e2e
+	$(MAKE) check-format lint deny check-wasm-deps test-rust build-debug test-e2e
 	@echo "All checks passed."
 
 check-format:
@@ -83,6 +88,14 @@ check-format:
 lint:
 	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# Licences, banned crates and sources of every dependency (deny.toml); offline, after lint
+# has downloaded the crates. Advisories need RustSec's database from github.com: make advisories.
+deny:
+	cargo deny --offline --log-level error check licenses bans sources
+
+advisories: rust-tools
+	cargo deny check advisories
 
 # Server-only crates must never reach the browser's wasm.
 check-wasm-deps:

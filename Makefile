@@ -13,6 +13,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 BINARYEN_VERSION := 132.0.0
 CARGO_DENY_VERSION := 0.20.2
+CARGO_FUZZ_VERSION := 0.13.2
 
 # Build outputs live outside the clone so a fresh clone reuses earlier work.
 CACHE_DIR ?= $(HOME)/.cache/gatehouse
@@ -22,7 +23,8 @@ export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test tools rust-tools system-packages node-packages wasm-opt \
-	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e bench stress
+	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e bench stress \
+	fuzz
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
@@ -30,6 +32,8 @@ help:
 	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
 	@echo "make stress - the system under attack and load (concurrent accepts, guessed tokens, floods,"
 	@echo "              look-alike answers, oversized requests, 50 writers), SQLite and PostgreSQL"
+	@echo "make fuzz  - every parser under libFuzzer, FUZZ_SECONDS (600) each; needs nightly"
+	@echo "make advisories - Cargo.lock against RustSec's advisory database (needs github.com)"
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing (each step is skipped when already done)
@@ -84,10 +88,12 @@ test: rust-tools system-packages node-packages
 
 check-format:
 	cargo fmt --all --check
+	cargo fmt --manifest-path fuzz/Cargo.toml --check
 
 lint:
 	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --manifest-path fuzz/Cargo.toml --bins -- -D warnings
 
 # Licences, banned crates and sources of every dependency (deny.toml); offline, after lint
 # has downloaded the crates. Advisories need RustSec's database from github.com: make advisories.
@@ -128,3 +134,25 @@ bench: rust-tools system-packages
 stress: rust-tools system-packages
 	pg_virtualenv bash -c 'GATEHOUSE_TEST_POSTGRES_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
 		GATEHOUSE_REQUIRE_POSTGRES=1 cargo test -p server --test integration stress:: -- --ignored --nocapture --test-threads 1'
+
+# Coverage-guided fuzzing (not part of `make test`: ten minutes per target). Each target
+# asserts its parser's properties (see fuzz/fuzz_targets/); a failing input is kept in
+# fuzz/artifacts/ and the run stops there.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := email_address display_name address_list csv_field duration typed_date \
+	export_query list_query
+
+fuzz: rust-tools
+	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+	@if ! cargo fuzz --version 2>/dev/null | grep -q "$(CARGO_FUZZ_VERSION)"; then \
+		cargo install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked; \
+	fi
+	cd fuzz && cargo +nightly fuzz build -O
+	@mkdir -p fuzz/logs; cd fuzz && for target in $(FUZZ_TARGETS); do \
+		if cargo +nightly fuzz run -O $$target -- -max_total_time=$(FUZZ_SECONDS) \
+			> logs/$$target.log 2>&1; then \
+			printf '%-14s %s, 0 failures\n' $$target "$$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' logs/$$target.log)"; \
+		else \
+			echo "$$target FAILED (fuzz/logs/$$target.log):"; tail -30 logs/$$target.log; exit 1; \
+		fi; \
+	done

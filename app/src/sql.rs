@@ -39,6 +39,16 @@ impl Statement {
         self.bind(Bind::Int(value))
     }
 
+    /// The SQL text, with `$1`…`$N` where the values go.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// How many values are bound.
+    pub fn bound(&self) -> usize {
+        self.binds.len()
+    }
+
     /// Appends the keyset condition and order for a newest-first list ordered by `column`
     /// and then `key_sql` (which `id` orders the same way), reading one row more than `size`.
     pub fn keyset_page(

@@ -55,7 +55,7 @@ pub struct ExportParams {
 }
 
 impl ExportParams {
-    fn parse(self) -> Result<(ExportFormat, AuditFilters), AppError> {
+    pub fn parse(self) -> Result<(ExportFormat, AuditFilters), AppError> {
         let format = match self.format.as_deref() {
             Some("json") => ExportFormat::Json,
             Some("csv") => ExportFormat::Csv,

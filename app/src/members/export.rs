@@ -40,7 +40,7 @@ pub struct ExportUsersParams {
 }
 
 impl ExportUsersParams {
-    fn query(self, tailnet: TailnetId) -> Result<UserListQuery, AppError> {
+    pub fn query(self, tailnet: TailnetId) -> Result<UserListQuery, AppError> {
         let status = match self.status.filter(|s| !s.is_empty() && s != "all") {
             None => None,
             Some(text) => Some(RowStatus::parse(&text).ok_or_else(|| {

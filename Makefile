@@ -31,7 +31,8 @@ help:
 	@echo "make test  - run every check and test"
 	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
 	@echo "make stress - the system under attack and load (concurrent accepts, guessed tokens, floods,"
-	@echo "              look-alike answers, oversized requests, 50 writers), SQLite and PostgreSQL"
+	@echo "              look-alike answers, oversized requests, 50 writers, kill -9, two servers"
+	@echo "              with one killed), SQLite and PostgreSQL"
 	@echo "make fuzz  - every parser under libFuzzer, FUZZ_SECONDS (600) each; needs nightly"
 	@echo "make advisories - Cargo.lock against RustSec's advisory database (needs github.com)"
 

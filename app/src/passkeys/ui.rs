@@ -2,6 +2,6 @@
 //! ("Sign out everywhere").
 
 pub mod account_page;
+pub mod account_state;
 pub mod confirm_gate;
-pub mod confirm_identity;
 pub mod passkey_list;

@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::confirm_identity::{ConfirmIdentityDialog, Retry};
+use super::account_state::AccountPageState;
+use super::confirm_gate::{ConfirmGate, ConfirmGateDialog};
 use super::passkey_list::PasskeyList;
 use crate::auth::api::sign_out_everywhere;
 use crate::components::access_problem::AccessProblem;
@@ -13,67 +14,10 @@ use crate::error::AppError;
 use crate::passkeys::api::get_account;
 use crate::passkeys::model::AccountOverview;
 
-/// What the page last did, announced to screen readers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub text: String,
-    pub is_error: bool,
-}
-
-impl Outcome {
-    pub fn done(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            is_error: false,
-        }
-    }
-
-    pub fn failed(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            is_error: true,
-        }
-    }
-}
-
-/// What the page's parts share: reloading the account, announcing outcomes, and asking the
-/// person to confirm it's them before a change is tried again.
-#[derive(Clone, Copy)]
-pub struct AccountPageState {
-    pub reload: RwSignal<u32>,
-    pub outcome: RwSignal<Option<Outcome>>,
-    pub confirming: RwSignal<Option<Retry>>,
-}
-
-impl AccountPageState {
-    pub fn refresh(self) {
-        self.reload.update(|n| *n += 1);
-    }
-
-    /// Announces a change's result; a refusal for want of a recent sign-in asks the person to
-    /// confirm it's them and then tries `retry` again.
-    pub fn finish(self, result: Result<String, AppError>, retry: Option<Retry>) {
-        match (result, retry) {
-            (Ok(text), _) => {
-                self.outcome.set(Some(Outcome::done(text)));
-                self.refresh();
-            }
-            (Err(AppError::VerificationRequired), Some(retry)) => {
-                self.outcome.set(None);
-                self.confirming.set(Some(retry));
-            }
-            (Err(error), _) => self.outcome.set(Some(Outcome::failed(error.to_string()))),
-        }
-    }
-}
-
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let page = AccountPageState {
-        reload: RwSignal::new(0),
-        outcome: RwSignal::new(None),
-        confirming: RwSignal::new(None),
-    };
+    let page = AccountPageState::new();
+    let gate = ConfirmGate::provide();
     let account = Resource::new(move || page.reload.get(), |_| get_account());
     view! {
         <Title text="Account" />
@@ -88,9 +32,7 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Show when=move || page.confirming.get().is_some()>
-            <ConfirmIdentityDialog page />
-        </Show>
+        <ConfirmGateDialog gate />
     }
 }
 

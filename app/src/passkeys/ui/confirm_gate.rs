@@ -1,15 +1,16 @@
-//! "Confirm it's you" for the admin console: high-impact changes (transfer ownership, giving or
-//! taking Admin, invites and approvals with an admin role, recovery links, the general
-//! settings) need a passkey sign-in within `GATEHOUSE_RECENT_SIGN_IN`. A page provides one
+//! "Confirm it's you": high-impact changes (transfer ownership, giving or taking Admin, invites
+//! and approvals with an admin role, recovery links, the general settings, adding or deleting
+//! a passkey) need a passkey sign-in within `GATEHOUSE_RECENT_SIGN_IN`. A page provides one
 //! gate; a change the server refused with `VerificationRequired` hands it a retry, the gate
 //! asks for a passkey (the button gives the browser the user gesture a passkey prompt needs),
 //! and then makes the change again.
 
 use leptos::prelude::*;
 
-use super::confirm_identity::confirm_with_passkey;
 use crate::components::dialog::ConfirmDialog;
 use crate::error::AppError;
+use crate::passkeys::api::{finish_verify_passkey, start_verify_passkey};
+use crate::passkeys::browser::use_passkey;
 
 /// The page's gate: the change waiting for a confirmation, if any.
 #[derive(Debug, Clone, Copy)]
@@ -78,17 +79,35 @@ where
     Fu: std::future::Future<Output = O> + 'static,
 {
     let this = StoredValue::new(None::<Action<I, O>>);
+    // The retry belongs to the component that made the action, not to whatever dispatched it
+    // (often a dialog that closes as it dispatches, which would take the retry with it).
+    let owner = Owner::current();
     let action = Action::new_local(move |input: &I| {
         let again = input.clone();
-        let retry = Callback::new(move |()| {
-            if let Some(action) = this.get_value() {
-                action.dispatch(again.clone());
-            }
-        });
+        let make_retry = move || {
+            Callback::new(move |()| {
+                if let Some(action) = this.try_get_value().flatten() {
+                    action.dispatch(again.clone());
+                }
+            })
+        };
+        let retry = match &owner {
+            Some(owner) => owner.with(make_retry),
+            None => make_retry(),
+        };
         run(input, retry)
     });
     this.set_value(Some(action));
     action
+}
+
+/// Proves it's the signed-in person with one of their passkeys.
+async fn confirm_with_passkey() -> Result<(), AppError> {
+    let challenge = start_verify_passkey().await?;
+    let credential = use_passkey(challenge.options)
+        .await
+        .map_err(|e| AppError::SignInFailed(e.to_string()))?;
+    finish_verify_passkey(challenge.ceremony, credential).await
 }
 
 /// The confirmation itself, shown while a change waits.

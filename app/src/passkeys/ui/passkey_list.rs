@@ -4,14 +4,35 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::account_page::AccountPageState;
-use super::confirm_identity::Retry;
+use super::account_state::AccountPageState;
+use super::confirm_gate::confirmable_action;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::passkey_button::PasskeyButton;
+use crate::error::AppError;
 use crate::format::{utc_date, utc_minute};
 use crate::ids::PasskeyId;
-use crate::passkeys::api::rename_passkey;
+use crate::passkeys::api::{delete_passkey, finish_add_passkey, rename_passkey, start_add_passkey};
+use crate::passkeys::browser::create_passkey;
 use crate::passkeys::model::{MAX_PASSKEY_NAME_CHARS, PasskeySummary};
+
+/// "Add passkey", with the name typed (empty: "Passkey N"); the answer is what the page
+/// announces.
+async fn add_passkey(name: String) -> Result<String, AppError> {
+    let challenge = start_add_passkey().await?;
+    let credential = create_passkey(challenge.options)
+        .await
+        .map_err(|e| AppError::validation("passkey", e.to_string()))?;
+    finish_add_passkey(challenge.ceremony, credential, name).await?;
+    Ok("Passkey added. You can sign in with it now.".to_owned())
+}
+
+/// "Delete" the passkey `id` called `name`.
+async fn delete_named_passkey(id: PasskeyId, name: String) -> Result<String, AppError> {
+    delete_passkey(id).await?;
+    Ok(format!(
+        "Passkey “{name}” deleted. It can no longer sign in."
+    ))
+}
 
 #[component]
 pub fn PasskeyList(
@@ -90,10 +111,10 @@ fn PasskeyRow(
         }
     });
     let (delete_id, delete_name) = (passkey.id.clone(), passkey.name.clone());
-    let delete = Action::new_local(move |(): &()| {
-        let retry = Retry::Delete(delete_id.clone(), delete_name.clone());
+    let delete = confirmable_action(move |(): &(), retry| {
+        let (id, name) = (delete_id.clone(), delete_name.clone());
         async move {
-            let result = retry.clone().run().await;
+            let result = delete_named_passkey(id, name).await;
             page.finish(result, Some(retry));
         }
     });
@@ -205,10 +226,10 @@ fn PasskeyRow(
 #[component]
 fn AddPasskey(page: AccountPageState) -> impl IntoView {
     let name = RwSignal::new(String::new());
-    let add = Action::new_local(move |typed: &String| {
-        let retry = Retry::Add(typed.clone());
+    let add = confirmable_action(move |typed: &String, retry| {
+        let typed = typed.clone();
         async move {
-            let result = retry.clone().run().await;
+            let result = add_passkey(typed).await;
             if result.is_ok() {
                 name.set(String::new());
             }

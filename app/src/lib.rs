@@ -18,6 +18,7 @@ pub mod format;
 pub mod ids;
 pub mod invites;
 pub mod members;
+pub mod oidc;
 pub mod paging;
 pub mod passkeys;
 #[cfg(feature = "ssr")]

@@ -47,7 +47,8 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buffer)
 }
 
-/// The server's key for invite tokens that must be shown again (AES-256-GCM). It lives in a
+/// The server's key for secrets the database must keep but not reveal (AES-256-GCM): invite
+/// tokens shown again, email codes waiting to be sent, OIDC signing keys. It lives in a
 /// file beside the server, not in the database, so a copy of the database gives no working link.
 #[derive(Clone)]
 pub struct LinkKey(aes_gcm::Aes256Gcm);
@@ -80,13 +81,22 @@ impl LinkKey {
     /// Encrypts `token` with a fresh random nonce; `context` (the invite id) is bound to it, so
     /// a sealed token copied onto another invite row does not open.
     pub fn seal(&self, token: &SecretToken, context: &str) -> String {
+        self.seal_text(token.expose(), context)
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<SecretToken, UnsealError> {
+        self.open_text(sealed, context).map(SecretToken)
+    }
+
+    /// [`seal`](Self::seal) for any secret text (a signing key's PEM, say).
+    pub fn seal_text(&self, text: &str, context: &str) -> String {
         use aes_gcm::aead::{Aead, Payload};
         let mut nonce = [0_u8; 12];
         if let Err(error) = getrandom::fill(&mut nonce) {
             panic!("the operating system's random number generator failed: {error}");
         }
         let payload = Payload {
-            msg: token.expose().as_bytes(),
+            msg: text.as_bytes(),
             aad: context.as_bytes(),
         };
         match self.0.encrypt(&nonce.into(), payload) {
@@ -95,12 +105,12 @@ impl LinkKey {
                 URL_SAFE_NO_PAD.encode(nonce),
                 URL_SAFE_NO_PAD.encode(ciphertext)
             ),
-            // AES-GCM fails only for messages of gigabytes; a token is 43 bytes.
-            Err(error) => panic!("sealing a token failed: {error}"),
+            // AES-GCM fails only for messages of gigabytes; what we seal is a few KB at most.
+            Err(error) => panic!("sealing a secret failed: {error}"),
         }
     }
 
-    pub fn open(&self, sealed: &str, context: &str) -> Result<SecretToken, UnsealError> {
+    pub fn open_text(&self, sealed: &str, context: &str) -> Result<String, UnsealError> {
         use aes_gcm::aead::{Aead, Payload};
         let (nonce, ciphertext) = sealed.split_once('.').ok_or(UnsealError)?;
         let nonce: [u8; 12] = URL_SAFE_NO_PAD
@@ -119,9 +129,7 @@ impl LinkKey {
             .0
             .decrypt(&nonce.into(), payload)
             .map_err(|_| UnsealError)?;
-        String::from_utf8(plain)
-            .map(SecretToken)
-            .map_err(|_| UnsealError)
+        String::from_utf8(plain).map_err(|_| UnsealError)
     }
 }
 

@@ -127,6 +127,7 @@ pub fn build(state: AppState) -> Router {
             "/admin/{tailnet}/logs/export",
             axum::routing::get(app::audit::export::download),
         )
+        .route("/oidc/jwks", axum::routing::get(app::oidc::jwks::jwks))
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |request| {
@@ -156,9 +157,9 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Removes expired sessions, passkey ceremonies, rate-limit counters and recovery links,
-/// long-delivered email,
-/// and audit events older than `audit_retention_secs`, every ten minutes.
+/// Removes expired sessions, passkey ceremonies, rate-limit counters, recovery links and email
+/// codes, signing keys whose tokens have all expired, long-delivered email, and audit events
+/// older than `audit_retention_secs`, every ten minutes.
 pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -181,6 +182,11 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
                 app::invites::email_code::purge_expired(&db, app::context::now()).await
             {
                 tracing::warn!(%error, "email-code housekeeping failed");
+            }
+            if let Err(error) =
+                app::oidc::signing_keys::purge_retired(&db, app::context::now()).await
+            {
+                tracing::warn!(%error, "signing-key housekeeping failed");
             }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}

@@ -38,6 +38,9 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Add a new key for signing OpenID Connect ID tokens and retire the current one. Tokens it
+    /// signed stay verifiable (its public key stays published) until they expire.
+    RotateSigningKey,
 }
 
 fn main() -> std::process::ExitCode {
@@ -74,6 +77,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve => serve(config).await,
             Command::CreateTailnet { name, kind } => create_tailnet(config, &name, &kind).await,
             Command::Recover { email } => recover(config, &email).await,
+            Command::RotateSigningKey => rotate_signing_key(config).await,
         }
     });
     match result {
@@ -117,6 +121,19 @@ async fn serve(config: Config) -> Result<(), String> {
     server::listen::serve(listener, server::build(state), shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn rotate_signing_key(config: Config) -> Result<(), String> {
+    let state = server::prepare(&config)
+        .await
+        .map_err(|e| e.to_string())?
+        .state;
+    let kid =
+        app::oidc::signing_keys::rotate(&state.db, &state.settings.link_key, app::context::now())
+            .await
+            .map_err(|e| e.to_string())?;
+    println!("New signing key: {kid}. ID tokens are signed with it from now on.");
+    Ok(())
 }
 
 async fn create_tailnet(config: Config, name: &str, kind: &str) -> Result<(), String> {

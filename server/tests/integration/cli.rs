@@ -1,5 +1,5 @@
 //! The `gatehouse` binary: configuration errors, the first-run setup link, `create-tailnet`,
-//! `recover`.
+//! `recover`, `rotate-signing-key`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -192,4 +192,60 @@ async fn recover_prints_a_one_time_link_for_any_account_even_the_owner() {
     assert!(!unknown.status.success());
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("--email: No account"), "{stderr}");
+}
+
+#[tokio::test]
+async fn rotate_signing_key_adds_the_key_that_signs_from_then_on() {
+    use crate::harness::{Backend, TestApp, TestDatabase};
+
+    let database = TestDatabase::create(Backend::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    let app = TestApp::spawn_on(&database).await;
+    let rotate = || {
+        let url = database.url.clone();
+        tokio::task::spawn_blocking(move || {
+            gatehouse(&url, &["rotate-signing-key"])
+                .output()
+                .expect("rotate")
+        })
+    };
+    let mut printed_kids = Vec::new();
+    for _ in 0..2 {
+        let output = rotate().await.expect("ran");
+        assert!(output.status.success(), "{output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let kid = stdout
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("New signing key: "))
+            .and_then(|rest| rest.split_once(". ID tokens are signed with it from now on."))
+            .map(|(kid, _)| kid.to_owned())
+            .unwrap_or_else(|| panic!("unexpected output {stdout}"));
+        printed_kids.push(kid);
+    }
+    let signing =
+        app::oidc::signing_keys::current(&app.db, &app.settings.link_key, app::context::now())
+            .await
+            .expect("signing key");
+    assert_eq!(signing.kid(), printed_kids[1], "the last key added signs");
+    let set: serde_json::Value = app
+        .client
+        .get(format!("{}/oidc/jwks", app.address))
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    let published: Vec<&str> = set["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|key| key["kid"].as_str())
+        .collect();
+    assert_eq!(
+        published,
+        vec![printed_kids[1].as_str(), printed_kids[0].as_str()]
+    );
 }

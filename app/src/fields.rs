@@ -179,6 +179,12 @@ short_text_type!(
     "a tailnet name",
     100
 );
+short_text_type!(
+    /// The name admins give an OIDC client ("Headscale"), shown on the sign-in page.
+    ClientName,
+    "a name",
+    100
+);
 
 #[cfg(test)]
 mod tests {

@@ -68,6 +68,8 @@ impl Role {
             ManageUserApproval => matches!(self, Owner | Admin | NetworkAdmin),
             ExportUsers => matches!(self, Owner | Admin | ItAdmin | NetworkAdmin | Auditor),
             IssueRecoveryLinks => matches!(self, Owner | Admin | ItAdmin),
+            ViewOidcClients => self != Member,
+            ManageOidcClients => matches!(self, Owner | Admin | NetworkAdmin),
         }
     }
 
@@ -157,10 +159,14 @@ pub enum Permission {
     ExportUsers,
     /// Issue a one-time recovery link for a member who lost their passkeys.
     IssueRecoveryLinks,
+    /// See the "OIDC clients" page: the coordination servers people sign in to.
+    ViewOidcClients,
+    /// Add OIDC clients, regenerate their secrets and delete them.
+    ManageOidcClients,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ViewMembers,
         Permission::ViewInvites,
         Permission::ManageInvites,
@@ -171,6 +177,8 @@ impl Permission {
         Permission::ViewAuditLog,
         Permission::ExportUsers,
         Permission::IssueRecoveryLinks,
+        Permission::ViewOidcClients,
+        Permission::ManageOidcClients,
     ];
 }
 

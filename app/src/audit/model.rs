@@ -41,11 +41,14 @@ pub enum EventName {
     UserLogoutEverywhere,
     RecoveryLinkCreate,
     RecoveryLinkUse,
+    OidcClientCreate,
+    OidcClientSecretRegenerate,
+    OidcClientDelete,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 24] = [
+    pub const ALL: [EventName; 27] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -70,6 +73,9 @@ impl EventName {
         EventName::UserLogoutEverywhere,
         EventName::RecoveryLinkCreate,
         EventName::RecoveryLinkUse,
+        EventName::OidcClientCreate,
+        EventName::OidcClientSecretRegenerate,
+        EventName::OidcClientDelete,
     ];
 
     /// The stored and exported name.
@@ -99,6 +105,9 @@ impl EventName {
             EventName::UserLogoutEverywhere => "USER.LOGOUT.ALL_SESSIONS",
             EventName::RecoveryLinkCreate => "USER.CREATE.RECOVERY_LINK",
             EventName::RecoveryLinkUse => "USER.USE.RECOVERY_LINK",
+            EventName::OidcClientCreate => "OIDC_CLIENT.CREATE",
+            EventName::OidcClientSecretRegenerate => "OIDC_CLIENT.UPDATE.SECRET",
+            EventName::OidcClientDelete => "OIDC_CLIENT.DELETE",
         }
     }
 
@@ -138,6 +147,9 @@ impl EventName {
             EventName::UserLogoutEverywhere => "Signed out everywhere",
             EventName::RecoveryLinkCreate => "Recovery link issued",
             EventName::RecoveryLinkUse => "Recovery link used",
+            EventName::OidcClientCreate => "OIDC client added",
+            EventName::OidcClientSecretRegenerate => "OIDC client secret regenerated",
+            EventName::OidcClientDelete => "OIDC client deleted",
         }
     }
 }

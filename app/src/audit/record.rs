@@ -112,6 +112,16 @@ impl Target {
         }
     }
 
+    /// An OIDC client (a coordination server people sign in to), named as its admins named it.
+    pub fn oidc_client(id: &str, name: &str) -> Self {
+        Self {
+            kind: "OIDC_CLIENT",
+            id: id.to_owned(),
+            name: Some(name.to_owned()),
+            property: None,
+        }
+    }
+
     /// A tailnet, or one of its settings.
     pub fn tailnet(id: &TailnetId, name: &str, property: Option<&'static str>) -> Self {
         Self {

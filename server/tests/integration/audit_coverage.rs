@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use app::ids::{InviteId, TailnetId, UserId};
 use app::invites::model::InviteLink;
+use app::oidc::model::AddedOidcClient;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -68,6 +69,10 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("inspect_recovery_link", Writes::Nothing),
     ("start_recovery", Writes::Nothing),
     ("finish_recovery", Writes::OneGroup),
+    ("list_oidc_clients", Writes::Nothing),
+    ("add_oidc_client", Writes::OneGroup),
+    ("regenerate_oidc_client_secret", Writes::OneGroup),
+    ("delete_oidc_client", Writes::OneGroup),
 ];
 
 /// A tailnet without an Owner yet, and its setup link.
@@ -237,6 +242,29 @@ impl Fixture {
         let token = token_of(&link.expect("link").url);
         self.secrets.push(token.clone());
         token
+    }
+
+    /// "Add OIDC client" as the Owner sends it.
+    fn oidc_client_body(&self) -> Value {
+        json!({ "client": {
+            "tailnet": self.tailnet,
+            "name": "Headscale",
+            "callback_urls": "https://headscale.example.com/oidc/callback",
+            "public": false,
+            "require_pkce": false,
+            "allowed_roles": [],
+        }})
+    }
+
+    /// An OIDC client the Owner added; returns its id (its secret joins `secrets`).
+    async fn oidc_client(&mut self) -> String {
+        let (_, added) = self
+            .app
+            .call::<AddedOidcClient>("add_oidc_client", self.oidc_client_body())
+            .await;
+        let added = added.expect("added");
+        self.secrets.extend(added.secret);
+        added.client.id
     }
 
     /// A recovery link the Owner issued for a new member; returns its token.
@@ -703,6 +731,44 @@ impl Fixture {
                 self.check(function, true, call(&app, function, body)).await;
                 let own = json!({ "tailnet": t, "user": self.owner });
                 self.check(function, false, call(&app, function, own)).await;
+            }
+            "list_oidc_clients" => {
+                let body = json!({ "tailnet": t });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "add_oidc_client" => {
+                let body = self.oidc_client_body();
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let mut secret = None;
+                let adding = async {
+                    let (status, added) = app.call::<AddedOidcClient>(function, body).await;
+                    secret = added.ok().and_then(|added| added.secret);
+                    status
+                };
+                self.check(function, true, adding).await;
+                self.secrets.extend(secret);
+            }
+            "regenerate_oidc_client_secret" | "delete_oidc_client" => {
+                let client = self.oidc_client().await;
+                let body = json!({ "tailnet": t, "client": client });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let mut secret = None;
+                let changing = async {
+                    let (status, answer) = app.call::<Value>(function, body.clone()).await;
+                    secret = answer.ok().and_then(|v| v.as_str().map(str::to_owned));
+                    status
+                };
+                self.check(function, true, changing).await;
+                self.secrets.extend(secret);
+                if function == "delete_oidc_client" {
+                    self.check(function, false, call(&app, function, body))
+                        .await;
+                }
             }
             "inspect_recovery_link" | "start_recovery" | "finish_recovery" => {
                 let token = self.recovery_token().await;

@@ -23,6 +23,7 @@ mod granting;
 mod invites;
 mod leave;
 mod manage_members;
+mod oidc_clients;
 mod oidc_keys;
 mod races;
 pub mod recovery;

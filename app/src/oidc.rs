@@ -2,6 +2,7 @@
 //! signs people in with their Gatehouse passkey: the tailnet's clients (relying parties), the
 //! keys ID tokens are signed with, and their published set.
 
+pub mod access;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod clients;

@@ -44,6 +44,19 @@ impl Role {
     }
 
     /// The name shown to people.
+    /// The role as Tailscale spells it in its API and in an ID token's `groups` claim.
+    pub fn tailscale_name(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::NetworkAdmin => "network-admin",
+            Role::ItAdmin => "it-admin",
+            Role::BillingAdmin => "billing-admin",
+            Role::Auditor => "auditor",
+            Role::Member => "member",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
@@ -223,6 +236,7 @@ mod tests {
     fn stored_names_round_trip() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(role.tailscale_name(), role.as_str().replace('_', "-"));
         }
         assert_eq!(Role::parse("superuser"), None);
     }

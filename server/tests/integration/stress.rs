@@ -40,7 +40,9 @@ stress_on_both_databases!(
     fifty_concurrent_writers,
 );
 
-mod processes;
+mod kill_nine;
+mod process;
+mod two_servers;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

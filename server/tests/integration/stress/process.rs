@@ -1,0 +1,74 @@
+//! A real `gatehouse serve` process for the stress cases that kill one.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::TestDatabase;
+
+/// A real `gatehouse serve` process on `database`, listening on a free port.
+pub struct Process {
+    child: std::process::Child,
+    pub address: String,
+    pub origin: String,
+}
+
+impl Process {
+    pub async fn start(database: &TestDatabase) -> Self {
+        Self::start_with(database, None, &[]).await
+    }
+
+    /// With `public_url` (as servers behind one load balancer share it; by default each its
+    /// own) and further settings.
+    pub async fn start_with(
+        database: &TestDatabase,
+        public_url: Option<&str>,
+        vars: &[(&str, String)],
+    ) -> Self {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("address").port()
+        };
+        let origin = public_url.map_or_else(|| format!("http://localhost:{port}"), str::to_owned);
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("GATEHOUSE_PUBLIC_URL", &origin)
+            .env("GATEHOUSE_DATABASE_URL", &database.url)
+            .env("GATEHOUSE_SECRET_KEY_FILE", database.key_file())
+            .env("GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_TAILNET", "1000000")
+            .env("GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_PERSON", "1000000")
+            .envs(vars.iter().map(|(name, value)| (*name, value.as_str())))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start gatehouse");
+        let address = format!("http://127.0.0.1:{port}");
+        let probe = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while probe.get(format!("{address}/login")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "gatehouse did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            child,
+            address,
+            origin,
+        }
+    }
+
+    pub fn kill_nine(mut self) {
+        // `Child::kill` sends SIGKILL: no shutdown code runs.
+        self.child.kill().expect("kill -9");
+        let _ = self.child.wait();
+    }
+}
+
+/// A few nanoseconds of the clock, as a cheap random number for when to strike.
+pub fn clock_noise(below: u64) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    u64::from(nanos) % below
+}

@@ -1,4 +1,4 @@
-import { test, expect, open, hydrated, watchForProblems, newPageWithPasskeys } from './fixtures';
+import { test, expect, open, hydrated, watchForProblems, newPageWithPasskeys, setUpOwner } from './fixtures';
 
 test('the first Owner sets up the tailnet with a passkey, signs out, and signs back in', async ({
   page,
@@ -118,4 +118,35 @@ test('a cross-site POST is refused with 403', async ({ request, gatehouse }) => 
     data: '{}',
   });
   expect(response.status()).toBe(403);
+});
+
+test('a page opened while signed out returns to itself after signing in', async ({
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  void authenticator; // the virtual passkey device Ada signs in with
+  await setUpOwner(page, gatehouse);
+  const logs = page.url().replace(/\/users$/, '/logs?event=USER.LOGIN');
+  await page.getByRole('button', { name: 'Account' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await open(page, logs);
+  await expect(page.getByRole('heading', { name: 'Please sign in' })).toBeVisible();
+  await page.getByRole('main').getByRole('link', { name: 'Sign in', exact: true }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2F[^%]+%2Flogs%3Fevent%3DUSER.LOGIN$/);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page).toHaveURL(logs);
+  await expect(page.getByRole('heading', { name: 'Configuration audit logs' })).toBeVisible();
+
+  // Another site is never a destination: the person lands on their own page instead.
+  await page.getByRole('button', { name: 'Account' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await open(page, `${gatehouse.origin}/login?next=//evil.example/`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+  await expect(page).toHaveURL(/\/admin\/[^/]+\/users$/);
 });

@@ -91,9 +91,51 @@ pub fn users_path(tailnet: &TailnetId) -> String {
     format!("/admin/{tailnet}/users")
 }
 
+/// A return address is at most this long.
+const MAX_RETURN_PATH_CHARS: usize = 2_000;
+
+/// Where the sign-in page may send the person back to: a path on this site (`/admin/…?…`),
+/// never another site (`//evil.example`, `/\evil.example`, `https://…`).
+pub fn return_path(next: &str) -> Option<String> {
+    let on_this_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.chars().count() <= MAX_RETURN_PATH_CHARS;
+    on_this_site.then(|| next.to_owned())
+}
+
+/// The sign-in page, sending the person on to `next` once signed in.
+pub fn login_path(next: &str) -> String {
+    match return_path(next) {
+        Some(next) => format!("/login?{}", crate::format::query_string(&[("next", next)])),
+        None => "/login".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_returns_only_to_paths_on_this_site() {
+        assert_eq!(
+            return_path("/admin/t1/logs?event=USER.LOGIN"),
+            Some("/admin/t1/logs?event=USER.LOGIN".to_owned())
+        );
+        for elsewhere in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/a\nb",
+        ] {
+            assert_eq!(return_path(elsewhere), None, "{elsewhere:?}");
+        }
+        assert_eq!(login_path("/account"), "/login?next=%2Faccount");
+        assert_eq!(login_path("//evil.example"), "/login");
+    }
 
     #[test]
     fn sessions_expire_when_idle_or_old() {

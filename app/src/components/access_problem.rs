@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::set_status;
+use crate::auth::model::login_path;
 use crate::error::AppError;
 
 /// `what` completes "Only admins of this tailnet can see …"; `subject` completes
@@ -24,11 +25,25 @@ pub fn AccessProblem(error: AppError, what: &'static str, subject: &'static str)
         _ => (format!("{subject} could not be loaded"), error.to_string()),
     };
     let sign_in = matches!(error, AppError::Unauthenticated);
+    // Signed in, the person comes back to this very page.
+    let location = leptos_router::hooks::use_location();
+    let (path, query) = (
+        location.pathname.get_untracked(),
+        location.search.get_untracked(),
+    );
+    let here = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
     view! {
         <section class="card narrow">
             <h1>{title}</h1>
             <p role="alert">{body}</p>
-            {sign_in.then(|| view! { <a class="button primary" href="/login">"Sign in"</a> })}
+            {sign_in
+                .then(|| {
+                    view! { <a class="button primary" href=login_path(&here)>"Sign in"</a> }
+                })}
             {(!sign_in).then(|| view! { <a href="/">"Go to your tailnets"</a> })}
         </section>
     }

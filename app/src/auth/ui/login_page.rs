@@ -1,6 +1,7 @@
 //! `/login`: "Sign in with passkey", and the same passkeys offered in the email field's
 //! autofill where the browser supports it (WebAuthn conditional mediation). The autofill
 //! request starts when the field is focused, with a challenge fetched when the page loaded.
+//! `/login?next=/path` returns to that page of this site once signed in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,7 +9,7 @@ use webauthn_rs_proto::RequestChallengeResponse;
 
 use super::tailnet_list::YourTailnets;
 use crate::auth::api::{finish_sign_in, start_sign_in};
-use crate::auth::model::PasskeyChallenge;
+use crate::auth::model::{PasskeyChallenge, return_path};
 use crate::components::alert::ErrorAlert;
 use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, use_current_user};
@@ -44,15 +45,18 @@ struct Autofill {
     prepared: StoredValue<Option<(SignInChallenge, f64)>, LocalStorage>,
     pending: StoredValue<Option<PendingAutofill>, LocalStorage>,
     error: RwSignal<Option<String>>,
+    /// Where to go once signed in instead of the person's landing page.
+    next: Memo<Option<String>>,
 }
 
 impl Autofill {
-    fn new() -> Self {
+    fn new(next: Memo<Option<String>>) -> Self {
         Self {
             available: StoredValue::new(false),
             prepared: StoredValue::new_local(None),
             pending: StoredValue::new_local(None),
             error: RwSignal::new(None),
+            next,
         }
     }
 
@@ -115,8 +119,9 @@ impl Autofill {
             };
             match use_passkey_from_autofill(current.options, &pending).await {
                 Ok(credential) => match finish_sign_in(current.ceremony, credential).await {
-                    Ok(destination) => {
-                        load_page(&destination);
+                    Ok(landing) => {
+                        let next = self.next.try_get_untracked().flatten();
+                        load_page(&next.unwrap_or(landing));
                         return;
                     }
                     // The sign-in request expired while the field waited: offer passkeys again.
@@ -145,12 +150,14 @@ fn js_now() -> f64 {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let autofill = Autofill::new();
+    let query = leptos_router::hooks::use_query_map();
+    let next = Memo::new(move |_| query.read().get("next").and_then(|next| return_path(&next)));
+    let autofill = Autofill::new(next);
     let sign_in = Action::new_local(move |(): &()| {
         autofill.cancel();
         async move {
-            let destination = sign_in_with_passkey().await?;
-            load_page(&destination);
+            let landing = sign_in_with_passkey().await?;
+            load_page(&next.get_untracked().unwrap_or(landing));
             Ok::<(), String>(())
         }
     });
@@ -184,10 +191,11 @@ pub fn LoginPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let person = user.0.await.ok().flatten();
                     person.map(|person| {
+                        let onward = next.get_untracked().unwrap_or_else(|| person.landing_path());
                         view! {
                             <p class="notice">
                                 "You are signed in as " {person.display_name.clone()} ". "
-                                <a href=person.landing_path()>"Continue"</a>
+                                <a href=onward>"Continue"</a>
                             </p>
                             <YourTailnets person />
                         }

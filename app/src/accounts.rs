@@ -9,8 +9,8 @@ use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change};
+use crate::auth::ceremonies::{CeremonyPurpose, store_ceremony, take_ceremony};
 use crate::auth::model::PasskeyChallenge;
-use crate::auth::server::{CeremonyPurpose, store_ceremony, take_ceremony};
 use crate::context::AppState;
 use crate::error::AppError;
 use crate::fields::{DisplayName, EmailAddress};
@@ -83,7 +83,7 @@ pub async fn record_passkey_added(
         .record(
             conn,
             EventName::PasskeyCreate,
-            crate::passkeys::account::passkey_target(change.actor),
+            crate::audit::Target::passkeys_of(change.actor),
             None,
             Some(serde_json::json!({ "passkey_id": passkey.as_str() }).to_string()),
         )

@@ -12,53 +12,11 @@ use leptos_axum::ResponseOptions;
 use sqlx::AnyPool;
 use webauthn_rs::Webauthn;
 
-use crate::auth::server::{self as sessions, Session};
+use crate::auth::sessions::{self, Session};
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::roles::{MemberStatus, Permission, Role};
-
-/// Settings the app reads at run time (the server crate parses them from the environment).
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The origin people use; every link is built from it, never from a request's Host.
-    pub public_url: url::Url,
-    /// How long invitations stay valid.
-    pub invite_ttl_secs: i64,
-    /// How long a setup link stays valid (hours, not the invites' weeks: it makes an Owner).
-    pub setup_link_ttl_secs: i64,
-    /// Seals invite tokens that must be shown or emailed again.
-    pub link_key: crate::secrets::LinkKey,
-    /// Whether an SMTP server is configured; without one, invites work through their links.
-    pub email_delivery_configured: bool,
-    /// Where people download the client ("Download the client").
-    pub client_download_url: String,
-    /// Requests presenting an invite token allowed per client address and minute.
-    pub invite_lookups_per_minute: i64,
-    /// Invitation emails (new invites and resends) one tailnet may send in any 24 hours.
-    pub invite_emails_per_day_per_tailnet: i64,
-    /// Invitation emails one person may send in any 24 hours, across their tailnets.
-    pub invite_emails_per_day_per_person: i64,
-    /// Requests before anyone is signed in (sign-in, setup, recovery, invite sign-up) allowed
-    /// per client and minute.
-    pub sign_in_attempts_per_minute: i64,
-    /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// How long audit events are kept before housekeeping removes them.
-    pub audit_retention_secs: i64,
-    /// High-impact changes (see `Verification`) need a passkey sign-in this recent.
-    pub recent_sign_in_secs: i64,
-}
-
-impl Settings {
-    /// The public origin without a trailing slash, for building links.
-    pub fn public_origin(&self) -> String {
-        self.public_url.as_str().trim_end_matches('/').to_owned()
-    }
-
-    pub fn uses_https(&self) -> bool {
-        self.public_url.scheme() == "https"
-    }
-}
+use crate::settings::Settings;
 
 /// State shared by every request. Holds no data that must survive a restart: that lives in
 /// the database, so several servers can serve one deployment.
@@ -188,7 +146,7 @@ pub fn stored_status(stored: &str) -> Result<MemberStatus, AppError> {
 /// The signed-in person's session, or `Unauthenticated`.
 pub async fn current_session(state: &AppState) -> Result<Session, AppError> {
     let parts = request_parts()?;
-    sessions::session_from_headers(state, &parts.headers, now())
+    sessions::session_from_headers(&state.db, &state.settings, &parts.headers, now())
         .await?
         .ok_or(AppError::Unauthenticated)
 }
@@ -239,7 +197,7 @@ pub async fn require_from_headers(
     tailnet: &TailnetId,
     permission: Permission,
 ) -> Result<(Session, Role), AppError> {
-    let session = sessions::session_from_headers(state, headers, now())
+    let session = sessions::session_from_headers(&state.db, &state.settings, headers, now())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let role = member_role(&state.db, tailnet, &session.user_id, permission).await?;
@@ -415,20 +373,6 @@ pub async fn lock_actor_role(
 ) -> Result<Role, AppError> {
     let locked = lock_memberships(conn, tailnet, &[actor]).await?;
     locked_actor_role(&locked, actor, permission)
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): a transaction that read first and wrote later could otherwise fail with
-/// "database is locked" when another writer committed in between, instead of waiting its turn.
-/// PostgreSQL's default transactions already wait on the rows they change.
-pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
-    let sqlite = db.connect_options().database_url.scheme() == "sqlite";
-    let tx = if sqlite {
-        db.begin_with("BEGIN IMMEDIATE").await?
-    } else {
-        db.begin().await?
-    };
-    Ok(tx)
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub mod roles;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod secrets;
+#[cfg(feature = "ssr")]
+pub mod settings;
 pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod sql;

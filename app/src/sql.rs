@@ -6,6 +6,20 @@ use sqlx::AnyPool;
 use crate::error::AppError;
 use crate::paging::{Cursor, PageRequest};
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a transaction that read first and wrote later could otherwise fail with
+/// "database is locked" when another writer committed in between, instead of waiting its turn.
+/// PostgreSQL's default transactions already wait on the rows they change.
+pub async fn begin_write(db: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+    let sqlite = db.connect_options().database_url.scheme() == "sqlite";
+    let tx = if sqlite {
+        db.begin_with("BEGIN IMMEDIATE").await?
+    } else {
+        db.begin().await?
+    };
+    Ok(tx)
+}
+
 /// A value bound to a numbered placeholder.
 enum Bind {
     Text(String),

@@ -83,7 +83,7 @@ async fn start(database_url: String, dir: tempfile::TempDir) -> Bench {
     .await
     .expect("membership");
     let mut conn = db.acquire().await.expect("connection");
-    let token = app::auth::server::start_session(&mut conn, &owner, None, now)
+    let token = app::auth::sessions::start_session(&mut conn, &owner, None, now)
         .await
         .expect("session");
     drop(conn);

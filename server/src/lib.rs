@@ -10,7 +10,8 @@ pub mod secret_key;
 
 use std::sync::Arc;
 
-use app::context::{AppState, Settings};
+use app::context::AppState;
+use app::settings::Settings;
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use app::context::Settings;
 use app::error::AppError;
 use app::ids::InviteId;
+use app::settings::Settings;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::AnyPool;

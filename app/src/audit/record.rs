@@ -104,6 +104,11 @@ impl Target {
         }
     }
 
+    /// A person's passkeys, as the target of adding, renaming or deleting one.
+    pub fn passkeys_of(person: &Actor) -> Self {
+        Self::user(&person.id, &person.email).with_property("passkey")
+    }
+
     /// The same target, naming which of its properties changed.
     pub fn with_property(self, property: &'static str) -> Self {
         Self {

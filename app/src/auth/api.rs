@@ -10,7 +10,7 @@ use crate::error::AppError;
 /// Starts a passkey sign-in without a user name: the browser offers the passkeys it holds.
 #[server(prefix = "/api", endpoint = "start_sign_in", input = Json)]
 pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse>, AppError> {
-    use super::server::{CeremonyPurpose, store_ceremony};
+    use super::ceremonies::{CeremonyPurpose, store_ceremony};
     use crate::context::{app_state, now, respond};
 
     respond(async {
@@ -42,9 +42,10 @@ pub async fn finish_sign_in(
     ceremony: String,
     credential: PublicKeyCredential,
 ) -> Result<String, AppError> {
-    use super::server::{
-        CeremonyPurpose, end_presented_session, load_signed_in_user, record_session_event,
-        set_session_cookie, start_session, take_ceremony,
+    use super::ceremonies::{CeremonyPurpose, take_ceremony};
+    use super::server::load_signed_in_user;
+    use super::sessions::{
+        end_presented_session, record_session_event, set_session_cookie, start_session,
     };
     use crate::audit::model::EventName;
     use crate::context::{app_state, client_address, now, request_parts, respond};
@@ -92,7 +93,7 @@ pub async fn finish_sign_in(
         stored.passkey.update_credential(&result);
 
         let request = request_parts()?;
-        let mut tx = crate::context::begin_write(&state.db).await?;
+        let mut tx = crate::sql::begin_write(&state.db).await?;
         if record_use(&mut tx, &stored, now).await? == RecordedUse::CounterAlreadySeen {
             drop(tx);
             return Err(refuse_possible_clone(&state, &stored, client_address(), now).await);
@@ -119,7 +120,7 @@ pub async fn finish_sign_in(
 /// Ends the current session. Signing out twice is not an error.
 #[server(prefix = "/api", endpoint = "sign_out", input = Json)]
 pub async fn sign_out() -> Result<(), AppError> {
-    use super::server::{clear_session_cookie, end_session};
+    use super::sessions::{clear_session_cookie, end_session};
     use crate::context::{app_state, client_address, current_session, now, respond};
 
     respond(async {
@@ -138,8 +139,9 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// "Sign out everywhere": ends every session of the person, on every device, this one too.
 #[server(prefix = "/api", endpoint = "sign_out_everywhere", input = Json)]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use super::server::clear_session_cookie;
-    use crate::context::{acting_person, app_state, begin_write, current_session, now, respond};
+    use super::sessions::clear_session_cookie;
+    use crate::context::{acting_person, app_state, current_session, now, respond};
+    use crate::sql::begin_write;
 
     respond(async {
         let state = app_state()?;

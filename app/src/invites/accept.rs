@@ -11,11 +11,12 @@ use super::server::{invalid_invite, invite_target, token_hash};
 use crate::accounts::{NewAccount, create_account};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Settings, stored_role, stored_status};
+use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::roles::{MemberStatus, Role};
 use crate::secrets::SecretToken;
+use crate::settings::Settings;
 use crate::tailnets::model::describe_roles;
 
 /// An invite this transaction has just consumed.
@@ -277,7 +278,7 @@ pub async fn accept_signed_in(
     now: i64,
 ) -> Result<Joined, AppError> {
     let token_hash = token_hash(token)?;
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let claimed = claim(&mut tx, &token_hash, now).await?;
     let actor = Actor::load(&mut tx, invitee, client_address).await?;
     let (joined, _) = join(&mut tx, &claimed, &actor, now).await?;
@@ -304,15 +305,15 @@ pub async fn accept_with_new_account(
     client_address: Option<String>,
     now: i64,
 ) -> Result<NewMember, AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let claimed = claim(&mut tx, token_hash, now).await?;
     let created = create_account(&mut tx, account, &claimed.tailnet, now).await?;
     let actor = created.actor(account, client_address);
     let (joined, change) = join(&mut tx, &claimed, &actor, now).await?;
     created.record_passkey(&mut tx, &change).await?;
-    crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
+    crate::auth::sessions::end_presented_session(&mut tx, settings, request_headers).await?;
     let session =
-        crate::auth::server::start_session(&mut tx, &created.user, Some(&created.passkey), now)
+        crate::auth::sessions::start_session(&mut tx, &created.user, Some(&created.passkey), now)
             .await?;
     let user = created.user;
     tx.commit().await?;

@@ -203,7 +203,7 @@ pub async fn start_invite_sign_up(
     code: Option<EmailCodeAnswer>,
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     use crate::accounts::{ensure_email_is_free, start_registration};
-    use crate::auth::server::CeremonyPurpose;
+    use crate::auth::ceremonies::CeremonyPurpose;
     use crate::context::{app_state, now, respond};
 
     respond(async {
@@ -256,7 +256,8 @@ pub async fn finish_invite_sign_up(
 ) -> Result<String, AppError> {
     use super::model::welcome_path;
     use crate::accounts::{NewAccount, finish_registration};
-    use crate::auth::server::{CeremonyPurpose, set_session_cookie};
+    use crate::auth::ceremonies::CeremonyPurpose;
+    use crate::auth::sessions::set_session_cookie;
     use crate::context::{app_state, client_address, now, request_parts, respond};
 
     respond(async {

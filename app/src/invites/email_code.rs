@@ -8,11 +8,11 @@ use sqlx::AnyPool;
 use super::model::{
     EMAIL_CODE_ATTEMPTS, EMAIL_CODE_TTL_SECS, EmailCodeAnswer, EmailCodeSent, WRONG_CODE_MESSAGE,
 };
-use crate::context::Settings;
 use crate::email::Email;
 use crate::error::AppError;
 use crate::fields::EmailAddress;
 use crate::secrets::SecretToken;
+use crate::settings::Settings;
 
 /// Outbox templates of the two emails.
 pub const CODE_TEMPLATE: &str = "email_code";
@@ -40,7 +40,7 @@ pub async fn send(
     email: &EmailAddress,
     now: i64,
 ) -> Result<EmailCodeSent, AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(&mut *tx)

@@ -10,12 +10,13 @@ use super::model::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Settings, Verification, lock_actor_role, stored_role};
+use crate::context::{Verification, lock_actor_role, stored_role};
 use crate::error::AppError;
 use crate::fields::EmailAddress;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::roles::{Permission, Role, check_grant, grant_needs_recent_sign_in};
 use crate::secrets::SecretToken;
+use crate::settings::Settings;
 use crate::setup::model::token_is_well_formed;
 
 /// The link that opens an invite.
@@ -277,7 +278,7 @@ pub async fn invite_by_email(
     now: i64,
 ) -> Result<Vec<String>, AppError> {
     let change = Change::new(actor, tailnet, now);
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     check_actor_grants(&mut tx, actor, tailnet, role).await?;
     check_verification(verification, role)?;
     clear_addresses(&mut tx, &change, addresses).await?;
@@ -299,7 +300,7 @@ pub async fn create_invite_link(
     now: i64,
 ) -> Result<InviteLink, AppError> {
     let change = Change::new(actor, tailnet, now);
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     check_actor_grants(&mut tx, actor, tailnet, role).await?;
     check_verification(verification, role)?;
     let (invite, token) = insert_invite(&mut tx, settings, &change, None, role).await?;
@@ -361,7 +362,7 @@ pub async fn resend(
     invite: &InviteId,
     now: i64,
 ) -> Result<i64, AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let open = load_open_invite(&mut tx, tailnet, invite).await?;
     // Resending restarts the expiry: it gives the role again.
     check_actor_grants(&mut tx, actor, tailnet, stored_role(&open.role)?).await?;
@@ -485,7 +486,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let change = Change::new(actor, tailnet, now);
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let open = load_open_invite(&mut tx, tailnet, invite).await?;
     let stored = StoredInvite {
         email: open.email,

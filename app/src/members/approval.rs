@@ -51,7 +51,7 @@ pub async fn approve(
     now: i64,
 ) -> Result<Role, AppError> {
     let role = role.map(check_invitable).transpose()?;
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let actor_role = lock_waiting(&mut tx, actor, tailnet, user).await?;
     let previous: Option<String> = sqlx::query_scalar(
         "UPDATE memberships SET status = $1 \
@@ -113,7 +113,7 @@ pub async fn remove_waiting(
     user: &UserId,
     now: i64,
 ) -> Result<(), AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let actor_role = lock_waiting(&mut tx, actor, tailnet, user).await?;
     let removed: Option<String> = sqlx::query_scalar(
         "DELETE FROM memberships WHERE tailnet_id = $1 AND user_id = $2 AND status = $3 \

@@ -95,7 +95,7 @@ pub async fn apply(
     change: MemberChange,
     now: i64,
 ) -> Result<(), AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let locked = lock_memberships(&mut tx, tailnet, &[&actor.id, user]).await?;
     let actor_role = locked_actor_role(&locked, &actor.id, Permission::ManageUsers)?;
     let target = membership(&mut tx, tailnet, user).await?.ok_or_else(|| {

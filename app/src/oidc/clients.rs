@@ -10,12 +10,13 @@ use super::model::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{begin_write, lock_actor_role};
+use crate::context::lock_actor_role;
 use crate::error::AppError;
 use crate::fields::ClientName;
 use crate::ids::TailnetId;
 use crate::roles::{Permission, Role};
 use crate::secrets::{SecretToken, random_token};
+use crate::sql::begin_write;
 
 /// A client as validated, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]

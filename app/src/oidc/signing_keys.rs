@@ -9,9 +9,9 @@ use openidconnect::{JsonWebKeyId, PrivateSigningKey};
 use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
 use sqlx::AnyPool;
 
-use crate::context::begin_write;
 use crate::error::AppError;
 use crate::secrets::{LinkKey, random_token};
+use crate::sql::begin_write;
 
 /// The JWS algorithm of every key.
 pub const ALGORITHM: &str = "RS256";

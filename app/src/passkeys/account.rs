@@ -14,11 +14,13 @@ use super::model::{AccountOverview, PasskeyName};
 use super::server::{RecordedUse, StoredPasskey, credentials_of, find_by_credential, record_use};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
+use crate::auth::ceremonies::{CeremonyPurpose, store_ceremony, take_ceremony};
 use crate::auth::model::{PasskeyChallenge, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS};
-use crate::auth::server::{CeremonyPurpose, Session, store_ceremony, take_ceremony};
-use crate::context::{AppState, begin_write};
+use crate::auth::sessions::Session;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::ids::{PasskeyId, UserId};
+use crate::sql::begin_write;
 
 /// What a passkey ceremony of the Account page keeps for its second half: whose it is.
 #[derive(Serialize, Deserialize)]
@@ -64,11 +66,6 @@ pub fn require_recent_verification(
     now: i64,
 ) -> Result<(), AppError> {
     crate::context::Verification::of(session, &state.settings, now).require()
-}
-
-/// A person's passkeys as the target of an event.
-pub fn passkey_target(person: &Actor) -> Target {
-    Target::user(&person.id, &person.email).with_property("passkey")
 }
 
 /// One passkey as an event's old or new value.
@@ -128,7 +125,7 @@ pub async fn finish_adding(
         &mut tx,
         &EventGroup::new(),
         actor,
-        &passkey_target(actor),
+        &Target::passkeys_of(actor),
         EventName::PasskeyCreate,
         (None, passkey_value(&id, name.as_str())),
         now,
@@ -153,7 +150,7 @@ pub async fn rename(
             &mut tx,
             &EventGroup::new(),
             actor,
-            &passkey_target(actor),
+            &Target::passkeys_of(actor),
             EventName::PasskeyRename,
             (
                 passkey_value(passkey, &old),
@@ -193,7 +190,7 @@ pub async fn delete(
         &mut tx,
         &EventGroup::new(),
         actor,
-        &passkey_target(actor),
+        &Target::passkeys_of(actor),
         EventName::PasskeyDelete,
         (passkey_value(passkey, &name), Some(consequence.to_string())),
         now,
@@ -329,7 +326,7 @@ async fn record_possible_clone(
         &mut tx,
         &EventGroup::new(),
         &owner,
-        &passkey_target(&owner),
+        &Target::passkeys_of(&owner),
         EventName::PasskeyCounterRegression,
         (None, Some(details.to_string())),
         now,

@@ -266,7 +266,7 @@ pub async fn delete(
 pub async fn start_registration_for<C: serde::Serialize>(
     state: &crate::context::AppState,
     user: &UserId,
-    purpose: crate::auth::server::CeremonyPurpose,
+    purpose: crate::auth::ceremonies::CeremonyPurpose,
     context: &C,
     now: i64,
 ) -> Result<crate::auth::model::PasskeyChallenge<CreationChallengeResponse>, AppError> {
@@ -288,7 +288,7 @@ pub async fn start_registration_for<C: serde::Serialize>(
         .start_passkey_registration(webauthn_user_id, &email, &display_name, Some(existing))
         .map_err(AppError::internal)?;
     let ceremony =
-        crate::auth::server::store_ceremony(&state.db, purpose, &registration, context, now)
+        crate::auth::ceremonies::store_ceremony(&state.db, purpose, &registration, context, now)
             .await?;
     Ok(crate::auth::model::PasskeyChallenge {
         ceremony: ceremony.expose().to_owned(),

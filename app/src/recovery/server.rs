@@ -14,15 +14,16 @@ use super::model::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
+use crate::auth::ceremonies::CeremonyPurpose;
 use crate::auth::model::PasskeyChallenge;
-use crate::auth::server::{
-    CeremonyPurpose, end_presented_session, set_session_cookie, start_session,
-};
-use crate::context::{AppState, Settings, begin_write, stored_role, stored_status};
+use crate::auth::sessions::{end_presented_session, set_session_cookie, start_session};
+use crate::context::{AppState, stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
-use crate::passkeys::account::{passkey_target, passkey_value};
+use crate::passkeys::account::passkey_value;
 use crate::secrets::SecretToken;
+use crate::settings::Settings;
+use crate::sql::begin_write;
 
 pub fn recovery_url(settings: &Settings, token: &SecretToken) -> String {
     format!("{}/recover/{}", settings.public_origin(), token.expose())
@@ -348,7 +349,7 @@ pub async fn finish(
         &mut tx,
         &group,
         &actor,
-        &passkey_target(&actor),
+        &Target::passkeys_of(&actor),
         EventName::PasskeyCreate,
         (None, passkey_value(&passkey_id, name.as_str())),
         now,

@@ -37,7 +37,7 @@ pub async fn start_setup(
 ) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
     use super::server::inspect_setup_link;
     use crate::accounts::{ensure_email_is_free, start_registration};
-    use crate::auth::server::CeremonyPurpose;
+    use crate::auth::ceremonies::CeremonyPurpose;
     use crate::context::{app_state, now, respond};
     use crate::secrets::SecretToken;
 
@@ -74,7 +74,9 @@ pub async fn finish_setup(
     credential: RegisterPublicKeyCredential,
 ) -> Result<String, AppError> {
     use crate::accounts::finish_registration;
-    use crate::auth::server::{CeremonyPurpose, load_signed_in_user, set_session_cookie};
+    use crate::auth::ceremonies::CeremonyPurpose;
+    use crate::auth::server::load_signed_in_user;
+    use crate::auth::sessions::set_session_cookie;
     use crate::context::{app_state, now, respond};
 
     respond(async {

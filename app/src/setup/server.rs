@@ -9,12 +9,12 @@ use super::model::{
 use crate::accounts::{NewAccount, create_account};
 use crate::audit::model::EventName;
 use crate::audit::{Change, Target};
-use crate::context::Settings;
 use crate::error::AppError;
 use crate::fields::TailnetName;
 use crate::ids::{TailnetId, UserId};
 use crate::roles::{MemberStatus, Role};
 use crate::secrets::SecretToken;
+use crate::settings::Settings;
 use crate::tailnets::model::TailnetKind;
 
 /// Creates a setup link (for a new tailnet when `tailnet` is `None`) and returns its URL. It
@@ -27,7 +27,7 @@ pub async fn issue_setup_link(
     now: i64,
 ) -> Result<String, AppError> {
     let token = SecretToken::generate();
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     delete_unused_links(&mut tx, tailnet.map(TailnetId::as_str)).await?;
     sqlx::query(
         "INSERT INTO setup_links (id, token_hash, tailnet_id, created_at, expires_at) \
@@ -216,7 +216,7 @@ pub async fn complete_setup(
         webauthn_user_id,
         passkey,
     } = owner;
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     lock_setup_target(&mut tx, token_hash).await?;
     // The conditional update decides: of two concurrent completions exactly one sees a row, and
     // a link whose tailnet has been set up meanwhile sees none.
@@ -313,9 +313,9 @@ pub async fn complete_setup(
         )
         .await?;
     created.record_passkey(&mut tx, &change).await?;
-    crate::auth::server::end_presented_session(&mut tx, settings, request_headers).await?;
+    crate::auth::sessions::end_presented_session(&mut tx, settings, request_headers).await?;
     let session =
-        crate::auth::server::start_session(&mut tx, &user, Some(&created.passkey), now).await?;
+        crate::auth::sessions::start_session(&mut tx, &user, Some(&created.passkey), now).await?;
     tx.commit().await?;
     Ok((user, session))
 }

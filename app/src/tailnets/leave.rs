@@ -19,7 +19,7 @@ pub async fn leave(
     tailnet: &TailnetId,
     now: i64,
 ) -> Result<(), AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     let row: Option<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT m.role, m.status, t.kind, t.name, u.home_tailnet_id FROM memberships m \
          JOIN tailnets t ON t.id = m.tailnet_id JOIN users u ON u.id = m.user_id \

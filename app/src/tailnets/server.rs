@@ -71,7 +71,7 @@ pub async fn set_user_approval(
     enabled: bool,
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
     let before = load(&mut tx, tailnet).await?;
     sqlx::query("UPDATE tailnets SET user_approval = $1 WHERE id = $2")
@@ -109,7 +109,7 @@ pub async fn set_join_external_roles(
     roles: &[Role],
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let mut tx = crate::context::begin_write(db).await?;
+    let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
     let before = load(&mut tx, tailnet).await?;
     sqlx::query("UPDATE tailnets SET join_external_roles = $1 WHERE id = $2")

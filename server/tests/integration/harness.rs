@@ -81,7 +81,7 @@ pub struct TestApp {
     pub address: String,
     pub public_origin: String,
     pub db: AnyPool,
-    pub settings: std::sync::Arc<app::context::Settings>,
+    pub settings: std::sync::Arc<app::settings::Settings>,
     pub client: reqwest::Client,
     /// Set when the test gave an SMTP server; tests run delivery rounds themselves.
     pub mailer: Option<server::mail::Mailer>,
@@ -412,7 +412,7 @@ impl TestApp {
     /// A new browser holding a session for `user`, made by the app's own session code.
     pub async fn signed_in_as(&self, user: &app::ids::UserId) -> TestApp {
         let mut conn = self.db.acquire().await.expect("connection");
-        let token = app::auth::server::start_session(&mut conn, user, None, app::context::now())
+        let token = app::auth::sessions::start_session(&mut conn, user, None, app::context::now())
             .await
             .expect("session");
         let browser = self.other_browser();

@@ -39,13 +39,13 @@ async fn two_sign_ins_with_one_counter_value_record_once(backend: Backend) {
     let first = verified_at(&app, &id, 5).await;
     let copy = verified_at(&app, &id, 5).await;
     let now = app::context::now();
-    let mut tx = app::context::begin_write(&app.db).await.expect("tx");
+    let mut tx = app::sql::begin_write(&app.db).await.expect("tx");
     assert_eq!(
         record_use(&mut tx, &first, now).await,
         Ok(RecordedUse::Recorded)
     );
     tx.commit().await.expect("commit");
-    let mut tx = app::context::begin_write(&app.db).await.expect("tx");
+    let mut tx = app::sql::begin_write(&app.db).await.expect("tx");
     assert_eq!(
         record_use(&mut tx, &copy, now).await,
         Ok(RecordedUse::CounterAlreadySeen)
@@ -53,7 +53,7 @@ async fn two_sign_ins_with_one_counter_value_record_once(backend: Backend) {
     drop(tx);
     // A higher counter records; a passkey that does not count (0, as synced passkeys) always does.
     let later = verified_at(&app, &id, 6).await;
-    let mut tx = app::context::begin_write(&app.db).await.expect("tx");
+    let mut tx = app::sql::begin_write(&app.db).await.expect("tx");
     assert_eq!(
         record_use(&mut tx, &later, now).await,
         Ok(RecordedUse::Recorded)

@@ -374,7 +374,7 @@ async fn every_server_function_refuses_every_kind_of_cross_site_request(backend:
     let tailnet = app.home_tailnet().await;
     // The Owner's own session rides along, as a browser sends its cookie to a cross-site POST.
     let mut conn = app.db.acquire().await.expect("connection");
-    let session = app::auth::server::start_session(&mut conn, &owner, None, app::context::now())
+    let session = app::auth::sessions::start_session(&mut conn, &owner, None, app::context::now())
         .await
         .expect("session");
     drop(conn);

@@ -25,7 +25,7 @@ async fn kill_nine_during_invite_creation_loses_nothing(backend: Backend) {
         let server = Process::start(&database).await;
         let mut conn = app.db.acquire().await.expect("connection");
         let session =
-            app::auth::server::start_session(&mut conn, &owner, None, app::context::now())
+            app::auth::sessions::start_session(&mut conn, &owner, None, app::context::now())
                 .await
                 .expect("session");
         drop(conn);

@@ -117,7 +117,7 @@ async fn two_servers_on_one_database_one_killed(backend: Backend) {
     for person in 0..20 {
         let mut conn = app.db.acquire().await.expect("connection");
         let session =
-            app::auth::server::start_session(&mut conn, &owner, None, app::context::now())
+            app::auth::sessions::start_session(&mut conn, &owner, None, app::context::now())
                 .await
                 .expect("session");
         drop(conn);

@@ -113,6 +113,7 @@ async fn two_servers_on_one_database_one_killed(backend: Backend) {
 
     // 20 people's browsers, each with its own session, invite and read the Users page.
     let list = json!({ "query": app::members::model::UserListQuery::first_page(tailnet.clone()) });
+    let answered = Arc::new(AtomicUsize::new(0));
     let mut browsers = Vec::new();
     for person in 0..20 {
         let mut conn = app.db.acquire().await.expect("connection");
@@ -124,6 +125,7 @@ async fn two_servers_on_one_database_one_killed(backend: Backend) {
         let cookie = format!("gatehouse_session={}", session.expose());
         let client = TestApp::browser(public_url);
         let (balancer, tailnet, list) = (balancer.clone(), tailnet.clone(), list.clone());
+        let answered = answered.clone();
         browsers.push(tokio::spawn(async move {
             let mut outcome = Outcome::default();
             for step in 0..60 {
@@ -141,6 +143,7 @@ async fn two_servers_on_one_database_one_killed(backend: Backend) {
                         Routed::Answered(status, text) => (status, text, false),
                         Routed::FailedOver(status, text) => (status, text, true),
                     };
+                answered.fetch_add(1, Ordering::Relaxed);
                 if failed_over {
                     outcome.failovers += 1;
                     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -159,8 +162,12 @@ async fn two_servers_on_one_database_one_killed(backend: Backend) {
             outcome
         }));
     }
-    // Somewhere in the middle, one server dies without warning.
-    tokio::time::sleep(Duration::from_millis(500 + clock_noise(2_000))).await;
+    // Somewhere in the middle (after 20% to 60% of the 1,200 requests), one server dies
+    // without warning.
+    let strike_after = 240 + usize::try_from(clock_noise(480)).expect("small");
+    while answered.load(Ordering::Relaxed) < strike_after {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     victim.kill_nine();
     let mut outcome = Outcome::default();
     for browser in browsers {

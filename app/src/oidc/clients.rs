@@ -69,9 +69,18 @@ pub fn check_new_client(new: &NewOidcClient) -> Result<ValidClient, AppError> {
     let name = ClientName::parse(&new.name)
         .map_err(|problem| errors.push(crate::error::FieldError::new("name", problem)))
         .ok();
+    let lines: Vec<&str> = new
+        .callback_urls
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let mut callback_urls: Vec<String> = Vec::new();
     let mut problems = Vec::new();
-    for line in new.callback_urls.lines().filter(|l| !l.trim().is_empty()) {
+    // Counted before anything is parsed, so a huge list costs nothing.
+    if lines.len() > MAX_CALLBACK_URLS {
+        problems.push(format!("Enter at most {MAX_CALLBACK_URLS} callback URLs."));
+    }
+    for line in lines.iter().take(MAX_CALLBACK_URLS) {
         match check_callback_url(line) {
             Ok(url) if !callback_urls.contains(&url) => callback_urls.push(url),
             Ok(_) => {}
@@ -87,11 +96,6 @@ pub fn check_new_client(new: &NewOidcClient) -> Result<ValidClient, AppError> {
         errors.push(crate::error::FieldError::new(
             "callback_urls",
             "Enter at least one callback URL.",
-        ));
-    } else if callback_urls.len() > MAX_CALLBACK_URLS {
-        errors.push(crate::error::FieldError::new(
-            "callback_urls",
-            format!("Enter at most {MAX_CALLBACK_URLS} callback URLs."),
         ));
     }
     match name {

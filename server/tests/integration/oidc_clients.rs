@@ -191,11 +191,24 @@ async fn callback_urls_must_be_https_or_loopback(backend: Backend) {
             .unwrap_or_default();
         assert!(message.contains(says), "{urls}: {message}");
     }
-    let eleven: Vec<String> = (0..11)
-        .map(|n| format!("https://h.example.com/{n}"))
-        .collect();
-    let (status, _) = add("Headscale", &eleven.join("\n")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Too many URLs are refused before any is read, even a body's worth of them.
+    for count in [11, 2_000] {
+        let many: Vec<String> = (0..count)
+            .map(|n| format!("https://h.example.com/{n}"))
+            .collect();
+        let started = std::time::Instant::now();
+        let (status, refused) = add("Headscale", &many.join("\n")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{count}");
+        let message = refused
+            .err()
+            .and_then(|e| e.field_message("callback_urls"))
+            .unwrap_or_default();
+        assert!(message.contains("at most 10"), "{count}: {message}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{count}"
+        );
+    }
     let (status, refused) = add("  ", "https://h.example.com/cb").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(

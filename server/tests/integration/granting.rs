@@ -451,7 +451,7 @@ async fn a_suspended_member_can_neither_leave_nor_join_other_tailnets(backend: B
 }
 
 /// Makes every session of `user` as old as a passkey sign-in an hour ago.
-async fn stale_sessions(app: &TestApp, user: &UserId) {
+pub async fn stale_sessions(app: &TestApp, user: &UserId) {
     sqlx::query("UPDATE sessions SET verified_at = $1 WHERE user_id = $2")
         .bind(app::context::now() - 3_600)
         .bind(user.as_str())

@@ -19,7 +19,7 @@ mod audit_log;
 mod cli;
 mod email_codes;
 mod general_settings;
-mod granting;
+pub mod granting;
 mod invites;
 mod leave;
 mod manage_members;

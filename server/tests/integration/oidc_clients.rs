@@ -143,12 +143,7 @@ async fn only_owner_admin_and_network_admin_manage_clients(backend: Backend) {
 
     // Adding hands out a credential: a sign-in an hour old must be confirmed first.
     let owner = app.current_user().await.expect("signed in").user_id;
-    sqlx::query("UPDATE sessions SET verified_at = $1 WHERE user_id = $2")
-        .bind(app::context::now() - 3_600)
-        .bind(owner.as_str())
-        .execute(&app.db)
-        .await
-        .expect("sessions");
+    crate::granting::stale_sessions(&app, &owner).await;
     let before = app.count("oidc_clients").await;
     let (status, refused) = app
         .call::<AddedOidcClient>("add_oidc_client", headscale(&tailnet))

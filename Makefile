@@ -96,10 +96,10 @@ lint:
 	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --manifest-path fuzz/Cargo.toml --bins -- -D warnings
 
-# Licences, banned crates and sources of every dependency (deny.toml); offline, after lint
-# has downloaded the crates. Advisories need RustSec's database from github.com: make advisories.
+# Licences, banned crates and sources of every dependency (deny.toml), after lint
+# (which has downloaded the crates). Advisories need RustSec's database from github.com: make advisories.
 deny:
-	cargo deny --offline --log-level error check licenses bans sources
+	cargo deny --log-level error check licenses bans sources
 
 advisories: rust-tools
 	cargo deny check advisories

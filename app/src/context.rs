@@ -63,19 +63,26 @@ pub fn client_ip() -> Option<std::net::IpAddr> {
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
-        .0
-        .ip();
+        .0;
     let trusted = use_context::<AppState>()
         .map(|state| state.settings.trusted_proxies.clone())
         .unwrap_or_default();
-    let forwarded_for = parts
-        .headers
+    Some(client_ip_of(peer, &parts.headers, &trusted))
+}
+
+/// The client's address for a plain HTTP handler, from its peer and `X-Forwarded-For`.
+pub fn client_ip_of(
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    let forwarded_for = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|value| value.to_str().ok())
         .collect::<Vec<_>>()
         .join(",");
-    Some(client_ip_from(peer, &forwarded_for, &trusted))
+    client_ip_from(peer.ip(), &forwarded_for, trusted)
 }
 
 /// Whether this request is one a browser made for another site's page without a person

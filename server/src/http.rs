@@ -57,7 +57,8 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe_method {
+    // The OIDC endpoints relying parties call server to server carry no cookie authority.
+    if safe_method || app::oidc::CROSS_SITE_PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
     let headers = request.headers();

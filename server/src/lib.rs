@@ -11,10 +11,12 @@ pub mod secret_key;
 use std::sync::Arc;
 
 use app::context::AppState;
+use app::oidc;
 use app::settings::Settings;
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -122,16 +124,33 @@ pub fn build(state: AppState) -> Router {
         })
         .route(
             "/admin/{tailnet}/users/export",
-            axum::routing::get(app::members::export::download),
+            get(app::members::export::download),
         )
         .route(
             "/admin/{tailnet}/logs/export",
-            axum::routing::get(app::audit::export::download),
+            get(app::audit::export::download),
         )
-        .route("/oidc/jwks", axum::routing::get(app::oidc::jwks::jwks))
+        .route(oidc::JWKS_PATH, get(oidc::jwks::jwks))
+        .route(
+            oidc::DISCOVERY_PATH,
+            get(oidc::discovery::openid_configuration),
+        )
+        .route(
+            oidc::AUTHORIZE_PATH,
+            get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
+        )
+        .route(
+            oidc::SWITCH_ACCOUNT_PATH,
+            post(oidc::authorize::switch_account),
+        )
+        .route(oidc::TOKEN_PATH, post(oidc::token::token))
+        .route(
+            oidc::USERINFO_PATH,
+            get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
+        )
         .route(
             "/api/{*fn_name}",
-            axum::routing::post(move |request| {
+            post(move |request| {
                 leptos_axum::handle_server_fns_with_context(provide_state.clone(), request)
             }),
         )
@@ -188,6 +207,9 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
                 app::oidc::signing_keys::purge_retired(&db, app::context::now()).await
             {
                 tracing::warn!(%error, "signing-key housekeeping failed");
+            }
+            if let Err(error) = app::oidc::grants::purge_expired(&db, app::context::now()).await {
+                tracing::warn!(%error, "OIDC code and token housekeeping failed");
             }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}

@@ -44,11 +44,12 @@ pub enum EventName {
     OidcClientCreate,
     OidcClientSecretRegenerate,
     OidcClientDelete,
+    OidcSignInRefused,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 27] = [
+    pub const ALL: [EventName; 28] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -76,6 +77,7 @@ impl EventName {
         EventName::OidcClientCreate,
         EventName::OidcClientSecretRegenerate,
         EventName::OidcClientDelete,
+        EventName::OidcSignInRefused,
     ];
 
     /// The stored and exported name.
@@ -108,6 +110,7 @@ impl EventName {
             EventName::OidcClientCreate => "OIDC_CLIENT.CREATE",
             EventName::OidcClientSecretRegenerate => "OIDC_CLIENT.UPDATE.SECRET",
             EventName::OidcClientDelete => "OIDC_CLIENT.DELETE",
+            EventName::OidcSignInRefused => "USER.LOGIN_REFUSED.OIDC_CLIENT",
         }
     }
 
@@ -150,6 +153,7 @@ impl EventName {
             EventName::OidcClientCreate => "OIDC client added",
             EventName::OidcClientSecretRegenerate => "OIDC client secret regenerated",
             EventName::OidcClientDelete => "OIDC client deleted",
+            EventName::OidcSignInRefused => "Sign-in to an OIDC client refused",
         }
     }
 }

@@ -91,8 +91,9 @@ pub fn users_path(tailnet: &TailnetId) -> String {
     format!("/admin/{tailnet}/users")
 }
 
-/// A return address is at most this long.
-const MAX_RETURN_PATH_CHARS: usize = 2_000;
+/// A return address is at most this long (an OpenID Connect authorization request with a long
+/// redirect URI and state fits).
+pub const MAX_RETURN_PATH_CHARS: usize = 8_000;
 
 /// Where the sign-in page may send the person back to: a path on this site (`/admin/…?…`),
 /// never another site (`//evil.example`, `/\evil.example`, `https://…`).

@@ -224,8 +224,13 @@ pub fn set_session_cookie(settings: &Settings, token: &SecretToken) {
 }
 
 pub fn clear_session_cookie(settings: &Settings) {
+    set_cookie_header(session_cookie_cleared(settings));
+}
+
+/// The `Set-Cookie` value that removes the session cookie (for plain HTTP handlers).
+pub fn session_cookie_cleared(settings: &Settings) -> String {
     let name = cookie_name(settings);
-    set_cookie_header(format!("{name}=; {}", cookie_attributes(settings, 0)));
+    format!("{name}=; {}", cookie_attributes(settings, 0))
 }
 
 #[cfg(test)]

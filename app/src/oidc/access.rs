@@ -53,6 +53,32 @@ pub fn check_client_sign_in(
     }
 }
 
+/// The rule applied to the person as the database knows them now, for `client`.
+#[cfg(feature = "ssr")]
+pub async fn check_person(
+    conn: &mut sqlx::AnyConnection,
+    client: &super::clients::RegisteredClient,
+    user: &crate::ids::UserId,
+) -> Result<Result<Role, ClientSignInRefusal>, crate::error::AppError> {
+    use crate::context::{stored_role, stored_status};
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
+    )
+    .bind(client.tailnet.as_str())
+    .bind(user.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let membership = match row {
+        Some((role, status)) => Some((stored_role(&role)?, stored_status(&status)?)),
+        None => None,
+    };
+    Ok(check_client_sign_in(
+        membership,
+        &client.client,
+        &client.tailnet_name,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

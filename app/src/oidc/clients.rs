@@ -184,6 +184,67 @@ pub async fn find(
     }
 }
 
+/// A client as the protocol endpoints see it: with its tailnet and the hash of its secret.
+#[derive(Debug, Clone)]
+pub struct RegisteredClient {
+    pub client: OidcClient,
+    pub tailnet: TailnetId,
+    pub tailnet_name: String,
+    pub secret_hash: Option<String>,
+}
+
+impl RegisteredClient {
+    /// Whether `secret` is this client's; a public client has none to match.
+    pub fn secret_matches(&self, secret: &SecretToken) -> bool {
+        self.secret_hash
+            .as_deref()
+            .is_some_and(|stored| stored == secret.hash())
+    }
+}
+
+/// A [`ClientRow`] followed by the tailnet's id, the secret's hash and the tailnet's name.
+type RegisteredRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    Option<String>,
+    String,
+);
+
+/// The client whose `client_id` is `id`, in whichever tailnet it belongs to.
+pub async fn registered(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<RegisteredClient>, AppError> {
+    let row: Option<RegisteredRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        client_columns!(),
+        ", tailnet_id, secret_hash, \
+             (SELECT name FROM tailnets WHERE tailnets.id = oidc_clients.tailnet_id) \
+         FROM oidc_clients WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    let Some((id, name, urls, public, pkce, roles, created, tailnet, secret_hash, tailnet_name)) =
+        row
+    else {
+        return Ok(None);
+    };
+    let client = client_of((id, name, urls, public, pkce, roles, created))?;
+    Ok(Some(RegisteredClient {
+        client,
+        tailnet: TailnetId::from_raw(tailnet),
+        tailnet_name,
+        secret_hash,
+    }))
+}
+
 /// What the audit log keeps of a client: everything but its secret.
 fn logged(client: &OidcClient) -> Option<String> {
     Some(

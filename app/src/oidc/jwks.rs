@@ -7,14 +7,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use openidconnect::core::CoreJsonWebKeySet;
 
-use super::signing_keys::{current, published};
+use super::signing_keys::{ensure_one, published};
 use crate::context::{AppState, now, refusal};
 
 pub async fn jwks(State(state): State<AppState>) -> Response {
     let now = now();
     // A set without a key would make every relying party fail; the first request makes one.
-    let keys = match current(&state.db, &state.settings.link_key, now).await {
-        Ok(_) => published(&state.db, now).await,
+    let keys = match ensure_one(&state.db, &state.settings.link_key, now).await {
+        Ok(()) => published(&state.db, now).await,
         Err(error) => Err(error),
     };
     match keys {

@@ -160,6 +160,19 @@ pub async fn current(db: &AnyPool, link_key: &LinkKey, now: i64) -> Result<Signi
         .ok_or_else(|| AppError::internal("a new signing key was not found"))
 }
 
+/// Makes the first key on a database that has none, without reading any private key (the
+/// JWKS endpoint calls this on every request).
+pub async fn ensure_one(db: &AnyPool, link_key: &LinkKey, now: i64) -> Result<(), AppError> {
+    let signing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM oidc_signing_keys WHERE retired_at IS NULL")
+            .fetch_one(db)
+            .await?;
+    if signing == 0 {
+        rotate(db, link_key, now).await?;
+    }
+    Ok(())
+}
+
 /// The public halves of every key a valid token may be signed with: the signing keys first,
 /// then those retired less than [`ID_TOKEN_LIFETIME_SECS`] ago, newest first.
 pub async fn published(db: &AnyPool, now: i64) -> Result<Vec<CoreJsonWebKey>, AppError> {

@@ -301,7 +301,10 @@ pub async fn switch_account(
         )
             .into_response();
     }
-    let mut response = Redirect::to(&login_path(next.as_deref().unwrap_or("/"))).into_response();
+    let sign_in = next
+        .as_deref()
+        .map_or_else(|| "/login".to_owned(), login_path);
+    let mut response = Redirect::to(&sign_in).into_response();
     if let Ok(cookie) = HeaderValue::from_str(&session_cookie_cleared(&state.settings)) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

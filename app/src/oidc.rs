@@ -26,6 +26,7 @@ pub mod request;
 pub mod signing_keys;
 #[cfg(feature = "ssr")]
 pub mod token;
+pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod userinfo;
 

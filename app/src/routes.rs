@@ -13,6 +13,7 @@ use crate::components::not_found::NotFoundPage;
 use crate::invites::ui::invite_page::InvitePage;
 use crate::invites::ui::welcome_page::WelcomePage;
 use crate::members::ui::users_page::UsersPage;
+use crate::oidc::ui::clients_page::OidcClientsPage;
 use crate::passkeys::ui::account_page::AccountPage;
 use crate::recovery::ui::recovery_page::RecoveryPage;
 use crate::setup::ui::setup_page::SetupPage;
@@ -95,6 +96,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/:tailnet/settings")
                         view=GeneralSettingsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/:tailnet/oidc-clients")
+                        view=OidcClientsPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 use crate::audit::model::audit_log_path;
 use crate::auth::model::users_path;
 use crate::ids::TailnetId;
+use crate::oidc::model::oidc_clients_path;
 
 /// The "General settings" page of a tailnet.
 pub fn settings_path(tailnet: &TailnetId) -> String {
@@ -18,6 +19,7 @@ pub enum AdminSection {
     Users,
     AuditLogs,
     Settings,
+    OidcClients,
 }
 
 /// Every page needs the same right to read (any role but Member), so whoever sees one may see
@@ -41,6 +43,12 @@ pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoVie
                 aria-current=marked(AdminSection::Settings)
             >
                 "General settings"
+            </a>
+            <a
+                href=move || oidc_clients_path(&tailnet.get())
+                aria-current=marked(AdminSection::OidcClients)
+            >
+                "OIDC clients"
             </a>
         </nav>
     }

@@ -30,11 +30,16 @@ pub fn LinkField(
     #[prop(into)] link: String,
     /// Whether the link already went to the clipboard when it was made.
     copied: bool,
+    /// Whether copying was tried when it was made (false: nothing is said until "Copy").
+    #[prop(default = true)]
+    attempted: bool,
 ) -> AnyView {
-    let status = RwSignal::new(if copied {
-        "Copied to the clipboard.".to_owned()
-    } else {
-        "The clipboard is not available here: select the link and copy it.".to_owned()
+    let status = RwSignal::new(match (copied, attempted) {
+        (true, _) => "Copied to the clipboard.".to_owned(),
+        (false, true) => {
+            "The clipboard is not available here: select the link and copy it.".to_owned()
+        }
+        (false, false) => String::new(),
     });
     let for_copy = link.clone();
     let copy = Action::new_local(move |(): &()| {

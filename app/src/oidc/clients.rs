@@ -98,6 +98,12 @@ pub fn check_new_client(new: &NewOidcClient) -> Result<ValidClient, AppError> {
             "Enter at least one callback URL.",
         ));
     }
+    if new.allowed_roles.is_empty() {
+        errors.push(crate::error::FieldError::new(
+            "allowed_roles",
+            "Choose at least one role.",
+        ));
+    }
     match name {
         Some(name) if errors.is_empty() => {
             let mut allowed_roles: Vec<Role> = Role::ALL
@@ -400,8 +406,14 @@ mod tests {
         assert_eq!(some.name.as_str(), "Headscale");
         assert!(!some.require_pkce);
         let all = check_new_client(&new_client(Role::ALL.to_vec(), true))?;
-        assert!(all.allowed_roles.is_empty());
+        assert!(all.allowed_roles.is_empty(), "stored as every role");
         assert!(all.require_pkce, "a public client always uses PKCE");
+        let none = check_new_client(&new_client(Vec::new(), false));
+        assert_eq!(
+            none.err().and_then(|e| e.field_message("allowed_roles")),
+            Some("Choose at least one role.".to_owned()),
+            "no role at all is not every role"
+        );
         Ok(())
     }
 

@@ -38,7 +38,7 @@ pub struct NewOidcClient {
     pub callback_urls: String,
     pub public: bool,
     pub require_pkce: bool,
-    /// Empty: every role.
+    /// At least one; all of them is stored as "every role" (roles added later included).
     pub allowed_roles: Vec<Role>,
 }
 
@@ -57,4 +57,67 @@ pub struct OidcClientsPage {
     pub clients: Vec<OidcClient>,
     /// Whether the viewer may add, regenerate and delete (Owner, Admin, Network admin).
     pub manages: bool,
+}
+
+/// The path of the "OIDC clients" page.
+pub fn oidc_clients_path(tailnet: &TailnetId) -> String {
+    format!("/admin/{tailnet}/oidc-clients")
+}
+
+/// The scopes a coordination server asks for: `groups` carries the person's role.
+pub const HEADSCALE_SCOPES: [&str; 4] = ["openid", "profile", "email", "groups"];
+
+/// The `oidc:` block of Headscale's `config.yaml` for `client`, ready to paste. Without the
+/// secret (shown only when it is made) a placeholder stands in its place.
+pub fn headscale_config(issuer: &str, client: &OidcClient, secret: Option<&str>) -> String {
+    let quoted = |text: &str| serde_json::Value::String(text.to_owned()).to_string();
+    let secret_line = match (client.public, secret) {
+        (true, _) => "  # A public client has no secret.\n".to_owned(),
+        (false, Some(secret)) => format!("  client_secret: {}\n", quoted(secret)),
+        (false, None) => {
+            "  client_secret: \"<the client secret, shown when it was made>\"\n".to_owned()
+        }
+    };
+    let scopes = HEADSCALE_SCOPES
+        .iter()
+        .map(|scope| quoted(scope))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "oidc:\n  issuer: {issuer}\n  client_id: {client_id}\n{secret_line}  scope: [{scopes}]\n  \
+         pkce:\n    enabled: true\n    method: S256\n",
+        issuer = quoted(issuer),
+        client_id = quoted(&client.id),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headscale_block_names_issuer_client_scopes_and_pkce() {
+        let client = OidcClient {
+            id: "c1".to_owned(),
+            name: "Headscale".to_owned(),
+            callback_urls: Vec::new(),
+            public: false,
+            require_pkce: false,
+            allowed_roles: Vec::new(),
+            created_at: 0,
+        };
+        assert_eq!(
+            headscale_config("https://gh.example.com", &client, Some("s\"1")),
+            "oidc:\n  issuer: \"https://gh.example.com\"\n  client_id: \"c1\"\n  \
+             client_secret: \"s\\\"1\"\n  scope: [\"openid\", \"profile\", \"email\", \"groups\"]\n  \
+             pkce:\n    enabled: true\n    method: S256\n"
+        );
+        let public = OidcClient {
+            public: true,
+            ..client
+        };
+        assert!(
+            !headscale_config("https://gh.example.com", &public, None).contains("client_secret")
+        );
+    }
 }

@@ -252,7 +252,7 @@ impl Fixture {
             "callback_urls": "https://headscale.example.com/oidc/callback",
             "public": false,
             "require_pkce": false,
-            "allowed_roles": [],
+            "allowed_roles": ["owner", "admin", "network_admin", "it_admin", "billing_admin", "auditor", "member"],
         }})
     }
 

@@ -25,7 +25,7 @@ fn headscale(tailnet: &TailnetId) -> Value {
         "callback_urls": "https://headscale.example.com/oidc/callback\n\nhttps://headscale.example.com/oidc/callback",
         "public": false,
         "require_pkce": false,
-        "allowed_roles": [],
+        "allowed_roles": ["owner", "admin", "network_admin", "it_admin", "billing_admin", "auditor", "member"],
     }})
 }
 

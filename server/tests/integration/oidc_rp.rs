@@ -18,6 +18,16 @@ use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 
+const ALL_ROLES: &[&str] = &[
+    "owner",
+    "admin",
+    "network_admin",
+    "it_admin",
+    "billing_admin",
+    "auditor",
+    "member",
+];
+
 pub const CALLBACK: &str = "https://headscale.example.com/oidc/callback";
 
 type Client = CoreClient<
@@ -52,7 +62,8 @@ pub async fn http(
     Ok(answer.body(body).expect("response"))
 }
 
-/// Adds a client through the console as the person signed in to `admin`.
+/// Adds a client through the console as the person signed in to `admin`; no `allowed_roles`
+/// means every role.
 pub async fn add_client(
     admin: &TestApp,
     tailnet: &TailnetId,
@@ -68,7 +79,7 @@ pub async fn add_client(
                 "callback_urls": CALLBACK,
                 "public": public,
                 "require_pkce": false,
-                "allowed_roles": allowed_roles,
+                "allowed_roles": if allowed_roles.is_empty() { ALL_ROLES } else { allowed_roles },
             }}),
         )
         .await;

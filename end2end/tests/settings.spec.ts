@@ -29,17 +29,44 @@ test('the Owner chooses who may join external tailnets and turns on user approva
   await manually.check();
   await expect(approval.getByRole('status')).toContainText("New users wait for an admin's approval.");
 
+  // "Coordination server URL": a bad address is refused at the field; a good one is saved and
+  // the home page then says how to join the network with it.
+  const coordination = page.getByRole('region', { name: 'Coordination server URL' });
+  const address = coordination.getByRole('textbox', { name: 'Coordination server URL' });
+  await address.fill('http://headscale.example.com');
+  await coordination.getByRole('button', { name: 'Save' }).click();
+  await expect(address).toHaveAttribute('aria-invalid', 'true');
+  await expect(coordination).toContainText('Use an https address');
+  await address.fill('https://headscale.example.com/');
+  await coordination.getByRole('button', { name: 'Save' }).click();
+  await expect(coordination.getByRole('status')).toContainText(
+    'Saved. People are told to join with tailscale up --login-server https://headscale.example.com.',
+  );
+  await expect(address).toHaveValue('https://headscale.example.com');
+
   // Both are kept: a fresh load shows them.
   await page.reload();
   await hydrated(page);
   await expect(page.getByRole('radio', { name: /^Member/ })).toBeChecked();
   await expect(page.getByRole('checkbox', { name: /^Manually approve new users/ })).toBeChecked();
 
-  // And both changes are in the configuration audit logs.
+  await expect(page.getByRole('textbox', { name: 'Coordination server URL' })).toHaveValue(
+    'https://headscale.example.com',
+  );
+  const settingsUrl = page.url();
+  await page.goto(new URL('/', settingsUrl).href);
+  await expect(page.getByRole('heading', { name: 'Connect your devices' })).toBeVisible();
+  await expect(page.locator('code.command')).toHaveText('tailscale up --login-server https://headscale.example.com');
+  await expect(page.getByRole('link', { name: 'Download the client' })).toBeVisible();
+  await page.goto(settingsUrl);
+  await hydrated(page);
+
+  // And the changes are in the configuration audit logs.
   await nav.getByRole('link', { name: 'Configuration audit logs' }).click();
   const events = page.getByRole('table', { name: 'Configuration audit events, newest first' });
   await expect(events).toContainText('User approval turned on');
   await expect(events).toContainText('Join external tailnets changed');
+  await expect(events).toContainText('Coordination server URL changed');
   expect(problems, 'no CSP violations or script errors').toEqual([]);
 });
 

@@ -45,11 +45,12 @@ pub enum EventName {
     OidcClientSecretRegenerate,
     OidcClientDelete,
     OidcSignInRefused,
+    UpdateCoordinationServerUrl,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 28] = [
+    pub const ALL: [EventName; 29] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -60,6 +61,7 @@ impl EventName {
         EventName::EnableUserApproval,
         EventName::DisableUserApproval,
         EventName::UpdateJoinExternalTailnets,
+        EventName::UpdateCoordinationServerUrl,
         EventName::UserApprove,
         EventName::UserUpdateRole,
         EventName::UserSuspend,
@@ -93,6 +95,7 @@ impl EventName {
             EventName::EnableUserApproval => "TAILNET.ENABLE.USER_APPROVAL_REQUIRED",
             EventName::DisableUserApproval => "TAILNET.DISABLE.USER_APPROVAL_REQUIRED",
             EventName::UpdateJoinExternalTailnets => "TAILNET.UPDATE.JOIN_EXTERNAL_TAILNETS",
+            EventName::UpdateCoordinationServerUrl => "TAILNET.UPDATE.COORDINATION_SERVER_URL",
             EventName::UserApprove => "USER.APPROVE",
             EventName::UserUpdateRole => "USER.UPDATE.USER_ROLE",
             EventName::UserSuspend => "USER.SUSPEND",
@@ -136,6 +139,7 @@ impl EventName {
             EventName::EnableUserApproval => "User approval turned on",
             EventName::DisableUserApproval => "User approval turned off",
             EventName::UpdateJoinExternalTailnets => "Join external tailnets changed",
+            EventName::UpdateCoordinationServerUrl => "Coordination server URL changed",
             EventName::UserApprove => "User approved",
             EventName::UserUpdateRole => "Role changed",
             EventName::UserSuspend => "User suspended",

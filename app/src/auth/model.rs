@@ -38,6 +38,8 @@ pub struct TailnetMembership {
     /// The person's first tailnet.
     pub is_home: bool,
     pub kind: TailnetKind,
+    /// Where the tailnet's devices join ("Coordination server URL"), when it is set.
+    pub coordination_server_url: Option<String>,
 }
 
 impl TailnetMembership {
@@ -159,6 +161,7 @@ mod tests {
             display_name: "Ada".into(),
             email: "ada@example.com".into(),
             tailnets: vec![TailnetMembership {
+                coordination_server_url: None,
                 tailnet_id: TailnetId::from_raw("t1"),
                 tailnet_name: "Example".into(),
                 role,

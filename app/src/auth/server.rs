@@ -31,8 +31,9 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
             .fetch_optional(db)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT t.id, t.name, t.kind, m.role, m.status FROM memberships m \
+    let rows: Vec<(String, String, String, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT t.id, t.name, t.kind, t.coordination_server_url, m.role, m.status \
+         FROM memberships m \
          JOIN tailnets t ON t.id = m.tailnet_id WHERE m.user_id = $1 ORDER BY t.name, t.id",
     )
     .bind(user.as_str())
@@ -40,8 +41,9 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
     .await?;
     let mut tailnets = rows
         .into_iter()
-        .map(|(id, name, kind, role, status)| {
+        .map(|(id, name, kind, coordination_server_url, role, status)| {
             Ok(TailnetMembership {
+                coordination_server_url,
                 is_home: id == home,
                 kind: crate::tailnets::model::TailnetKind::parse(&kind)
                     .ok_or_else(|| AppError::internal(format!("stored tailnet kind {kind}")))?,

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
+use super::join_network::JoinSteps;
 use super::use_current_user;
 use crate::auth::model::users_path;
 use crate::invites::api::client_download_url;
@@ -23,6 +24,43 @@ pub fn HomePage() -> impl IntoView {
                 match person {
                     None => view! { <Redirect path="/login" /> }.into_any(),
                     Some(person) => {
+                        let joinable: Vec<(String, String)> = person
+                            .tailnets
+                            .iter()
+                            .filter(|m| m.status == MemberStatus::Active)
+                            .filter_map(|m| {
+                                m.coordination_server_url
+                                    .clone()
+                                    .map(|url| (m.tailnet_name.clone(), url))
+                            })
+                            .collect();
+                        let connect = if joinable.is_empty() {
+                            view! {
+                                <p>
+                                    "Install the client on each device, then sign in to join your tailnet. "
+                                    <a href=download_url rel="noopener noreferrer">
+                                        "Download the client"
+                                    </a>
+                                </p>
+                            }
+                                .into_any()
+                        } else {
+                            joinable
+                                .into_iter()
+                                .map(|(name, url)| {
+                                    view! {
+                                        <h3>{name}</h3>
+                                        <ol class="steps">
+                                            <JoinSteps
+                                                coordination_server_url=url
+                                                client_download_url=download_url.clone()
+                                            />
+                                        </ol>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        };
                         let rows = person
                             .tailnets
                             .into_iter()
@@ -57,10 +95,7 @@ pub fn HomePage() -> impl IntoView {
                                 <p>"Signed in as " {person.display_name} " (" {person.email} ")."</p>
                                 <ul class="tailnets">{rows}</ul>
                                 <h2>"Connect your devices"</h2>
-                                <p>
-                                    "Install the client on each device, then sign in to join your tailnet. "
-                                    <a href=download_url rel="noopener noreferrer">"Download the client"</a>
-                                </p>
+                                {connect}
                             </section>
                         }
                             .into_any()

@@ -330,15 +330,16 @@ pub async fn get_welcome(tailnet: TailnetId) -> Result<Welcome, AppError> {
     respond(async {
         let state = app_state()?;
         let session = current_session(&state).await?;
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT t.name, m.role, m.status FROM memberships m \
+        let row: Option<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT t.name, t.coordination_server_url, m.role, m.status FROM memberships m \
              JOIN tailnets t ON t.id = m.tailnet_id WHERE m.tailnet_id = $1 AND m.user_id = $2",
         )
         .bind(tailnet.as_str())
         .bind(session.user_id.as_str())
         .fetch_optional(&state.db)
         .await?;
-        let (tailnet_name, role, status) = row.ok_or(AppError::Forbidden)?;
+        let (tailnet_name, coordination_server_url, role, status) =
+            row.ok_or(AppError::Forbidden)?;
         let (role, status) = (stored_role(&role)?, stored_status(&status)?);
         let admin = status == MemberStatus::Active && role.can(Permission::ViewMembers);
         Ok(Welcome {
@@ -346,6 +347,7 @@ pub async fn get_welcome(tailnet: TailnetId) -> Result<Welcome, AppError> {
             role,
             status,
             client_download_url: state.settings.client_download_url.clone(),
+            coordination_server_url,
             tailnet_path: if admin {
                 users_path(&tailnet)
             } else {

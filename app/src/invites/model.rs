@@ -41,6 +41,8 @@ pub struct Welcome {
     pub status: crate::roles::MemberStatus,
     /// "Download the client" (`GATEHOUSE_CLIENT_DOWNLOAD_URL`).
     pub client_download_url: String,
+    /// The tailnet's "Coordination server URL", when set: how to join the network.
+    pub coordination_server_url: Option<String>,
     /// Into the tailnet: its Users page for admin roles, the person's tailnets otherwise.
     pub tailnet_path: String,
 }

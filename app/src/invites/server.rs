@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::email::InviteEmail;
+use super::email::{InviteEmail, JoinNetwork};
 use super::model::{
     INVALID_INVITE_MESSAGE, InviteKind, InviteLink, InvitePreview, inviter_still_grants,
     resend_wait,
@@ -574,16 +574,18 @@ pub async fn invite_email(
     settings: &Settings,
     invite: &InviteId,
 ) -> Result<Option<crate::email::Email>, AppError> {
-    type Row = (String, Option<String>, String, String, i64);
+    type Row = (String, Option<String>, String, String, i64, Option<String>);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT t.name, u.display_name, i.role, i.sealed_token, i.expires_at FROM invites i \
+        "SELECT t.name, u.display_name, i.role, i.sealed_token, i.expires_at, \
+             t.coordination_server_url FROM invites i \
          JOIN tailnets t ON t.id = i.tailnet_id LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.id = $1 AND i.accepted_at IS NULL",
     )
     .bind(invite.as_str())
     .fetch_optional(db)
     .await?;
-    let Some((tailnet_name, inviter_name, role, sealed, expires_at)) = row else {
+    let Some((tailnet_name, inviter_name, role, sealed, expires_at, coordination_server_url)) = row
+    else {
         return Ok(None);
     };
     let token = settings
@@ -596,5 +598,9 @@ pub async fn invite_email(
         stored_role(&role)?,
         &invite_url(settings, &token),
         expires_at,
+        coordination_server_url.as_deref().map(|url| JoinNetwork {
+            coordination_server_url: url,
+            client_download_url: &settings.client_download_url,
+        }),
     )))
 }

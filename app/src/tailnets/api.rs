@@ -27,6 +27,7 @@ pub async fn get_general_settings(tailnet: TailnetId) -> Result<GeneralSettings,
             settings: rules.settings,
             manages_join_external: role.can(Permission::ManageJoinExternalTailnets),
             manages_user_approval: role.can(Permission::ManageUserApproval),
+            manages_coordination_server: role.can(Permission::ManageOidcClients),
         })
     })
     .await
@@ -68,6 +69,35 @@ pub async fn set_join_external_tailnets(
                 .await?;
         verification.require()?;
         super::server::set_join_external_roles(&state.db, &actor, &tailnet, &roles, now()).await
+    })
+    .await
+}
+
+/// Sets the "Coordination server URL" (Owner, Admin, Network admin: those who manage OIDC
+/// clients); empty clears it.
+#[server(prefix = "/api", endpoint = "set_coordination_server_url", input = Json)]
+pub async fn set_coordination_server_url(
+    tailnet: TailnetId,
+    url: String,
+) -> Result<JoinSettings, AppError> {
+    use crate::context::{acting_member_verified, app_state, now, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let (actor, verification) =
+            acting_member_verified(&state, &tailnet, Permission::ManageOidcClients).await?;
+        let url = super::model::check_coordination_server_url(&url)
+            .map_err(|problem| AppError::validation("coordination_server_url", problem))?;
+        verification.require()?;
+        super::server::set_coordination_server_url(
+            &state.db,
+            &actor,
+            &tailnet,
+            url.as_deref(),
+            now(),
+        )
+        .await
     })
     .await
 }

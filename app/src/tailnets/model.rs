@@ -119,6 +119,8 @@ pub struct GeneralSettings {
     pub manages_join_external: bool,
     /// Owner, Admin, Network admin.
     pub manages_user_approval: bool,
+    /// Owner, Admin, Network admin (those who manage OIDC clients).
+    pub manages_coordination_server: bool,
 }
 
 /// Who may join, and who may leave for other tailnets.
@@ -129,6 +131,53 @@ pub struct JoinSettings {
     /// "Join external tailnets": the roles whose members may accept invites to other
     /// tailnets. Empty is "None (disable)".
     pub join_external_roles: Vec<Role>,
+    /// "Coordination server URL": where devices join (for example Headscale).
+    pub coordination_server_url: Option<String>,
+}
+
+/// The longest "Coordination server URL" accepted.
+pub const MAX_COORDINATION_URL_CHARS: usize = 2_000;
+
+/// Checks a typed "Coordination server URL": empty clears it; otherwise an https URL (http
+/// only for this computer) without user name, query or fragment, kept without a trailing
+/// slash, as `tailscale up --login-server` takes it.
+#[cfg(feature = "ssr")]
+pub fn check_coordination_server_url(text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > MAX_COORDINATION_URL_CHARS {
+        return Err(format!(
+            "Use at most {MAX_COORDINATION_URL_CHARS} characters."
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|_| {
+        "Enter the server's full address, for example https://headscale.example.com.".to_owned()
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if loopback => {}
+        _ => return Err("Use an https address (http only for localhost).".to_owned()),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("The address has no user name or password.".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("The address has no ?query or #fragment.".to_owned());
+    }
+    Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
+}
+
+/// The command that joins a device to the network at `coordination_server_url`.
+pub fn login_command(coordination_server_url: &str) -> String {
+    format!("tailscale up --login-server {coordination_server_url}")
 }
 
 /// The stored form of a role list: stored names, comma-separated, in `Role::ALL` order.
@@ -163,6 +212,34 @@ pub fn describe_roles(roles: &[Role]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn coordination_server_urls_are_https_and_kept_as_login_server_takes_them() {
+        assert_eq!(
+            check_coordination_server_url(" https://Headscale.Example.com/ "),
+            Ok(Some("https://headscale.example.com".to_owned()))
+        );
+        assert_eq!(
+            check_coordination_server_url("https://h.example.com:8443/hs/"),
+            Ok(Some("https://h.example.com:8443/hs".to_owned()))
+        );
+        assert_eq!(check_coordination_server_url("  "), Ok(None));
+        assert!(check_coordination_server_url("http://127.0.0.1:8080").is_ok());
+        for bad in [
+            "headscale.example.com",
+            "http://headscale.example.com",
+            "https://u:p@h.example.com",
+            "https://h.example.com/?x=1",
+            "javascript:alert(1)",
+        ] {
+            assert!(check_coordination_server_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            login_command("https://h.example.com"),
+            "tailscale up --login-server https://h.example.com"
+        );
+    }
 
     #[test]
     fn role_lists_round_trip_in_a_stable_order() {

@@ -26,8 +26,10 @@ impl TailnetRules {
 }
 
 pub async fn load(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<TailnetRules, AppError> {
-    let (name, kind, user_approval, join_external): (String, String, i64, String) = sqlx::query_as(
-        "SELECT name, kind, user_approval, join_external_roles FROM tailnets WHERE id = $1",
+    type Row = (String, String, i64, String, Option<String>);
+    let (name, kind, user_approval, join_external, coordination_server_url): Row = sqlx::query_as(
+        "SELECT name, kind, user_approval, join_external_roles, coordination_server_url \
+         FROM tailnets WHERE id = $1",
     )
     .bind(tailnet.as_str())
     .fetch_optional(&mut *conn)
@@ -40,6 +42,7 @@ pub async fn load(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<Tailn
         settings: JoinSettings {
             user_approval: user_approval != 0,
             join_external_roles: decode_roles(&join_external).map_err(AppError::internal)?,
+            coordination_server_url,
         },
     })
 }
@@ -126,6 +129,45 @@ pub async fn set_join_external_roles(
                 Target::tailnet(tailnet, &rules.name, Some("join_external_roles")),
                 json_value(&before.settings.join_external_roles),
                 json_value(&rules.settings.join_external_roles),
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rules.settings)
+}
+
+/// Sets or clears (`None`) the "Coordination server URL".
+pub async fn set_coordination_server_url(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    url: Option<&str>,
+    now: i64,
+) -> Result<JoinSettings, AppError> {
+    let mut tx = crate::sql::begin_write(db).await?;
+    lock_tailnet(&mut tx, tailnet).await?;
+    crate::context::lock_actor_role(
+        &mut tx,
+        tailnet,
+        &actor.id,
+        crate::roles::Permission::ManageOidcClients,
+    )
+    .await?;
+    let before = load(&mut tx, tailnet).await?;
+    sqlx::query("UPDATE tailnets SET coordination_server_url = $1 WHERE id = $2")
+        .bind(url)
+        .bind(tailnet.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let rules = load(&mut tx, tailnet).await?;
+    if before.settings.coordination_server_url != rules.settings.coordination_server_url {
+        Change::new(actor, tailnet, now)
+            .record(
+                &mut tx,
+                EventName::UpdateCoordinationServerUrl,
+                Target::tailnet(tailnet, &rules.name, Some("coordination_server_url")),
+                json_value(&before.settings.coordination_server_url),
+                json_value(&rules.settings.coordination_server_url),
             )
             .await?;
     }

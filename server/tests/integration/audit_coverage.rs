@@ -54,6 +54,7 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("get_general_settings", Writes::Nothing),
     ("set_user_approval", Writes::OneGroup),
     ("set_join_external_tailnets", Writes::OneGroup),
+    ("set_coordination_server_url", Writes::OneGroup),
     ("leave_tailnet", Writes::OneGroup),
     ("get_audit_log_overview", Writes::Nothing),
     ("list_audit_events", Writes::Nothing),
@@ -656,6 +657,17 @@ impl Fixture {
                 let body = json!({ "tailnet": t, "roles": ["owner", "admin", "member"] });
                 self.check(function, false, call(&member, function, body.clone()))
                     .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check_unchanged(function, call(&app, function, body))
+                    .await;
+            }
+            "set_coordination_server_url" => {
+                let body = json!({ "tailnet": t, "url": "https://hs.example.com" });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let bad = json!({ "tailnet": t, "url": "hs.example.com" });
+                self.check(function, false, call(&app, function, bad)).await;
                 self.check(function, true, call(&app, function, body.clone()))
                     .await;
                 self.check_unchanged(function, call(&app, function, body))

@@ -519,6 +519,10 @@ async fn high_impact_changes_need_a_recent_passkey_sign_in(backend: Backend) {
             "set_join_external_tailnets",
             json!({ "tailnet": tailnet, "roles": ["owner"] }),
         ),
+        (
+            "set_coordination_server_url",
+            json!({ "tailnet": tailnet, "url": "https://hs.example.com" }),
+        ),
     ];
     for (endpoint, body) in &high_impact {
         let (status, result) = app.call::<serde_json::Value>(endpoint, body.clone()).await;

@@ -17,6 +17,7 @@ pub mod account_passkeys;
 mod audit_coverage;
 mod audit_log;
 mod cli;
+mod coordination_server;
 mod email_codes;
 mod general_settings;
 pub mod granting;

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::join_network::JoinSteps;
 use crate::components::set_status;
 use crate::error::AppError;
 use crate::ids::TailnetId;
@@ -43,19 +44,32 @@ pub fn WelcomePage() -> impl IntoView {
 
 #[component]
 fn NextSteps(welcome: Welcome) -> impl IntoView {
+    let steps = match welcome.coordination_server_url.clone() {
+        Some(coordination_server_url) => view! {
+            <JoinSteps
+                coordination_server_url
+                client_download_url=welcome.client_download_url.clone()
+            />
+        }
+        .into_any(),
+        None => view! {
+            <li>
+                <a href=welcome.client_download_url.clone() rel="noopener noreferrer">
+                    "Download the client"
+                </a>
+                " and install it on each device you want in the tailnet."
+            </li>
+            <li>"Sign in to the client with the passkey you just used."</li>
+        }
+        .into_any(),
+    };
     view! {
         <section class="card narrow" aria-labelledby="welcome-heading">
             <h1 id="welcome-heading">{format!("Welcome to {}", welcome.tailnet_name)}</h1>
             <p>{format!("You joined as {}.", welcome.role.label())}</p>
             <h2>"Next steps"</h2>
             <ol class="steps">
-                <li>
-                    <a href=welcome.client_download_url rel="noopener noreferrer">
-                        "Download the client"
-                    </a>
-                    " and install it on each device you want in the tailnet."
-                </li>
-                <li>"Sign in to the client with the passkey you just used."</li>
+                {steps}
                 <li>
                     <a href=welcome.tailnet_path>{format!("Open {}", welcome.tailnet_name)}</a>
                     " to see your tailnet."

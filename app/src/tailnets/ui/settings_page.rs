@@ -13,8 +13,13 @@ use crate::ids::TailnetId;
 use crate::passkeys::ui::confirm_gate::{
     ConfirmGate, ConfirmGateDialog, confirmable_action, through_gate,
 };
-use crate::tailnets::api::{get_general_settings, set_join_external_tailnets, set_user_approval};
-use crate::tailnets::model::{GeneralSettings, JoinExternalChoice, JoinSettings, describe_roles};
+use crate::tailnets::api::{
+    get_general_settings, set_coordination_server_url, set_join_external_tailnets,
+    set_user_approval,
+};
+use crate::tailnets::model::{
+    GeneralSettings, JoinExternalChoice, JoinSettings, describe_roles, login_command,
+};
 
 #[component]
 pub fn GeneralSettingsPage() -> impl IntoView {
@@ -62,9 +67,14 @@ fn SettingsConsole(tailnet: TailnetId, settings: GeneralSettings) -> AnyView {
                 may_change=settings.manages_join_external
             />
             <UserApprovalSection
-                tailnet
+                tailnet=tailnet.clone()
                 enabled=settings.settings.user_approval
                 may_change=settings.manages_user_approval
+            />
+            <CoordinationServerSection
+                tailnet
+                url=settings.settings.coordination_server_url.clone()
+                may_change=settings.manages_coordination_server
             />
         </section>
     }
@@ -208,6 +218,88 @@ fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> i
             <SaveStatus feedback />
         </section>
     }
+}
+
+/// "Coordination server URL": typed, then saved with "Save"; empty clears it.
+#[component]
+fn CoordinationServerSection(tailnet: TailnetId, url: Option<String>, may_change: bool) -> AnyView {
+    let typed = RwSignal::new(url.unwrap_or_default());
+    let save = confirmable_action(move |url: &String, retry| {
+        let (tailnet, url) = (tailnet.clone(), url.clone());
+        async move { through_gate(set_coordination_server_url(tailnet, url).await, retry) }
+    });
+    let field_error = RwSignal::new(None::<String>);
+    let feedback = SaveFeedback::follow(save, move |settings| {
+        field_error.set(None);
+        match settings.coordination_server_url {
+            Some(url) => {
+                typed.set(url.clone());
+                format!(
+                    "Saved. People are told to join with {}.",
+                    login_command(&url)
+                )
+            }
+            None => {
+                typed.set(String::new());
+                "Saved. No coordination server is shown.".to_owned()
+            }
+        }
+    });
+    // A problem with the address shows at the field, not as a general failure.
+    Effect::new(move || {
+        if let Some(Err(error)) = save.value().get() {
+            field_error.set(error.field_message("coordination_server_url"));
+        }
+    });
+    let pending = save.pending();
+    view! {
+        <section class="setting" aria-labelledby="coordination-server-heading">
+            <h2 id="coordination-server-heading">"Coordination server URL"</h2>
+            <form
+                class="inline-form"
+                on:submit=move |event| {
+                    event.prevent_default();
+                    save.dispatch(typed.get_untracked());
+                }
+            >
+                <div class="field">
+                    <label for="coordination-server-url">"Coordination server URL"</label>
+                    <input
+                        id="coordination-server-url"
+                        type="url"
+                        inputmode="url"
+                        autocomplete="off"
+                        placeholder="https://headscale.example.com"
+                        bind:value=typed
+                        disabled=!may_change
+                        aria-invalid=move || field_error.get().is_some().to_string()
+                        aria-describedby="coordination-server-hint coordination-server-error"
+                    />
+                    <p id="coordination-server-hint" class="muted">
+                        "Where your devices join, such as your Headscale server. When set, the welcome page, the home page and invite emails show how to join with it (tailscale up --login-server …). Leave empty to show only \"Download the client\"."
+                    </p>
+                    <p class="field-error" id="coordination-server-error">
+                        {move || field_error.get().unwrap_or_default()}
+                    </p>
+                </div>
+                <button
+                    type="submit"
+                    disabled=move || !may_change || pending.get()
+                    aria-busy=move || pending.get().to_string()
+                >
+                    {move || if pending.get() { "Saving…" } else { "Save" }}
+                </button>
+            </form>
+            {(!may_change)
+                .then(|| {
+                    view! {
+                        <p class="muted">"Only an Owner, Admin or Network admin can change this."</p>
+                    }
+                })}
+            <SaveStatus feedback />
+        </section>
+    }
+    .into_any()
 }
 
 /// What the last save of a setting said: a status line, or why it failed.

@@ -7,6 +7,10 @@ pub mod api;
 pub mod email;
 #[cfg(feature = "ssr")]
 pub mod email_code;
+#[cfg(feature = "ssr")]
+pub mod lookup;
+#[cfg(feature = "ssr")]
+pub mod manage;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -108,7 +108,7 @@ pub async fn deliver_due(
                 app::invites::email_code::email_for(db, settings, &template, code).await?
             }
             (None, Some(invite), _) => {
-                app::invites::server::invite_email(
+                app::invites::lookup::invite_email(
                     db,
                     settings,
                     &InviteId::from_raw(invite.clone()),

@@ -6,8 +6,9 @@
 use axum::http::HeaderMap;
 use sqlx::{AnyConnection, AnyPool};
 
+use super::lookup::{invalid_invite, token_hash};
 use super::model::{ALREADY_USED_MESSAGE, InviteKind, inviter_still_grants};
-use super::server::{invalid_invite, invite_target, token_hash};
+use super::server::invite_target;
 use crate::accounts::{NewAccount, create_account};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};

@@ -80,7 +80,7 @@ pub async fn resend_invite(tailnet: TailnetId, invite: InviteId) -> Result<i64, 
     respond(async {
         let state = app_state()?;
         let actor = acting_member(&state, &tailnet, Permission::ManageInvites).await?;
-        super::server::resend(&state.db, &state.settings, &actor, &tailnet, &invite, now()).await
+        super::manage::resend(&state.db, &state.settings, &actor, &tailnet, &invite, now()).await
     })
     .await
 }
@@ -97,7 +97,7 @@ pub async fn copy_invite_link(
     respond(async {
         let state = app_state()?;
         let (session, _) = require(&state, &tailnet, Permission::ManageInvites).await?;
-        super::server::reveal_link(
+        super::manage::reveal_link(
             &state.db,
             &state.settings,
             &session.user_id,
@@ -118,7 +118,7 @@ pub async fn delete_invite(tailnet: TailnetId, invite: InviteId) -> Result<(), A
     respond(async {
         let state = app_state()?;
         let actor = acting_member(&state, &tailnet, Permission::ManageInvites).await?;
-        super::server::delete(&state.db, &actor, &tailnet, &invite, now()).await
+        super::manage::delete(&state.db, &actor, &tailnet, &invite, now()).await
     })
     .await
 }
@@ -130,7 +130,7 @@ async fn count_invite_lookup(state: &crate::context::AppState, now: i64) -> Resu
     if crate::rate_limit::count_token_lookup(state, "invite", now).await? {
         Ok(())
     } else {
-        Err(super::server::invalid_invite())
+        Err(super::lookup::invalid_invite())
     }
 }
 
@@ -143,7 +143,7 @@ pub async fn inspect_invite(token: String) -> Result<InvitePreview, AppError> {
         let state = app_state()?;
         let now = now();
         count_invite_lookup(&state, now).await?;
-        let mut preview = super::server::preview(&state.db, &token, now).await?;
+        let mut preview = super::lookup::preview(&state.db, &token, now).await?;
         preview.email_code_required =
             preview.email.is_none() && state.settings.email_delivery_configured;
         Ok(preview)
@@ -166,7 +166,7 @@ pub async fn send_email_code(
         let now = now();
         count_invite_lookup(&state, now).await?;
         crate::rate_limit::count_sign_in_attempt(&state, now).await?;
-        let preview = super::server::preview(&state.db, &token, now).await?;
+        let preview = super::lookup::preview(&state.db, &token, now).await?;
         if preview.email.is_some() || !state.settings.email_delivery_configured {
             return Err(AppError::validation(
                 "email",
@@ -174,7 +174,7 @@ pub async fn send_email_code(
             ));
         }
         let (_, email) = form.validate(None)?;
-        let token_hash = super::server::token_hash(&token)?;
+        let token_hash = super::lookup::token_hash(&token)?;
         super::email_code::send(&state.db, &state.settings, &token_hash, &email, now).await
     })
     .await
@@ -211,9 +211,9 @@ pub async fn start_invite_sign_up(
         crate::rate_limit::count_sign_in_attempt(&state, crate::context::now()).await?;
         let now = now();
         count_invite_lookup(&state, now).await?;
-        let preview = super::server::preview(&state.db, &token, now).await?;
+        let preview = super::lookup::preview(&state.db, &token, now).await?;
         let (display_name, email) = form.validate(preview.email.as_deref())?;
-        let token_hash = super::server::token_hash(&token)?;
+        let token_hash = super::lookup::token_hash(&token)?;
         // An email invite's address is proven by its link. A typed one is proven by a code
         // when the server can send one, and is marked "not verified" when it cannot.
         let email_verified = match (&preview.email, state.settings.email_delivery_configured) {

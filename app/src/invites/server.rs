@@ -1,28 +1,21 @@
-//! (ssr) Creating, resending, revealing, deleting and looking up invites. Every change writes
-//! its audit event, and an emailed invite its outbox row, in the change's own transaction.
+//! (ssr) Creating invites, by email or as a link, and what creating, resending and deleting
+//! share. Every change writes its audit event, and an emailed invite its outbox row, in the
+//! change's own transaction. Resending, copying and deleting are in `manage.rs`; reading an
+//! invite from its link and rendering its email in `lookup.rs`.
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::email::{InviteEmail, JoinNetwork};
-use super::model::{
-    INVALID_INVITE_MESSAGE, InviteKind, InviteLink, InvitePreview, inviter_still_grants,
-    resend_wait,
-};
+use super::lookup::invite_url;
+use super::model::{InviteKind, InviteLink};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::context::{Verification, lock_actor_role, stored_role};
 use crate::error::AppError;
 use crate::fields::EmailAddress;
-use crate::ids::{InviteId, TailnetId, UserId};
+use crate::ids::{InviteId, TailnetId};
 use crate::roles::{Permission, Role, check_grant, grant_needs_recent_sign_in};
 use crate::secrets::SecretToken;
 use crate::settings::Settings;
-use crate::setup::model::token_is_well_formed;
-
-/// The link that opens an invite.
-pub fn invite_url(settings: &Settings, token: &SecretToken) -> String {
-    format!("{}/invite/{}", settings.public_origin(), token.expose())
-}
 
 /// An invite as the audit log names it: by its address, or as a link.
 pub(super) fn invite_target(invite: &InviteId, email: Option<&str>) -> Target {
@@ -35,7 +28,12 @@ pub(super) fn invite_target(invite: &InviteId, email: Option<&str>) -> Target {
 }
 
 /// The invite's details as the log shows them; never its token or link.
-fn invite_details(kind: InviteKind, email: Option<&str>, role: Role, expires_at: i64) -> String {
+pub(super) fn invite_details(
+    kind: InviteKind,
+    email: Option<&str>,
+    role: Role,
+    expires_at: i64,
+) -> String {
     serde_json::json!({
         "kind": kind.as_str(),
         "email": email,
@@ -47,7 +45,7 @@ fn invite_details(kind: InviteKind, email: Option<&str>, role: Role, expires_at:
 
 /// Re-reads the actor's membership inside the transaction: they must still manage invites and
 /// be allowed to give `role` ([`crate::roles::may_grant`]).
-async fn check_actor_grants(
+pub(super) async fn check_actor_grants(
     conn: &mut AnyConnection,
     actor: &Actor,
     tailnet: &TailnetId,
@@ -69,7 +67,7 @@ fn check_verification(verification: Verification, role: Role) -> Result<(), AppE
 /// Invitation emails count against daily allowances of the tailnet and of the person sending
 /// them, inside the transaction that queues them: a refused batch counts nothing, and deleting
 /// invites gives nothing back, so delete-and-invite-again cannot send more.
-async fn take_email_allowance(
+pub(super) async fn take_email_allowance(
     conn: &mut AnyConnection,
     settings: &Settings,
     actor: &Actor,
@@ -110,7 +108,7 @@ async fn take_email_allowance(
 }
 
 /// Queues the invite's email; the worker renders and sends it.
-async fn enqueue_invite_email(
+pub(super) async fn enqueue_invite_email(
     conn: &mut AnyConnection,
     invite: &InviteId,
     recipient: &str,
@@ -311,142 +309,16 @@ pub async fn create_invite_link(
     })
 }
 
-/// An open (not yet accepted) invite of `tailnet`, as stored.
-struct OpenInvite {
-    kind: InviteKind,
-    email: Option<String>,
-    role: String,
-    sealed_token: String,
-    expires_at: i64,
-    last_sent_at: Option<i64>,
-}
-
-fn invite_not_found() -> AppError {
-    AppError::NotFound("This invite no longer exists. It may have been deleted or accepted.".into())
-}
-
-async fn load_open_invite(
-    conn: &mut AnyConnection,
-    tailnet: &TailnetId,
-    invite: &InviteId,
-) -> Result<OpenInvite, AppError> {
-    type Row = (String, Option<String>, String, String, i64, Option<i64>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT kind, email, role, sealed_token, expires_at, last_sent_at FROM invites \
-         WHERE id = $1 AND tailnet_id = $2 AND accepted_at IS NULL",
-    )
-    .bind(invite.as_str())
-    .bind(tailnet.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (kind, email, role, sealed_token, expires_at, last_sent_at) =
-        row.ok_or_else(invite_not_found)?;
-    let kind = InviteKind::parse(&kind)
-        .ok_or_else(|| AppError::internal(format!("stored invite kind {kind}")))?;
-    Ok(OpenInvite {
-        kind,
-        email,
-        role,
-        sealed_token,
-        expires_at,
-        last_sent_at,
-    })
-}
-
-/// "Resend user invite": emails the invite again and restarts its expiry; once a minute.
-pub async fn resend(
-    db: &AnyPool,
-    settings: &Settings,
-    actor: &Actor,
-    tailnet: &TailnetId,
-    invite: &InviteId,
-    now: i64,
-) -> Result<i64, AppError> {
-    let mut tx = crate::sql::begin_write(db).await?;
-    let open = load_open_invite(&mut tx, tailnet, invite).await?;
-    // Resending restarts the expiry: it gives the role again.
-    check_actor_grants(&mut tx, actor, tailnet, stored_role(&open.role)?).await?;
-    let (InviteKind::Email, Some(email)) = (open.kind, open.email.as_deref()) else {
-        return Err(AppError::validation(
-            "invite",
-            "Only email invites can be resent. Copy the invite link instead.",
-        ));
-    };
-    if let Some(retry_after_secs) = resend_wait(open.last_sent_at, now) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
-    let expires_at = now.saturating_add(settings.invite_ttl_secs);
-    // The condition repeats the limit, so of two concurrent resends only one updates.
-    let updated = sqlx::query(
-        "UPDATE invites SET last_sent_at = $1, expires_at = $2 \
-         WHERE id = $3 AND accepted_at IS NULL AND (last_sent_at IS NULL OR last_sent_at <= $4)",
-    )
-    .bind(now)
-    .bind(expires_at)
-    .bind(invite.as_str())
-    .bind(now - super::model::RESEND_INTERVAL_SECS)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(AppError::RateLimited {
-            retry_after_secs: super::model::RESEND_INTERVAL_SECS.unsigned_abs(),
-        });
-    }
-    take_email_allowance(&mut tx, settings, actor, tailnet, 1, now).await?;
-    enqueue_invite_email(&mut tx, invite, email, now).await?;
-    let role = stored_role(&open.role)?;
-    Change::new(actor, tailnet, now)
-        .record(
-            &mut tx,
-            EventName::InviteResend,
-            invite_target(invite, Some(email)),
-            Some(invite_details(
-                open.kind,
-                Some(email),
-                role,
-                open.expires_at,
-            )),
-            Some(invite_details(open.kind, Some(email), role, expires_at)),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(expires_at)
-}
-
-/// "Copy invite link": the same working link, unsealed with the server key, for someone who
-/// may give its role (a working link is the role, in the hands of whoever holds it).
-pub async fn reveal_link(
-    db: &AnyPool,
-    settings: &Settings,
-    viewer: &UserId,
-    tailnet: &TailnetId,
-    invite: &InviteId,
-) -> Result<InviteLink, AppError> {
-    let mut conn = db.acquire().await?;
-    let open = load_open_invite(&mut conn, tailnet, invite).await?;
-    let viewer_role =
-        lock_actor_role(&mut conn, tailnet, viewer, Permission::ManageInvites).await?;
-    check_grant(viewer_role, stored_role(&open.role)?)?;
-    let token = settings
-        .link_key
-        .open(&open.sealed_token, invite.as_str())
-        .map_err(|error| {
-            AppError::internal(format!("{error} (was GATEHOUSE_SECRET_KEY_FILE replaced?)"))
-        })?;
-    Ok(InviteLink {
-        invite: invite.clone(),
-        url: invite_url(settings, &token),
-    })
-}
-
 /// What the log keeps of a deleted invite.
-struct StoredInvite {
-    email: Option<String>,
-    role: String,
-    expires_at: i64,
+pub(super) struct StoredInvite {
+    pub(super) email: Option<String>,
+    pub(super) role: String,
+    pub(super) expires_at: i64,
 }
 
-async fn delete_invite_row(
+/// Deletes an open invite and records `INVITE.DELETE` (from "Delete invite", and for
+/// addresses that joined by another way).
+pub(super) async fn delete_invite_row(
     conn: &mut AnyConnection,
     change: &Change<'_>,
     invite: &InviteId,
@@ -477,130 +349,7 @@ async fn delete_invite_row(
         .await
 }
 
-/// "Delete invite": the link stops working at once and an unsent email is dropped.
-pub async fn delete(
-    db: &AnyPool,
-    actor: &Actor,
-    tailnet: &TailnetId,
-    invite: &InviteId,
-    now: i64,
-) -> Result<(), AppError> {
-    let change = Change::new(actor, tailnet, now);
-    let mut tx = crate::sql::begin_write(db).await?;
-    let open = load_open_invite(&mut tx, tailnet, invite).await?;
-    let stored = StoredInvite {
-        email: open.email,
-        role: open.role,
-        expires_at: open.expires_at,
-    };
-    delete_invite_row(&mut tx, &change, invite, &stored).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The inviter's membership from a query's nullable role and status columns.
-pub fn stored_inviter(
-    role: Option<String>,
-    status: Option<String>,
-) -> Result<Option<(Role, crate::roles::MemberStatus)>, AppError> {
-    match (role, status) {
-        (Some(role), Some(status)) => Ok(Some((
-            stored_role(&role)?,
-            crate::context::stored_status(&status)?,
-        ))),
-        _ => Ok(None),
-    }
-}
-
-/// The one answer for every invite link that cannot be used.
-pub(super) fn invalid_invite() -> AppError {
-    AppError::NotFound(INVALID_INVITE_MESSAGE.to_owned())
-}
-
-/// The hash that finds an invite from a token a client sent; malformed tokens are refused
-/// like unknown ones.
-pub fn token_hash(token: &str) -> Result<String, AppError> {
-    if token_is_well_formed(token) {
-        Ok(SecretToken::from_client(token.to_owned()).hash())
-    } else {
-        Err(invalid_invite())
-    }
-}
-
-/// What the invite page shows. Unknown, expired, deleted and used links all get the same
-/// error, so a link cannot be probed for which of these it is.
-pub async fn preview(db: &AnyPool, token: &str, now: i64) -> Result<InvitePreview, AppError> {
-    let token_hash = token_hash(token)?;
-    type Row = (
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        i64,
-        Option<String>,
-        Option<String>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT t.name, u.display_name, i.role, i.email, i.expires_at, m.role, m.status \
-         FROM invites i JOIN tailnets t ON t.id = i.tailnet_id \
-         LEFT JOIN users u ON u.id = i.invited_by \
-         LEFT JOIN memberships m ON m.tailnet_id = i.tailnet_id AND m.user_id = i.invited_by \
-         WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
-    let (tailnet_name, inviter_name, role, email, expires_at, inviter_role, inviter_status) =
-        row.ok_or_else(invalid_invite)?;
-    let role = stored_role(&role)?;
-    if !inviter_still_grants(stored_inviter(inviter_role, inviter_status)?, role) {
-        return Err(invalid_invite());
-    }
-    Ok(InvitePreview {
-        tailnet_name,
-        inviter_name,
-        role,
-        email,
-        expires_at,
-        email_code_required: false,
-    })
-}
-
-/// The email for an outbox row of an invite, rendered now; `None` when the invite was
-/// accepted meanwhile (nothing to send).
-pub async fn invite_email(
-    db: &AnyPool,
-    settings: &Settings,
-    invite: &InviteId,
-) -> Result<Option<crate::email::Email>, AppError> {
-    type Row = (String, Option<String>, String, String, i64, Option<String>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT t.name, u.display_name, i.role, i.sealed_token, i.expires_at, \
-             t.coordination_server_url FROM invites i \
-         JOIN tailnets t ON t.id = i.tailnet_id LEFT JOIN users u ON u.id = i.invited_by \
-         WHERE i.id = $1 AND i.accepted_at IS NULL",
-    )
-    .bind(invite.as_str())
-    .fetch_optional(db)
-    .await?;
-    let Some((tailnet_name, inviter_name, role, sealed, expires_at, coordination_server_url)) = row
-    else {
-        return Ok(None);
-    };
-    let token = settings
-        .link_key
-        .open(&sealed, invite.as_str())
-        .map_err(AppError::internal)?;
-    Ok(Some(InviteEmail::render(
-        &tailnet_name,
-        inviter_name.as_deref(),
-        stored_role(&role)?,
-        &invite_url(settings, &token),
-        expires_at,
-        coordination_server_url.as_deref().map(|url| JoinNetwork {
-            coordination_server_url: url,
-            client_download_url: &settings.client_download_url,
-        }),
-    )))
+/// The answer when an open invite is gone (deleted or accepted meanwhile).
+pub(super) fn invite_not_found() -> AppError {
+    AppError::NotFound("This invite no longer exists. It may have been deleted or accepted.".into())
 }

@@ -11,8 +11,8 @@ use super::model::{
 use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
+use crate::invites::lookup::stored_inviter;
 use crate::invites::model::{InviteKind, inviter_still_grants};
-use crate::invites::server::stored_inviter;
 use crate::paging::Page;
 use crate::roles::MemberStatus;
 use crate::sql::{Statement, contains_pattern};

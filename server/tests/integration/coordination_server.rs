@@ -169,7 +169,7 @@ async fn once_set_people_are_told_how_to_join_the_network(backend: Backend) {
             .fetch_one(&app.db)
             .await
             .expect("queued");
-    let email = app::invites::server::invite_email(
+    let email = app::invites::lookup::invite_email(
         &app.db,
         &app.settings,
         &app::ids::InviteId::from_raw(invite),

@@ -309,7 +309,7 @@ async fn resend_waits_a_minute_and_restarts_the_expiry(backend: Backend) {
     let actor = owner_actor(&app).await;
     let later = app::context::now() + 61;
     let expires_at =
-        app::invites::server::resend(&app.db, &app.settings, &actor, &tailnet, &invite, later)
+        app::invites::manage::resend(&app.db, &app.settings, &actor, &tailnet, &invite, later)
             .await
             .expect("resent");
     assert_eq!(expires_at, later + app.settings.invite_ttl_secs);
@@ -324,7 +324,7 @@ async fn resend_waits_a_minute_and_restarts_the_expiry(backend: Backend) {
             .contains(&app::format::utc_date(expires_at))
     );
     // …and the minute starts again.
-    let again = app::invites::server::resend(
+    let again = app::invites::manage::resend(
         &app.db,
         &app.settings,
         &actor,
@@ -376,7 +376,7 @@ async fn an_invite_works_until_its_ttl_and_not_a_second_longer(backend: Backend)
     .await
     .expect("link");
     let token = token_of(&link.url);
-    let at = |moment: i64| app::invites::server::preview(&app.db, &token, moment);
+    let at = |moment: i64| app::invites::lookup::preview(&app.db, &token, moment);
     assert!(
         at(created + ttl - 1).await.is_ok(),
         "one second before expiry"

@@ -130,10 +130,10 @@ pub fn build(state: AppState) -> Router {
             "/admin/{tailnet}/logs/export",
             get(app::audit::export::download),
         )
-        .route(oidc::JWKS_PATH, get(oidc::jwks::jwks))
+        .route(oidc::JWKS_PATH, get(oidc::jwks::jwks).layer(open_cors()))
         .route(
             oidc::DISCOVERY_PATH,
-            get(oidc::discovery::openid_configuration),
+            get(oidc::discovery::openid_configuration).layer(open_cors()),
         )
         .route(
             oidc::AUTHORIZE_PATH,
@@ -143,10 +143,15 @@ pub fn build(state: AppState) -> Router {
             oidc::SWITCH_ACCOUNT_PATH,
             post(oidc::authorize::switch_account),
         )
-        .route(oidc::TOKEN_PATH, post(oidc::token::token))
+        .route(
+            oidc::TOKEN_PATH,
+            post(oidc::token::token).layer(open_cors()),
+        )
         .route(
             oidc::USERINFO_PATH,
-            get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
+            get(oidc::userinfo::userinfo)
+                .post(oidc::userinfo::userinfo)
+                .layer(open_cors()),
         )
         .route(
             "/api/{*fn_name}",
@@ -175,6 +180,18 @@ pub fn build(state: AppState) -> Router {
         // The wasm shrinks to about a third with gzip, less with brotli.
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// The OIDC endpoints a browser app (a public client) calls from its own origin: discovery,
+/// keys, token and userinfo. They take no cookie (credentials are in the request), so any
+/// origin may read their answers.
+fn open_cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// Removes expired sessions, passkey ceremonies, rate-limit counters, recovery links and email

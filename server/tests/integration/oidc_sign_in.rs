@@ -17,6 +17,7 @@ on_both_databases!(
     a_code_works_once_and_reusing_it_revokes_its_tokens,
     public_clients_prove_themselves_with_pkce_and_prompt_and_max_age_are_honoured,
     a_key_rotation_keeps_earlier_id_tokens_verifiable,
+    browser_apps_may_call_the_endpoints_that_take_no_cookie,
 );
 
 async fn userinfo_json(app: &TestApp, token: &openidconnect::AccessToken) -> (StatusCode, Value) {
@@ -364,4 +365,58 @@ async fn a_key_rotation_keeps_earlier_id_tokens_verifiable(backend: Backend) {
         serde_json::from_slice::<Value>(&bytes).expect("json")["kid"].clone()
     };
     assert_ne!(kid(&before), kid(&after));
+}
+
+async fn browser_apps_may_call_the_endpoints_that_take_no_cookie(backend: Backend) {
+    let Some((app, _database)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let origin = "https://app.example.com";
+    for path in ["/.well-known/openid-configuration", "/oidc/jwks"] {
+        let response = client
+            .get(format!("{}{path}", app.address))
+            .header("origin", origin)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
+    }
+    for path in ["/oidc/token", "/oidc/userinfo"] {
+        let response = client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .expect("preflight");
+        assert!(response.status().is_success(), "{path}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
+    }
+    // Nothing that a cookie authorizes is opened to other origins.
+    for path in ["/oidc/authorize", "/api/current_user", "/login"] {
+        let response = client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .expect("preflight");
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin"),
+            "{path}"
+        );
+    }
 }

@@ -14,6 +14,7 @@ on_both_databases!(
     unknown_clients_and_unregistered_redirects_stop_at_gatehouses_page,
     people_the_tailnet_does_not_let_in_see_why,
     suspension_or_deletion_stops_codes_and_tokens_already_handed_out,
+    the_token_endpoint_is_rate_limited_per_client,
 );
 
 async fn unknown_clients_and_unregistered_redirects_stop_at_gatehouses_page(backend: Backend) {
@@ -88,10 +89,23 @@ async fn people_the_tailnet_does_not_let_in_see_why(backend: Backend) {
             .expect("status");
     }
     let member = insert_member(&app, &tailnet, "bo@example.com", "member").await;
+    let removed = insert_member(&app, &tailnet, "gone@example.com", "member").await;
     let (_, outsiders) = other_tailnet(&app, "Other Co", 1, "admin").await;
+    sqlx::query("UPDATE users SET home_tailnet_id = $1 WHERE id = $2")
+        .bind(outsiders_home(&app, &outsiders[0]).await)
+        .bind(removed.as_str())
+        .execute(&app.db)
+        .await
+        .expect("home elsewhere");
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1")
+        .bind(removed.as_str())
+        .execute(&app.db)
+        .await
+        .expect("removed");
 
     let cases = [
         (&suspended, &every_role, "suspended"),
+        (&removed, &every_role, "You are not a member of Example Co."),
         (&waiting, &every_role, "Waiting for approval"),
         (
             &outsiders[0],
@@ -136,7 +150,10 @@ async fn people_the_tailnet_does_not_let_in_see_why(backend: Backend) {
     .fetch_one(&app.db)
     .await
     .expect("count");
-    assert_eq!(refused, 8, "every refusal is in the client's tailnet's log");
+    assert_eq!(
+        refused, 10,
+        "every refusal is in the client's tailnet's log"
+    );
 
     // "Sign in as someone else" ends the session and opens the sign-in page for the request.
     let browser = app.signed_in_as(&suspended).await;
@@ -168,6 +185,58 @@ async fn people_the_tailnet_does_not_let_in_see_why(backend: Backend) {
         .await
         .expect("switch");
     assert_eq!(response.headers()["location"], "/login");
+}
+
+/// The home tailnet of `user` (a person of another tailnet).
+async fn outsiders_home(app: &TestApp, user: &app::ids::UserId) -> String {
+    sqlx::query_scalar("SELECT home_tailnet_id FROM users WHERE id = $1")
+        .bind(user.as_str())
+        .fetch_one(&app.db)
+        .await
+        .expect("home")
+}
+
+async fn the_token_endpoint_is_rate_limited_per_client(backend: Backend) {
+    let Some((app, _database)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+    let guessed = add_client(&app, &tailnet, false, &[]).await;
+    let other = add_client(&app, &tailnet, false, &[]).await;
+    let client = reqwest::Client::new();
+    let attempt = |id: String| {
+        let client = client.clone();
+        let url = format!("{}/oidc/token", app.address);
+        async move {
+            client
+                .post(url)
+                .basic_auth(id, Some("guess"))
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", "x"),
+                    ("redirect_uri", CALLBACK),
+                ])
+                .send()
+                .await
+                .expect("token")
+        }
+    };
+    let limit = app::oidc::token::EXCHANGES_PER_MINUTE_PER_CLIENT;
+    for _ in 0..limit {
+        assert_eq!(
+            attempt(guessed.client.id.clone()).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let refused = attempt(guessed.client.id.clone()).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    // Another client is counted apart.
+    assert_eq!(
+        attempt(other.client.id.clone()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn suspension_or_deletion_stops_codes_and_tokens_already_handed_out(backend: Backend) {

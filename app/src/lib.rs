@@ -34,5 +34,7 @@ pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod sql;
 pub mod tailnets;
+#[cfg(feature = "ssr")]
+pub mod web_address;
 
 pub use routes::{App, shell};

@@ -17,6 +17,7 @@ use crate::ids::TailnetId;
 use crate::roles::{Permission, Role};
 use crate::secrets::{SecretToken, random_token};
 use crate::sql::begin_write;
+use crate::web_address::{AddressProblem, check_secure};
 
 /// A client as validated, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,25 +41,20 @@ pub fn check_callback_url(text: &str) -> Result<String, String> {
         ));
     }
     let url = url::Url::parse(text).map_err(|_| format!("'{text}' is not a URL."))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => {}
-        "http" if loopback => {}
-        "http" => return Err(format!("'{text}': use https (http only for localhost).")),
-        _ => return Err(format!("'{text}': use an https URL.")),
+    match check_secure(&url) {
+        Ok(()) => {}
+        Err(AddressProblem::PlainHttp) => {
+            return Err(format!("'{text}': use https (http only for localhost)."));
+        }
+        Err(AddressProblem::NotHttps) => return Err(format!("'{text}': use an https URL.")),
+        Err(AddressProblem::Credentials) => {
+            return Err(format!(
+                "'{text}': a callback URL has no user name or password."
+            ));
+        }
     }
     if url.fragment().is_some() {
         return Err(format!("'{text}': a callback URL has no #fragment."));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "'{text}': a callback URL has no user name or password."
-        ));
     }
     Ok(url.to_string())
 }

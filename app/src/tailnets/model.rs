@@ -155,19 +155,15 @@ pub fn check_coordination_server_url(text: &str) -> Result<Option<String>, Strin
     let url = url::Url::parse(text).map_err(|_| {
         "Enter the server's full address, for example https://headscale.example.com.".to_owned()
     })?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => {}
-        "http" if loopback => {}
-        _ => return Err("Use an https address (http only for localhost).".to_owned()),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("The address has no user name or password.".to_owned());
+    use crate::web_address::{AddressProblem, check_secure};
+    match check_secure(&url) {
+        Ok(()) => {}
+        Err(AddressProblem::PlainHttp | AddressProblem::NotHttps) => {
+            return Err("Use an https address (http only for localhost).".to_owned());
+        }
+        Err(AddressProblem::Credentials) => {
+            return Err("The address has no user name or password.".to_owned());
+        }
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("The address has no ?query or #fragment.".to_owned());

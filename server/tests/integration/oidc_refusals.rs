@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 
 use crate::accept::other_tailnet;
 use crate::harness::{Backend, TestApp, insert_member, on_both_databases};
-use crate::oidc_rp::{CALLBACK, RelyingParty, access_token, add_client, code_for, follow, param};
+use crate::oidc_rp::{
+    CALLBACK, RelyingParty, WithClient, access_token, add_client, code_for, follow, param,
+};
 
 on_both_databases!(
     unknown_clients_and_unregistered_redirects_stop_at_gatehouses_page,
@@ -18,13 +20,15 @@ on_both_databases!(
 );
 
 async fn unknown_clients_and_unregistered_redirects_stop_at_gatehouses_page(backend: Backend) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        rp,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let added = add_client(&app, &tailnet, false, &[]).await;
-    let rp = RelyingParty::discover(&app, &added).await;
 
     let pending = rp.start(true, &[]);
     let mut unknown = pending.url.clone();
@@ -71,12 +75,16 @@ async fn unknown_clients_and_unregistered_redirects_stop_at_gatehouses_page(back
 }
 
 async fn people_the_tailnet_does_not_let_in_see_why(backend: Backend) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        tailnet,
+        added: every_role,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let every_role = add_client(&app, &tailnet, false, &[]).await;
     let admins_only = add_client(&app, &tailnet, false, &["owner", "admin"]).await;
     let suspended = insert_member(&app, &tailnet, "sus@example.com", "member").await;
     let waiting = insert_member(&app, &tailnet, "wait@example.com", "member").await;
@@ -197,12 +205,16 @@ async fn outsiders_home(app: &TestApp, user: &app::ids::UserId) -> String {
 }
 
 async fn the_token_endpoint_is_rate_limited_per_client(backend: Backend) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        tailnet,
+        added: guessed,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let guessed = add_client(&app, &tailnet, false, &[]).await;
     let other = add_client(&app, &tailnet, false, &[]).await;
     let client = reqwest::Client::new();
     let attempt = |id: String| {
@@ -240,13 +252,17 @@ async fn the_token_endpoint_is_rate_limited_per_client(backend: Backend) {
 }
 
 async fn suspension_or_deletion_stops_codes_and_tokens_already_handed_out(backend: Backend) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        tailnet,
+        added,
+        rp,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let added = add_client(&app, &tailnet, false, &[]).await;
-    let rp = RelyingParty::discover(&app, &added).await;
     let member = insert_member(&app, &tailnet, "bo@example.com", "member").await;
     let browser = app.signed_in_as(&member).await;
     let suspend = |status: &'static str| {

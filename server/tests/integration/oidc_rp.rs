@@ -16,7 +16,8 @@ use openidconnect::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{Backend, TestApp, TestDatabase};
+use crate::passkey::TestPasskey;
 
 const ALL_ROLES: &[&str] = &[
     "owner",
@@ -85,6 +86,37 @@ pub async fn add_client(
         .await;
     assert_eq!(status, StatusCode::OK, "{added:?}");
     added.expect("client added")
+}
+
+/// A new Gatehouse whose Owner (signed in in `app`, holding `passkey`) added a client open to
+/// every role, and that client's relying party.
+pub struct WithClient {
+    pub app: TestApp,
+    /// Kept for the test's length: dropping it deletes the database.
+    pub database: TestDatabase,
+    pub passkey: TestPasskey,
+    pub tailnet: TailnetId,
+    pub added: AddedOidcClient,
+    pub rp: RelyingParty,
+}
+
+impl WithClient {
+    /// `None` when `backend` is unavailable; `public` makes a public (PKCE-only) client.
+    pub async fn spawn(backend: Backend, public: bool) -> Option<Self> {
+        let (app, database) = TestApp::spawn(backend).await?;
+        let (passkey, _) = app.with_owner("ada@example.com").await;
+        let tailnet = app.home_tailnet().await;
+        let added = add_client(&app, &tailnet, public, &[]).await;
+        let rp = RelyingParty::discover(&app, &added).await;
+        Some(Self {
+            app,
+            database,
+            passkey,
+            tailnet,
+            added,
+            rp,
+        })
+    }
 }
 
 /// One relying party, configured from discovery.

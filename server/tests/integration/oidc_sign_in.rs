@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::harness::{Backend, TestApp, insert_member, on_both_databases};
 use crate::oidc_rp::{
-    CALLBACK, RelyingParty, access_token, add_client, code_for, follow, groups_in_id_token, param,
+    CALLBACK, RelyingParty, WithClient, access_token, code_for, follow, groups_in_id_token, param,
 };
 
 on_both_databases!(
@@ -35,13 +35,17 @@ async fn userinfo_json(app: &TestApp, token: &openidconnect::AccessToken) -> (St
 async fn a_member_signs_in_with_their_passkey_and_the_client_gets_verified_claims(
     backend: Backend,
 ) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        mut passkey,
+        added,
+        rp,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    let (mut passkey, _) = app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let added = add_client(&app, &tailnet, false, &[]).await;
-    let rp = RelyingParty::discover(&app, &added).await;
     let pending = rp.start(true, &[]);
 
     // A browser without a session goes to the passkey sign-in, which returns to the request.
@@ -161,13 +165,16 @@ async fn a_member_signs_in_with_their_passkey_and_the_client_gets_verified_claim
 }
 
 async fn a_code_works_once_and_reusing_it_revokes_its_tokens(backend: Backend) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        added,
+        rp,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let added = add_client(&app, &tailnet, false, &[]).await;
-    let rp = RelyingParty::discover(&app, &added).await;
 
     let pending = rp.start(false, &[]);
     let code = code_for(&app, &pending).await;
@@ -255,12 +262,16 @@ async fn a_code_works_once_and_reusing_it_revokes_its_tokens(backend: Backend) {
 async fn public_clients_prove_themselves_with_pkce_and_prompt_and_max_age_are_honoured(
     backend: Backend,
 ) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        tailnet,
+        added,
+        ..
+    }) = WithClient::spawn(backend, true).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let added = add_client(&app, &tailnet, true, &[]).await;
     assert!(added.secret.is_none());
     let rp = RelyingParty::discover(&app, &added).await;
     let member = insert_member(&app, &tailnet, "bo@example.com", "member").await;
@@ -327,13 +338,16 @@ async fn public_clients_prove_themselves_with_pkce_and_prompt_and_max_age_are_ho
 }
 
 async fn a_key_rotation_keeps_earlier_id_tokens_verifiable(backend: Backend) {
-    let Some((app, _database)) = TestApp::spawn(backend).await else {
+    let Some(WithClient {
+        app,
+        database: _database,
+        added,
+        rp,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
         return;
     };
-    app.with_owner("ada@example.com").await;
-    let tailnet = app.home_tailnet().await;
-    let added = add_client(&app, &tailnet, false, &[]).await;
-    let rp = RelyingParty::discover(&app, &added).await;
     let pending = rp.start(true, &[]);
     let code = code_for(&app, &pending).await;
     let before = rp

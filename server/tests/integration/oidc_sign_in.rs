@@ -318,10 +318,16 @@ async fn public_clients_prove_themselves_with_pkce_and_prompt_and_max_age_are_ho
             .expect("age sessions");
         let (status, location, _) = follow(&browser, &pending.url).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
+        let location = location.expect("redirect");
+        assert!(location.starts_with("/login?next="), "{extra:?}");
+        // Signed in, the page asks for the passkey rather than offering to go on.
+        let (status, _, page) = browser.get_page(&location).await;
+        assert_eq!(status, StatusCode::OK);
         assert!(
-            location.expect("redirect").starts_with("/login?next="),
-            "{extra:?}"
+            page.contains("asks you to confirm with your passkey again"),
+            "{page}"
         );
+        assert!(!page.contains(">Continue<"));
     }
 
     // prompt=none without a session: login_required, at the client.

@@ -191,12 +191,32 @@ pub fn LoginPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let person = user.0.await.ok().flatten();
                     person.map(|person| {
-                        let onward = next.get_untracked().unwrap_or_else(|| person.landing_path());
+                        let next = next.get_untracked();
+                        // An app asked for a fresh sign-in (`prompt=login`, `max_age`): going on
+                        // without one would only come back here.
+                        let again = next
+                            .as_deref()
+                            .is_some_and(|n| n.starts_with(crate::oidc::AUTHORIZE_PATH));
+                        let onward = next.unwrap_or_else(|| person.landing_path());
+                        let notice = if again {
+                            view! {
+                                <p class="notice">
+                                    "You are signed in as " {person.display_name.clone()}
+                                    ". The app you came from asks you to confirm with your passkey again."
+                                </p>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <p class="notice">
+                                    "You are signed in as " {person.display_name.clone()} ". "
+                                    <a href=onward>"Continue"</a>
+                                </p>
+                            }
+                                .into_any()
+                        };
                         view! {
-                            <p class="notice">
-                                "You are signed in as " {person.display_name.clone()} ". "
-                                <a href=onward>"Continue"</a>
-                            </p>
+                            {notice}
                             <YourTailnets person />
                         }
                     })

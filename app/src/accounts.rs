@@ -60,6 +60,7 @@ impl CreatedAccount {
             display_name: account.display_name.as_str().to_owned(),
             email: account.email.as_str().to_owned(),
             client_address,
+            origin: crate::audit::Origin::AdminConsole,
         }
     }
 
@@ -100,9 +101,10 @@ pub async fn create_account(
 ) -> Result<CreatedAccount, AppError> {
     ensure_email_is_free(conn, account.email).await?;
     let user = UserId::generate();
+    let api_id = crate::api_ids::allocate(conn, crate::api_ids::ApiIdKind::User).await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, \
-             created_at, email_verified) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             created_at, email_verified, api_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(user.as_str())
     .bind(account.webauthn_user_id.to_string())
@@ -111,6 +113,7 @@ pub async fn create_account(
     .bind(home.as_str())
     .bind(now)
     .bind(i64::from(account.email_verified))
+    .bind(api_id)
     .execute(&mut *conn)
     .await;
     match inserted {

@@ -14,4 +14,4 @@ pub mod server;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
-pub use record::{Actor, ActorKind, Change, EventGroup, Target, record_for_person};
+pub use record::{Actor, ActorKind, Change, EventGroup, Origin, Target, record_for_person};

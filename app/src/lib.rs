@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod api_ids;
 pub mod audit;
 pub mod auth;
 pub mod components;

@@ -9,8 +9,24 @@ use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::secrets::random_token;
 
-/// Where a change came from.
-pub const ORIGIN_ADMIN_CONSOLE: &str = "ADMIN_CONSOLE";
+/// Where a change came from, as Tailscale's log names it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// The admin console (and a person's own pages).
+    #[default]
+    AdminConsole,
+    /// The API v2, with an access token.
+    ConfigApi,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::AdminConsole => "ADMIN_CONSOLE",
+            Origin::ConfigApi => "CONFIG_API",
+        }
+    }
+}
 
 /// Whether a change was made by a signed-in person or by an operator on the server's command
 /// line (`gatehouse recover`).
@@ -39,6 +55,8 @@ pub struct Actor {
     pub email: String,
     /// The client's network address, when known.
     pub client_address: Option<String>,
+    /// Through which door the change came.
+    pub origin: Origin,
 }
 
 impl Actor {
@@ -59,7 +77,16 @@ impl Actor {
             display_name,
             email,
             client_address,
+            origin: Origin::AdminConsole,
         })
+    }
+
+    /// The same person, acting through the API v2.
+    pub fn through_api(self) -> Self {
+        Self {
+            origin: Origin::ConfigApi,
+            ..self
+        }
     }
 
     /// Someone with access to the server who ran a command on it.
@@ -70,6 +97,7 @@ impl Actor {
             display_name: "Server operator".to_owned(),
             email: String::new(),
             client_address: None,
+            origin: Origin::AdminConsole,
         }
     }
 
@@ -185,7 +213,7 @@ pub async fn record(
     .bind(event.tailnet.as_str())
     .bind(now)
     .bind(group.0.as_str())
-    .bind(ORIGIN_ADMIN_CONSOLE)
+    .bind(actor.origin.as_str())
     .bind(actor.stored_id())
     .bind(actor.display_name.as_str())
     .bind(actor.stored_email())

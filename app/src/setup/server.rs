@@ -112,15 +112,33 @@ pub async fn create_tailnet_of_kind(
     now: i64,
 ) -> Result<(TailnetId, String), AppError> {
     let id = TailnetId::generate();
-    sqlx::query("INSERT INTO tailnets (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id.as_str())
-        .bind(name.as_str())
-        .bind(kind.as_str())
-        .bind(now)
-        .execute(db)
-        .await?;
+    let mut tx = crate::sql::begin_write(db).await?;
+    insert_tailnet(&mut tx, &id, name, kind, now).await?;
+    tx.commit().await?;
     let link = issue_setup_link(db, Some(&id), settings, now).await?;
     Ok((id, link))
+}
+
+/// Inserts a tailnet row with its API id (in the caller's transaction).
+async fn insert_tailnet(
+    conn: &mut sqlx::AnyConnection,
+    id: &TailnetId,
+    name: &TailnetName,
+    kind: TailnetKind,
+    now: i64,
+) -> Result<(), AppError> {
+    let api_id = crate::api_ids::allocate(conn, crate::api_ids::ApiIdKind::Tailnet).await?;
+    sqlx::query(
+        "INSERT INTO tailnets (id, name, kind, created_at, api_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.as_str())
+    .bind(name.as_str())
+    .bind(kind.as_str())
+    .bind(now)
+    .bind(api_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The link's tailnet name, or why the link cannot be used.
@@ -260,15 +278,7 @@ pub async fn complete_setup(
         }
         None => {
             let tailnet = TailnetId::generate();
-            sqlx::query(
-                "INSERT INTO tailnets (id, name, kind, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(tailnet.as_str())
-            .bind(setup.tailnet_name.as_str())
-            .bind(setup.kind.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_tailnet(&mut tx, &tailnet, &setup.tailnet_name, setup.kind, now).await?;
             tailnet
         }
     };

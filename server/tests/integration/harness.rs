@@ -382,9 +382,13 @@ pub async fn insert_member(
 ) -> app::ids::UserId {
     let id = app::ids::UserId::generate();
     let now = app::context::now();
+    let mut conn = app.db.acquire().await.expect("connection");
+    let api_id = app::api_ids::allocate(&mut conn, app::api_ids::ApiIdKind::User)
+        .await
+        .expect("api id");
     sqlx::query(
-        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at, api_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.as_str())
     .bind(uuid::Uuid::new_v4().to_string())
@@ -392,7 +396,8 @@ pub async fn insert_member(
     .bind(email)
     .bind(tailnet.as_str())
     .bind(now)
-    .execute(&app.db)
+    .bind(api_id)
+    .execute(&mut *conn)
     .await
     .expect("user");
     sqlx::query(

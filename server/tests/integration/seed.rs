@@ -46,18 +46,26 @@ pub async fn members(db: &AnyPool, tailnet: &TailnetId, members: &[SeedMember]) 
             .map(|_| uuid::Uuid::new_v4().to_string())
             .collect();
         let sql = format!(
-            "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at) VALUES {}",
-            placeholders(chunk.len(), 6)
+            "INSERT INTO users (id, webauthn_user_id, display_name, email, home_tailnet_id, created_at, api_id) VALUES {}",
+            placeholders(chunk.len(), 7)
         );
+        let first_api_id = app::api_ids::allocate_block(
+            &mut tx,
+            app::api_ids::ApiIdKind::User,
+            i64::try_from(chunk.len()).expect("chunk"),
+        )
+        .await
+        .expect("api ids");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, member) in ids.iter().zip(chunk) {
+        for ((id, member), api_id) in ids.iter().zip(chunk).zip(first_api_id..) {
             query = query
                 .bind(id.clone())
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(member.name.clone())
                 .bind(member.email.clone())
                 .bind(tailnet.as_str().to_owned())
-                .bind(member.joined_at);
+                .bind(member.joined_at)
+                .bind(api_id);
         }
         query.execute(&mut *tx).await.expect("users");
         let sql = format!(
@@ -138,10 +146,15 @@ pub fn plain_invites(count: usize, now: i64, prefix: &str) -> Vec<SeedInvite> {
 /// A tailnet without members, whose rows must never show in another tailnet's lists.
 pub async fn tailnet(db: &AnyPool, name: &str) -> TailnetId {
     let id = TailnetId::generate();
-    sqlx::query("INSERT INTO tailnets (id, name, created_at) VALUES ($1, $2, 0)")
+    let mut conn = db.acquire().await.expect("connection");
+    let api_id = app::api_ids::allocate(&mut conn, app::api_ids::ApiIdKind::Tailnet)
+        .await
+        .expect("api id");
+    sqlx::query("INSERT INTO tailnets (id, name, created_at, api_id) VALUES ($1, $2, 0, $3)")
         .bind(id.as_str())
         .bind(name)
-        .execute(db)
+        .bind(api_id)
+        .execute(&mut *conn)
         .await
         .expect("tailnet");
     id

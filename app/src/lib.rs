@@ -36,6 +36,7 @@ pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod sql;
 pub mod tailnets;
+pub mod tailscale_api;
 #[cfg(feature = "ssr")]
 pub mod web_address;
 

@@ -43,7 +43,6 @@ impl Role {
         Role::ALL.into_iter().find(|role| role.as_str() == stored)
     }
 
-    /// The name shown to people.
     /// The role as Tailscale spells it in its API and in an ID token's `groups` claim.
     pub fn tailscale_name(self) -> &'static str {
         match self {
@@ -57,6 +56,14 @@ impl Role {
         }
     }
 
+    /// Reads Tailscale's spelling (`it-admin`, `network-admin`, …).
+    pub fn from_tailscale_name(name: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.tailscale_name() == name)
+    }
+
+    /// The name shown to people.
     pub fn label(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
@@ -83,6 +90,7 @@ impl Role {
             IssueRecoveryLinks => matches!(self, Owner | Admin | ItAdmin),
             ViewOidcClients => self != Member,
             ManageOidcClients => matches!(self, Owner | Admin | NetworkAdmin),
+            ManageApiTokens => matches!(self, Owner | Admin | ItAdmin | NetworkAdmin),
         }
     }
 
@@ -176,10 +184,12 @@ pub enum Permission {
     ViewOidcClients,
     /// Add OIDC clients, regenerate their secrets and delete them.
     ManageOidcClients,
+    /// Generate and revoke API access tokens ("Keys").
+    ManageApiTokens,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ViewMembers,
         Permission::ViewInvites,
         Permission::ManageInvites,
@@ -192,6 +202,7 @@ impl Permission {
         Permission::IssueRecoveryLinks,
         Permission::ViewOidcClients,
         Permission::ManageOidcClients,
+        Permission::ManageApiTokens,
     ];
 }
 

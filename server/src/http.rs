@@ -57,8 +57,12 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    // The OIDC endpoints relying parties call server to server carry no cookie authority.
-    if safe_method || app::oidc::CROSS_SITE_PATHS.contains(&request.uri().path()) {
+    // The OIDC endpoints relying parties call server to server, and the API v2, carry no
+    // cookie authority: their credentials are in the request.
+    let path = request.uri().path();
+    let without_cookies = app::oidc::CROSS_SITE_PATHS.contains(&path)
+        || path.starts_with(&format!("{}/", app::tailscale_api::router::API_V2_PREFIX));
+    if safe_method || without_cookies {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -150,7 +154,9 @@ pub async fn security_headers(
 /// body is our `AppError` all the same; this gives it the status that error has (422 for a
 /// malformed request), so clients are not told the server failed when they sent bad input.
 pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/api/");
+    let path = request.uri().path();
+    let is_server_fn = path.starts_with("/api/")
+        && !path.starts_with(&format!("{}/", app::tailscale_api::router::API_V2_PREFIX));
     let response = next.run(request).await;
     if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;

@@ -153,6 +153,10 @@ pub fn build(state: AppState) -> Router {
                 .post(oidc::userinfo::userinfo)
                 .layer(open_cors()),
         )
+        .nest(
+            app::tailscale_api::router::API_V2_PREFIX,
+            app::tailscale_api::router::routes(),
+        )
         .route(
             "/api/{*fn_name}",
             post(move |request| {
@@ -165,6 +169,8 @@ pub fn build(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_REQUEST_BODY_BYTES,
         ))
+        // Under /api/v2 even a refusal by a layer is `{"message": …}`.
+        .layer(from_fn(app::tailscale_api::error::json_errors))
         .layer(from_fn_with_state(public_origin, http::refuse_cross_site))
         .layer(from_fn_with_state(header_policy, http::security_headers))
         .layer(from_fn(http::log_requests))
@@ -227,6 +233,11 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
             }
             if let Err(error) = app::oidc::grants::purge_expired(&db, app::context::now()).await {
                 tracing::warn!(%error, "OIDC code and token housekeeping failed");
+            }
+            if let Err(error) =
+                app::tailscale_api::tokens::purge_ended(&db, app::context::now()).await
+            {
+                tracing::warn!(%error, "API token housekeeping failed");
             }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}

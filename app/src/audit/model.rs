@@ -46,11 +46,13 @@ pub enum EventName {
     OidcClientDelete,
     OidcSignInRefused,
     UpdateCoordinationServerUrl,
+    ApiKeyCreate,
+    ApiKeyRevoke,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 29] = [
+    pub const ALL: [EventName; 31] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -80,6 +82,8 @@ impl EventName {
         EventName::OidcClientSecretRegenerate,
         EventName::OidcClientDelete,
         EventName::OidcSignInRefused,
+        EventName::ApiKeyCreate,
+        EventName::ApiKeyRevoke,
     ];
 
     /// The stored and exported name.
@@ -114,6 +118,8 @@ impl EventName {
             EventName::OidcClientSecretRegenerate => "OIDC_CLIENT.UPDATE.SECRET",
             EventName::OidcClientDelete => "OIDC_CLIENT.DELETE",
             EventName::OidcSignInRefused => "USER.LOGIN_REFUSED.OIDC_CLIENT",
+            EventName::ApiKeyCreate => "API_KEY.CREATE",
+            EventName::ApiKeyRevoke => "API_KEY.DELETE",
         }
     }
 
@@ -158,6 +164,8 @@ impl EventName {
             EventName::OidcClientSecretRegenerate => "OIDC client secret regenerated",
             EventName::OidcClientDelete => "OIDC client deleted",
             EventName::OidcSignInRefused => "Sign-in to an OIDC client refused",
+            EventName::ApiKeyCreate => "API access token generated",
+            EventName::ApiKeyRevoke => "API access token revoked",
         }
     }
 }

@@ -155,6 +155,16 @@ impl Target {
         }
     }
 
+    /// An API access token, named by its description.
+    pub fn api_key(id: &str, description: &str) -> Self {
+        Self {
+            kind: "API_KEY",
+            id: id.to_owned(),
+            name: Some(description.to_owned()),
+            property: None,
+        }
+    }
+
     /// A tailnet, or one of its settings.
     pub fn tailnet(id: &TailnetId, name: &str, property: Option<&'static str>) -> Self {
         Self {

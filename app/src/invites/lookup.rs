@@ -123,3 +123,90 @@ pub async fn invite_email(
         }),
     )))
 }
+
+/// An open invite (not accepted, not expired) as the API shows it.
+#[derive(Debug, Clone)]
+pub struct OpenInviteView {
+    pub id: InviteId,
+    pub email: Option<String>,
+    pub role: Role,
+    /// The inviter's integer API id, while their account exists.
+    pub inviter_api_id: Option<i64>,
+    pub last_sent_at: Option<i64>,
+    sealed_token: String,
+}
+
+impl OpenInviteView {
+    /// The invite's link (unsealed with the key file).
+    pub fn url(&self, settings: &Settings) -> Result<String, AppError> {
+        let token = settings
+            .link_key
+            .open(&self.sealed_token, self.id.as_str())
+            .map_err(AppError::internal)?;
+        Ok(invite_url(settings, &token))
+    }
+}
+
+type OpenInviteRow = (
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
+fn view_of(row: OpenInviteRow) -> Result<OpenInviteView, AppError> {
+    let (id, email, role, inviter_api_id, last_sent_at, sealed_token) = row;
+    Ok(OpenInviteView {
+        id: InviteId::from_raw(id),
+        email,
+        role: stored_role(&role)?,
+        inviter_api_id,
+        last_sent_at,
+        sealed_token,
+    })
+}
+
+/// The columns of an [`OpenInviteRow`], for invites `i` joined to their inviter `u`.
+macro_rules! open_invite_columns {
+    () => {
+        "SELECT i.id, i.email, i.role, u.api_id, i.last_sent_at, i.sealed_token FROM invites i \
+         LEFT JOIN users u ON u.id = i.invited_by \
+         WHERE i.tailnet_id = $1 AND i.accepted_at IS NULL AND i.expires_at > $2"
+    };
+}
+
+/// The tailnet's open invites, oldest first.
+pub async fn open_invites(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &crate::ids::TailnetId,
+    now: i64,
+) -> Result<Vec<OpenInviteView>, AppError> {
+    let rows: Vec<OpenInviteRow> = sqlx::query_as(concat!(
+        open_invite_columns!(),
+        " ORDER BY i.created_at, i.id"
+    ))
+    .bind(tailnet.as_str())
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(view_of).collect()
+}
+
+/// One open invite of the tailnet; another tailnet's is as unknown as a missing one.
+pub async fn open_invite(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &crate::ids::TailnetId,
+    invite: &InviteId,
+    now: i64,
+) -> Result<Option<OpenInviteView>, AppError> {
+    let row: Option<OpenInviteRow> =
+        sqlx::query_as(concat!(open_invite_columns!(), " AND i.id = $3"))
+            .bind(tailnet.as_str())
+            .bind(now)
+            .bind(invite.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(view_of).transpose()
+}

@@ -264,27 +264,84 @@ async fn clear_addresses(
     Ok(())
 }
 
-/// "Invite by email": validates the whole batch, then creates every invite and its email in
-/// one transaction. Returns the invited addresses.
-pub async fn invite_by_email(
+/// One invite of a batch: by email, or a link when `email` is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedInvite {
+    pub email: Option<EmailAddress>,
+    pub role: Role,
+}
+
+/// An invite just made, with its token (for its link).
+#[derive(Debug)]
+pub struct CreatedInvite {
+    pub invite: InviteId,
+    pub token: SecretToken,
+}
+
+/// Creates a batch of invites, each with its own role, in one transaction: every rule is
+/// checked for the whole batch first (the actor may give each role; an address is not a member,
+/// not invited already and not twice in the batch; the email allowances), then every invite,
+/// its email and its audit event are written. All or nothing; answers in the batch's order.
+pub async fn create_invites(
     db: &AnyPool,
     settings: &Settings,
     (actor, verification): (&Actor, Verification),
+    tailnet: &TailnetId,
+    wanted: &[WantedInvite],
+    now: i64,
+) -> Result<Vec<CreatedInvite>, AppError> {
+    let change = Change::new(actor, tailnet, now);
+    let mut tx = crate::sql::begin_write(db).await?;
+    let mut roles: Vec<Role> = wanted.iter().map(|w| w.role).collect();
+    roles.dedup();
+    for role in roles {
+        check_actor_grants(&mut tx, actor, tailnet, role).await?;
+        check_verification(verification, role)?;
+    }
+    let addresses: Vec<EmailAddress> = wanted.iter().filter_map(|w| w.email.clone()).collect();
+    if let Some(twice) = addresses
+        .iter()
+        .enumerate()
+        .find(|(i, a)| addresses[..*i].contains(a))
+    {
+        return Err(AppError::validation(
+            "addresses",
+            format!("{} is in the list twice.", twice.1.as_str()),
+        ));
+    }
+    if !addresses.is_empty() {
+        clear_addresses(&mut tx, &change, &addresses).await?;
+        take_email_allowance(&mut tx, settings, actor, tailnet, addresses.len(), now).await?;
+    }
+    let mut created = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        let (invite, token) =
+            insert_invite(&mut tx, settings, &change, w.email.as_ref(), w.role).await?;
+        created.push(CreatedInvite { invite, token });
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// "Invite by email": one role for every address, all or nothing. Returns the invited
+/// addresses.
+pub async fn invite_by_email(
+    db: &AnyPool,
+    settings: &Settings,
+    actor: (&Actor, Verification),
     tailnet: &TailnetId,
     addresses: &[EmailAddress],
     role: Role,
     now: i64,
 ) -> Result<Vec<String>, AppError> {
-    let change = Change::new(actor, tailnet, now);
-    let mut tx = crate::sql::begin_write(db).await?;
-    check_actor_grants(&mut tx, actor, tailnet, role).await?;
-    check_verification(verification, role)?;
-    clear_addresses(&mut tx, &change, addresses).await?;
-    take_email_allowance(&mut tx, settings, actor, tailnet, addresses.len(), now).await?;
-    for address in addresses {
-        insert_invite(&mut tx, settings, &change, Some(address), role).await?;
-    }
-    tx.commit().await?;
+    let wanted: Vec<WantedInvite> = addresses
+        .iter()
+        .map(|address| WantedInvite {
+            email: Some(address.clone()),
+            role,
+        })
+        .collect();
+    create_invites(db, settings, actor, tailnet, &wanted, now).await?;
     Ok(addresses.iter().map(|a| a.as_str().to_owned()).collect())
 }
 
@@ -292,17 +349,17 @@ pub async fn invite_by_email(
 pub async fn create_invite_link(
     db: &AnyPool,
     settings: &Settings,
-    (actor, verification): (&Actor, Verification),
+    actor: (&Actor, Verification),
     tailnet: &TailnetId,
     role: Role,
     now: i64,
 ) -> Result<InviteLink, AppError> {
-    let change = Change::new(actor, tailnet, now);
-    let mut tx = crate::sql::begin_write(db).await?;
-    check_actor_grants(&mut tx, actor, tailnet, role).await?;
-    check_verification(verification, role)?;
-    let (invite, token) = insert_invite(&mut tx, settings, &change, None, role).await?;
-    tx.commit().await?;
+    let wanted = [WantedInvite { email: None, role }];
+    let created = create_invites(db, settings, actor, tailnet, &wanted, now).await?;
+    let CreatedInvite { invite, token } = created
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal("no invite was created"))?;
     Ok(InviteLink {
         url: invite_url(settings, &token),
         invite,

@@ -74,6 +74,9 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("add_oidc_client", Writes::OneGroup),
     ("regenerate_oidc_client_secret", Writes::OneGroup),
     ("delete_oidc_client", Writes::OneGroup),
+    ("list_api_tokens", Writes::Nothing),
+    ("generate_api_token", Writes::OneGroup),
+    ("revoke_api_token", Writes::OneGroup),
 ];
 
 /// A tailnet without an Owner yet, and its setup link.
@@ -763,6 +766,49 @@ impl Fixture {
                 };
                 self.check(function, true, adding).await;
                 self.secrets.extend(secret);
+            }
+            "list_api_tokens" => {
+                let body = json!({ "tailnet": t });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "generate_api_token" => {
+                let body =
+                    json!({ "token": { "tailnet": t, "description": "ci", "expiry_days": 7 } });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let bad =
+                    json!({ "token": { "tailnet": t, "description": "ci", "expiry_days": 0 } });
+                self.check(function, false, call(&app, function, bad)).await;
+                let mut secret = None;
+                let generating = async {
+                    let (status, made) = app
+                        .call::<app::tailscale_api::model::GeneratedApiToken>(function, body)
+                        .await;
+                    secret = made.ok().map(|made| made.secret);
+                    status
+                };
+                self.check(function, true, generating).await;
+                self.secrets.extend(secret);
+            }
+            "revoke_api_token" => {
+                let (_, made) = app
+                    .call::<app::tailscale_api::model::GeneratedApiToken>(
+                        "generate_api_token",
+                        json!({ "token": { "tailnet": t, "description": "ci", "expiry_days": 7 } }),
+                    )
+                    .await;
+                let made = made.expect("generated");
+                self.secrets.push(made.secret);
+                let body = json!({ "tailnet": t, "token": made.token.id });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
             }
             "regenerate_oidc_client_secret" | "delete_oidc_client" => {
                 let client = self.oidc_client().await;

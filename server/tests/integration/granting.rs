@@ -523,6 +523,10 @@ async fn high_impact_changes_need_a_recent_passkey_sign_in(backend: Backend) {
             "set_coordination_server_url",
             json!({ "tailnet": tailnet, "url": "https://hs.example.com" }),
         ),
+        (
+            "generate_api_token",
+            json!({ "token": { "tailnet": tailnet, "description": "", "expiry_days": 1 } }),
+        ),
     ];
     for (endpoint, body) in &high_impact {
         let (status, result) = app.call::<serde_json::Value>(endpoint, body.clone()).await;

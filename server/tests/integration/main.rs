@@ -14,6 +14,7 @@ mod stress;
 
 pub mod accept;
 pub mod account_passkeys;
+mod api_v2;
 mod audit_coverage;
 mod audit_log;
 mod cli;

@@ -1,0 +1,17 @@
+//! The Tailscale-compatible API v2 (`/api/v2`): API access tokens (the "Keys" page) and the
+//! endpoints, each a thin translation onto the feature modules' own rules and transactions,
+//! so the console and the API cannot disagree.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod invites;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod router;
+#[cfg(feature = "ssr")]
+pub mod tokens;
+pub mod ui;

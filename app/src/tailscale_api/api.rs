@@ -1,0 +1,67 @@
+//! Server functions of the "Keys" page. Owner, Admin, IT admin and Network admin generate and
+//! revoke API access tokens (the roles Tailscale lets generate them); generating hands out a
+//! credential, so it needs a recent passkey sign-in.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::model::{GeneratedApiToken, KeysPage, NewApiToken};
+use crate::error::AppError;
+use crate::ids::TailnetId;
+
+/// The page: the API's base URL and the tailnet's tokens.
+#[server(prefix = "/api", endpoint = "list_api_tokens", input = Json)]
+pub async fn list_api_tokens(tailnet: TailnetId) -> Result<KeysPage, AppError> {
+    use crate::context::{app_state, now, require, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        require(&state, &tailnet, Permission::ManageApiTokens).await?;
+        let mut conn = state.db.acquire().await?;
+        Ok(KeysPage {
+            api_base_url: state.settings.public_origin(),
+            tokens: super::tokens::list(&mut conn, &tailnet, now()).await?,
+        })
+    })
+    .await
+}
+
+/// "Generate access token": returns the token and its secret (shown once).
+#[server(prefix = "/api", endpoint = "generate_api_token", input = Json)]
+pub async fn generate_api_token(token: NewApiToken) -> Result<GeneratedApiToken, AppError> {
+    use crate::context::{acting_member_verified, app_state, now, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let (actor, verification) =
+            acting_member_verified(&state, &token.tailnet, Permission::ManageApiTokens).await?;
+        let description = super::model::check_new_token(&token)?;
+        verification.require()?;
+        super::tokens::generate(
+            &state.db,
+            &actor,
+            &token.tailnet,
+            &description,
+            token.expiry_days,
+            now(),
+        )
+        .await
+    })
+    .await
+}
+
+/// "Revoke": the token stops working at once.
+#[server(prefix = "/api", endpoint = "revoke_api_token", input = Json)]
+pub async fn revoke_api_token(tailnet: TailnetId, token: String) -> Result<(), AppError> {
+    use crate::context::{acting_member, app_state, now, respond};
+    use crate::roles::Permission;
+
+    respond(async {
+        let state = app_state()?;
+        let actor = acting_member(&state, &tailnet, Permission::ManageApiTokens).await?;
+        super::tokens::revoke(&state.db, &actor, &tailnet, &token, now()).await
+    })
+    .await
+}

@@ -1,0 +1,130 @@
+//! The "Keys" page's data, shared by server and browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::TailnetId;
+
+/// Every API access token starts with this, as Tailscale's do.
+pub const API_TOKEN_PREFIX: &str = "tskey-api-";
+/// "Expiry": 1 to 90 days.
+pub const MAX_EXPIRY_DAYS: i64 = 90;
+/// A description is at most this long.
+pub const MAX_DESCRIPTION_CHARS: usize = 100;
+
+/// One token as the page lists it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenSummary {
+    pub id: String,
+    pub description: String,
+    pub creator_email: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl ApiTokenSummary {
+    /// Whether the token still works at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// "Generate access token" as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub tailnet: TailnetId,
+    pub description: String,
+    pub expiry_days: i64,
+}
+
+/// A token just generated: its secret is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedApiToken {
+    pub token: ApiTokenSummary,
+    pub secret: String,
+}
+
+/// The "Keys" page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysPage {
+    /// The API's base URL (`GATEHOUSE_PUBLIC_URL`), as clients are configured with it.
+    pub api_base_url: String,
+    /// Live tokens first, then those revoked or expired in the last 30 days.
+    pub tokens: Vec<ApiTokenSummary>,
+}
+
+/// The path of the "Keys" page.
+pub fn keys_path(tailnet: &TailnetId) -> String {
+    format!("/admin/{tailnet}/keys")
+}
+
+/// Checks "Generate access token": a description (trimmed, no control characters) and 1 to 90
+/// days. Returns the description to keep.
+pub fn check_new_token(new: &NewApiToken) -> Result<String, crate::error::AppError> {
+    let description = new.description.trim();
+    let mut errors = Vec::new();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        errors.push(crate::error::FieldError::new(
+            "description",
+            format!("Use at most {MAX_DESCRIPTION_CHARS} characters."),
+        ));
+    } else if description.chars().any(char::is_control) {
+        errors.push(crate::error::FieldError::new(
+            "description",
+            "Use one line of text.",
+        ));
+    }
+    if !(1..=MAX_EXPIRY_DAYS).contains(&new.expiry_days) {
+        errors.push(crate::error::FieldError::new(
+            "expiry_days",
+            format!("Choose 1 to {MAX_EXPIRY_DAYS} days."),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(description.to_owned())
+    } else {
+        Err(crate::error::AppError::Validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(description: &str, expiry_days: i64) -> NewApiToken {
+        NewApiToken {
+            tailnet: TailnetId::from_raw("t"),
+            description: description.to_owned(),
+            expiry_days,
+        }
+    }
+
+    #[test]
+    fn expiry_is_one_to_ninety_days_and_the_description_one_line() {
+        assert_eq!(
+            check_new_token(&new(" terraform ", 90)).ok(),
+            Some("terraform".to_owned())
+        );
+        assert!(
+            check_new_token(&new("", 1)).is_ok(),
+            "a description is optional"
+        );
+        for days in [0, 91, -1] {
+            let refused = check_new_token(&new("x", days)).err();
+            assert!(
+                refused
+                    .and_then(|e| e.field_message("expiry_days"))
+                    .is_some()
+            );
+        }
+        let refused = check_new_token(&new("a\nb", 30)).err();
+        assert!(
+            refused
+                .and_then(|e| e.field_message("description"))
+                .is_some()
+        );
+        let long = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert!(check_new_token(&new(&long, 30)).is_err());
+    }
+}

@@ -1,0 +1,34 @@
+//! (ssr) The `/api/v2` routes. Anything else under `/api/v2` is a JSON 404, a wrong method a
+//! JSON 405: no HTML page or Leptos error ever answers here.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{any, get, post};
+
+use super::error::ApiError;
+use super::invites;
+use crate::context::AppState;
+
+/// Where the API lives.
+pub const API_V2_PREFIX: &str = "/api/v2";
+
+/// The routes, to be nested at [`API_V2_PREFIX`].
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/tailnet/{tailnet}/user-invites",
+            get(invites::list).post(invites::create),
+        )
+        .route(
+            "/user-invites/{id}",
+            get(invites::get).delete(invites::delete),
+        )
+        .route("/user-invites/{id}/resend", post(invites::resend))
+        // Claims the rest of /api/v2, which the console's `/api/{fn}` would otherwise take.
+        .route("/{*rest}", any(not_found))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not found")
+}

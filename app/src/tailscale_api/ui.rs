@@ -1,0 +1,3 @@
+//! The "Keys" admin page: generate, list and revoke API access tokens.
+
+pub mod keys_page;

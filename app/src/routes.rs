@@ -18,6 +18,7 @@ use crate::passkeys::ui::account_page::AccountPage;
 use crate::recovery::ui::recovery_page::RecoveryPage;
 use crate::setup::ui::setup_page::SetupPage;
 use crate::tailnets::ui::settings_page::GeneralSettingsPage;
+use crate::tailscale_api::ui::keys_page::KeysPage;
 
 /// The document around the app. On the server it also sets the Content-Security-Policy with
 /// this response's nonce, which Leptos puts on its own inline scripts.
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                         view=GeneralSettingsPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/admin/:tailnet/keys") view=KeysPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/:tailnet/oidc-clients")
                         view=OidcClientsPage

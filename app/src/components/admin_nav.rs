@@ -7,6 +7,7 @@ use crate::audit::model::audit_log_path;
 use crate::auth::model::users_path;
 use crate::ids::TailnetId;
 use crate::oidc::model::oidc_clients_path;
+use crate::tailscale_api::model::keys_path;
 
 /// The "General settings" page of a tailnet.
 pub fn settings_path(tailnet: &TailnetId) -> String {
@@ -20,6 +21,7 @@ pub enum AdminSection {
     AuditLogs,
     Settings,
     OidcClients,
+    Keys,
 }
 
 /// Every page needs the same right to read (any role but Member), so whoever sees one may see
@@ -49,6 +51,9 @@ pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoVie
                 aria-current=marked(AdminSection::OidcClients)
             >
                 "OIDC clients"
+            </a>
+            <a href=move || keys_path(&tailnet.get()) aria-current=marked(AdminSection::Keys)>
+                "Keys"
             </a>
         </nav>
     }

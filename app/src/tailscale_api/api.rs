@@ -19,9 +19,11 @@ pub async fn list_api_tokens(tailnet: TailnetId) -> Result<KeysPage, AppError> {
         let state = app_state()?;
         require(&state, &tailnet, Permission::ManageApiTokens).await?;
         let mut conn = state.db.acquire().await?;
+        let now = now();
         Ok(KeysPage {
             api_base_url: state.settings.public_origin(),
-            tokens: super::tokens::list(&mut conn, &tailnet, now()).await?,
+            tokens: super::tokens::list(&mut conn, &tailnet, now).await?,
+            now,
         })
     })
     .await

@@ -52,6 +52,8 @@ pub struct KeysPage {
     pub api_base_url: String,
     /// Live tokens first, then those revoked or expired in the last 30 days.
     pub tokens: Vec<ApiTokenSummary>,
+    /// The server's time when it read the list (what "expired" is measured against).
+    pub now: i64,
 }
 
 /// The path of the "Keys" page.

@@ -13,5 +13,9 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod router;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod tokens;
 pub mod ui;
+#[cfg(feature = "ssr")]
+pub mod users;

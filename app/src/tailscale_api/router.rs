@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{any, get, post};
 
 use super::error::ApiError;
-use super::invites;
+use super::{invites, settings, users};
 use crate::context::AppState;
 
 /// Where the API lives.
@@ -24,6 +24,14 @@ pub fn routes() -> Router<AppState> {
             get(invites::get).delete(invites::delete),
         )
         .route("/user-invites/{id}/resend", post(invites::resend))
+        .route("/tailnet/{tailnet}/users", get(users::list))
+        .route("/users/{id}", get(users::get))
+        .route("/users/{id}/role", post(users::set_role))
+        .route("/users/{id}/{action}", post(users::act))
+        .route(
+            "/tailnet/{tailnet}/settings",
+            get(settings::get).patch(settings::patch),
+        )
         // Claims the rest of /api/v2, which the console's `/api/{fn}` would otherwise take.
         .route("/{*rest}", any(not_found))
         .fallback(not_found)

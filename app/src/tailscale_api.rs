@@ -9,6 +9,8 @@ pub mod auth;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod invites;
+#[cfg(feature = "ssr")]
+pub mod logs;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod router;

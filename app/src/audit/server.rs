@@ -112,6 +112,80 @@ pub fn events_statement(
     statement
 }
 
+/// Which events the API's configuration-log endpoint reads: a time window (`start` included,
+/// `end` excluded) and, each when not empty, the actors (id or email), targets (id) and events
+/// (name or action) to keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventWindow {
+    pub start: i64,
+    pub end: i64,
+    pub actors: Vec<String>,
+    pub targets: Vec<String>,
+    pub events: Vec<String>,
+}
+
+/// Appends ` AND (a = $ OR b = $ …)` for each value, when there are values.
+fn any_of(statement: &mut Statement, columns: &[&str], values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    statement.push(" AND (");
+    let mut first = true;
+    for value in values {
+        for column in columns {
+            if !first {
+                statement.push(" OR ");
+            }
+            first = false;
+            statement.push(&format!("{column} = ")).text(value.clone());
+        }
+    }
+    statement.push(")");
+}
+
+/// Up to `size` events of `window` after `after` (time and id), oldest first: the API reads a
+/// window in such batches, so a long one never sits in memory.
+pub async fn read_window(
+    db: &AnyPool,
+    tailnet: &TailnetId,
+    window: &EventWindow,
+    after: Option<(i64, String)>,
+    size: usize,
+) -> Result<Vec<AuditEventRow>, AppError> {
+    let mut statement = Statement::default();
+    statement
+        .push(
+            "SELECT id, event_time, event_group_id, origin, actor_id, actor_type, actor_name, \
+                 actor_email, target_type, target_id, target_name, target_property, action, \
+                 event_name, old_value, new_value, client_address \
+             FROM audit_events WHERE tailnet_id = ",
+        )
+        .text(tailnet.as_str())
+        .push(" AND event_time >= ")
+        .int(window.start)
+        .push(" AND event_time < ")
+        .int(window.end);
+    any_of(&mut statement, &["actor_id", "actor_email"], &window.actors);
+    any_of(&mut statement, &["target_id"], &window.targets);
+    any_of(&mut statement, &["event_name", "action"], &window.events);
+    if let Some((at, id)) = after {
+        statement
+            .push(" AND (event_time > ")
+            .int(at)
+            .push(" OR (event_time = ")
+            .int(at)
+            .push(" AND id > ")
+            .text(id)
+            .push("))");
+    }
+    statement.push(&format!(
+        " ORDER BY event_time ASC, id ASC LIMIT {}",
+        size.max(1)
+    ));
+    let records: Vec<EventRecord> = statement.fetch_all(db).await?;
+    Ok(records.into_iter().map(AuditEventRow::from).collect())
+}
+
 /// Up to `size` events and whether more follow, for the page and for exports.
 pub async fn read_events(
     db: &AnyPool,

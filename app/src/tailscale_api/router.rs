@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{any, get, post};
 
 use super::error::ApiError;
-use super::{invites, settings, users};
+use super::{invites, logs, settings, users};
 use crate::context::AppState;
 
 /// Where the API lives.
@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", get(users::get))
         .route("/users/{id}/role", post(users::set_role))
         .route("/users/{id}/{action}", post(users::act))
+        .route(
+            "/tailnet/{tailnet}/logging/configuration",
+            get(logs::configuration),
+        )
         .route(
             "/tailnet/{tailnet}/settings",
             get(settings::get).patch(settings::patch),

@@ -10,6 +10,8 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod invites;
 #[cfg(feature = "ssr")]
+pub mod keys;
+#[cfg(feature = "ssr")]
 pub mod logs;
 pub mod model;
 #[cfg(feature = "ssr")]

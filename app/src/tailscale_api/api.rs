@@ -46,7 +46,7 @@ pub async fn generate_api_token(token: NewApiToken) -> Result<GeneratedApiToken,
             &actor,
             &token.tailnet,
             &description,
-            token.expiry_days,
+            token.expiry_days * super::tokens::DAY_SECS,
             now(),
         )
         .await

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{any, get, post};
 
 use super::error::ApiError;
-use super::{invites, logs, settings, users};
+use super::{invites, keys, logs, settings, users};
 use crate::context::AppState;
 
 /// Where the API lives.
@@ -28,6 +28,14 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", get(users::get))
         .route("/users/{id}/role", post(users::set_role))
         .route("/users/{id}/{action}", post(users::act))
+        .route(
+            "/tailnet/{tailnet}/keys",
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            "/tailnet/{tailnet}/keys/{id}",
+            get(keys::get).delete(keys::delete),
+        )
         .route(
             "/tailnet/{tailnet}/logging/configuration",
             get(logs::configuration),

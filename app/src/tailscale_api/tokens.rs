@@ -15,7 +15,7 @@ use crate::roles::Permission;
 use crate::secrets::{SecretToken, random_token};
 use crate::sql::begin_write;
 
-const DAY_SECS: i64 = 86_400;
+pub const DAY_SECS: i64 = 86_400;
 /// Revoked and expired tokens stay listed this long.
 const SHOWN_AFTER_END_SECS: i64 = 30 * DAY_SECS;
 /// `last_used_at` is written at most this often, so API reads do not all turn into writes.
@@ -29,18 +29,19 @@ pub struct TokenHolder {
     pub user: UserId,
 }
 
-/// Generates a token for `actor` in `tailnet`, valid `days` days; returns it with its secret.
+/// Generates a token for `actor` in `tailnet`, valid `lifetime_secs`; returns it with its
+/// secret.
 pub async fn generate(
     db: &AnyPool,
     actor: &Actor,
     tailnet: &TailnetId,
     description: &str,
-    days: i64,
+    lifetime_secs: i64,
     now: i64,
 ) -> Result<GeneratedApiToken, AppError> {
     let id = format!("k{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let secret = format!("{API_TOKEN_PREFIX}{id}-{}", random_token(32));
-    let expires_at = now.saturating_add(days.saturating_mul(DAY_SECS));
+    let expires_at = now.saturating_add(lifetime_secs);
     let mut tx = begin_write(db).await?;
     lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageApiTokens).await?;
     sqlx::query(
@@ -194,6 +195,61 @@ pub async fn authenticate(
         tailnet: TailnetId::from_raw(tailnet),
         user: UserId::from_raw(user),
     }))
+}
+
+/// A [`SummaryRow`] and the creator's API id.
+type FoundRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// One token of the tailnet (live or not), with its creator's API id.
+pub async fn find(
+    conn: &mut AnyConnection,
+    tailnet: &TailnetId,
+    id: &str,
+) -> Result<Option<(ApiTokenSummary, Option<i64>)>, AppError> {
+    let row: Option<FoundRow> = sqlx::query_as(
+        "SELECT k.id, k.description, u.email, k.created_at, k.expires_at, k.revoked_at, \
+                 k.last_used_at, u.api_id \
+             FROM api_tokens k JOIN users u ON u.id = k.user_id \
+             WHERE k.tailnet_id = $1 AND k.id = $2",
+    )
+    .bind(tailnet.as_str())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(
+        |(
+            id,
+            description,
+            creator_email,
+            created_at,
+            expires_at,
+            revoked_at,
+            last_used_at,
+            api_id,
+        )| {
+            (
+                ApiTokenSummary {
+                    id,
+                    description,
+                    creator_email,
+                    created_at,
+                    expires_at,
+                    revoked_at,
+                    last_used_at,
+                },
+                api_id,
+            )
+        },
+    ))
 }
 
 /// Forgets tokens that ended more than 30 days ago.

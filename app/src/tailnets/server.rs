@@ -1,5 +1,6 @@
-//! (ssr) Reading and changing a tailnet's joining settings; each change is audited in its
-//! own transaction.
+//! (ssr) Reading and changing a tailnet's joining settings; each change reads the actor's
+//! right again and is audited, in its own transaction, whichever door (console or API) it
+//! came through.
 
 use sqlx::{AnyConnection, AnyPool};
 
@@ -76,6 +77,13 @@ pub async fn set_user_approval(
 ) -> Result<JoinSettings, AppError> {
     let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
+    crate::context::lock_actor_role(
+        &mut tx,
+        tailnet,
+        &actor.id,
+        crate::roles::Permission::ManageUserApproval,
+    )
+    .await?;
     let before = load(&mut tx, tailnet).await?;
     sqlx::query("UPDATE tailnets SET user_approval = $1 WHERE id = $2")
         .bind(i64::from(enabled))
@@ -114,6 +122,13 @@ pub async fn set_join_external_roles(
 ) -> Result<JoinSettings, AppError> {
     let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
+    crate::context::lock_actor_role(
+        &mut tx,
+        tailnet,
+        &actor.id,
+        crate::roles::Permission::ManageJoinExternalTailnets,
+    )
+    .await?;
     let before = load(&mut tx, tailnet).await?;
     sqlx::query("UPDATE tailnets SET join_external_roles = $1 WHERE id = $2")
         .bind(encode_roles(roles))

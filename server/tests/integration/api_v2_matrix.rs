@@ -211,7 +211,7 @@ impl Tailnet {
             PatchApproval => (
                 Method::PATCH,
                 format!("/tailnet/{t}/settings"),
-                Some(json!({ "usersApprovalOn": self.next() % 2 == 0 })),
+                Some(json!({ "usersApprovalOn": self.next().is_multiple_of(2) })),
             ),
             PatchJoinExternal => (
                 Method::PATCH,

@@ -153,10 +153,7 @@ pub fn build(state: AppState) -> Router {
                 .post(oidc::userinfo::userinfo)
                 .layer(open_cors()),
         )
-        .nest(
-            app::tailscale_api::router::API_V2_PREFIX,
-            app::tailscale_api::router::routes(),
-        )
+        .merge(app::tailscale_api::router::routes())
         .route(
             "/api/{*fn_name}",
             post(move |request| {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
 
 use super::auth::ApiCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, Verification, now};
 use crate::fields::EmailAddress;
 use crate::ids::InviteId;
@@ -20,7 +20,7 @@ use crate::invites::server::{WantedInvite, create_invites};
 use crate::roles::{Permission, Role, check_grant};
 
 /// A user invite in Tailscale's shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInvite {
     pub id: String,
@@ -38,7 +38,7 @@ pub struct UserInvite {
 }
 
 /// One invite of a `POST …/user-invites` body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     #[serde(default)]
@@ -75,6 +75,7 @@ fn user_invite(
 }
 
 /// `GET /api/v2/tailnet/{tailnet}/user-invites`: the open invites, oldest first.
+#[utoipa::path(get, path = "/tailnet/{tailnet}/user-invites", tag = "user-invites", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), responses((status = 200, description = "The open invites", body = Vec<UserInvite>), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -118,6 +119,7 @@ fn wanted(position: usize, request: &InviteRequest) -> Result<WantedInvite, ApiE
 
 /// `POST /api/v2/tailnet/{tailnet}/user-invites`: a bare array of `{"role"?, "email"?}`; an
 /// entry without an email is a link invite. All or nothing; answers in the request's order.
+#[utoipa::path(post, path = "/tailnet/{tailnet}/user-invites", tag = "user-invites", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), request_body = Vec<InviteRequest>, responses((status = 200, description = "The invites, in the request's order", body = Vec<UserInvite>), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -183,6 +185,7 @@ async fn find(state: &AppState, caller: &ApiCaller, id: &str) -> Result<OpenInvi
 }
 
 /// `GET /api/v2/user-invites/{id}`.
+#[utoipa::path(get, path = "/user-invites/{id}", tag = "user-invites", params(("id" = String, Path, description = "The invite's id")), responses((status = 200, description = "The invite", body = UserInvite), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -194,6 +197,7 @@ pub async fn get(
 }
 
 /// `DELETE /api/v2/user-invites/{id}`: the link stops working at once.
+#[utoipa::path(delete, path = "/user-invites/{id}", tag = "user-invites", params(("id" = String, Path, description = "The invite's id")), responses((status = 200, description = "Deleted"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -208,6 +212,7 @@ pub async fn delete(
 
 /// `POST /api/v2/user-invites/{id}/resend`: emails the invite again (not a link-only invite;
 /// not within a minute of the last send).
+#[utoipa::path(post, path = "/user-invites/{id}/resend", tag = "user-invites", params(("id" = String, Path, description = "The invite's id")), responses((status = 200, description = "Emailed again"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn resend(
     State(state): State<AppState>,
     caller: ApiCaller,

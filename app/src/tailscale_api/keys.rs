@@ -6,11 +6,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::auth::ApiCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::model::{ApiTokenSummary, MAX_DESCRIPTION_CHARS, MAX_EXPIRY_DAYS};
 use super::tokens::{self, DAY_SECS};
 use crate::context::{AppState, now};
@@ -18,57 +17,85 @@ use crate::error::AppError;
 use crate::format::utc_timestamp;
 use crate::roles::Permission;
 
-fn key_json(token: &ApiTokenSummary, user_id: Option<i64>) -> Value {
-    let mut key = json!({
-        "id": token.id,
-        "keyType": "api",
-        "description": token.description,
-        "created": utc_timestamp(token.created_at),
-        "expires": utc_timestamp(token.expires_at),
-        "expirySeconds": token.expires_at - token.created_at,
-    });
-    if let Some(revoked) = token.revoked_at {
-        key["revoked"] = json!(utc_timestamp(revoked));
+/// A key in Tailscale's shape (Gatehouse's keys are API access tokens).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Key {
+    pub id: String,
+    /// Always `api`.
+    pub key_type: String,
+    pub description: String,
+    pub created: String,
+    pub expires: String,
+    pub expiry_seconds: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
+    /// The creator's user id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The secret: only in the answer that creates it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// The list's answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<Key>,
+}
+
+fn key_of(token: &ApiTokenSummary, user_id: Option<i64>) -> Key {
+    Key {
+        id: token.id.clone(),
+        key_type: "api".to_owned(),
+        description: token.description.clone(),
+        created: utc_timestamp(token.created_at),
+        expires: utc_timestamp(token.expires_at),
+        expiry_seconds: token.expires_at - token.created_at,
+        revoked: token.revoked_at.map(utc_timestamp),
+        user_id: user_id.map(|id| id.to_string()),
+        key: None,
     }
-    if let Some(user_id) = user_id {
-        key["userId"] = json!(user_id.to_string());
-    }
-    key
 }
 
 /// `GET /api/v2/tailnet/{tailnet}/keys` → `{"keys": […]}`: live tokens and those that ended
 /// in the last 30 days.
+#[utoipa::path(get, path = "/tailnet/{tailnet}/keys", tag = "keys", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), responses((status = 200, description = "The tailnet's keys, never a secret", body = KeyList), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(tailnet): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<KeyList>, ApiError> {
     caller.check_tailnet(&tailnet)?;
     caller.require(Permission::ManageApiTokens)?;
     let mut conn = state.db.acquire().await.map_err(AppError::from)?;
     let summaries = tokens::list(&mut conn, &caller.tailnet, now()).await?;
-    let keys: Vec<Value> = summaries.iter().map(|t| key_json(t, None)).collect();
-    Ok(Json(json!({ "keys": keys })))
+    let keys = summaries.iter().map(|t| key_of(t, None)).collect();
+    Ok(Json(KeyList { keys }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A key to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct NewKey {
+pub struct NewKey {
+    /// `api` (an API access token).
     #[serde(default)]
-    key_type: Option<String>,
+    pub key_type: Option<String>,
     #[serde(default)]
-    description: Option<String>,
+    pub description: Option<String>,
+    /// A day to 90 days; 90 days when absent.
     #[serde(default)]
-    expiry_seconds: Option<i64>,
+    pub expiry_seconds: Option<i64>,
 }
 
 /// `POST /api/v2/tailnet/{tailnet}/keys` with `{"keyType": "api", "description", "expirySeconds"}`.
+#[utoipa::path(post, path = "/tailnet/{tailnet}/keys", tag = "keys", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), request_body = NewKey, responses((status = 200, description = "The key, with its secret this once", body = Key), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(tailnet): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Key>, ApiError> {
     caller.check_tailnet(&tailnet)?;
     caller.require(Permission::ManageApiTokens)?;
     let new: NewKey = serde_json::from_slice(&body)
@@ -111,27 +138,29 @@ pub async fn create(
         now(),
     )
     .await?;
-    let mut key = key_json(&generated.token, None);
-    key["key"] = json!(generated.secret);
+    let mut key = key_of(&generated.token, None);
+    key.key = Some(generated.secret);
     Ok(Json(key))
 }
 
 /// `GET /api/v2/tailnet/{tailnet}/keys/{id}`.
+#[utoipa::path(get, path = "/tailnet/{tailnet}/keys/{id}", tag = "keys", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name"), ("id" = String, Path, description = "The key's id")), responses((status = 200, description = "The key", body = Key), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path((tailnet, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Key>, ApiError> {
     caller.check_tailnet(&tailnet)?;
     caller.require(Permission::ManageApiTokens)?;
     let mut conn = state.db.acquire().await.map_err(AppError::from)?;
     let (token, user_id) = tokens::find(&mut conn, &caller.tailnet, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("key"))?;
-    Ok(Json(key_json(&token, user_id)))
+    Ok(Json(key_of(&token, user_id)))
 }
 
 /// `DELETE /api/v2/tailnet/{tailnet}/keys/{id}`: revokes it at once.
+#[utoipa::path(delete, path = "/tailnet/{tailnet}/keys/{id}", tag = "keys", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name"), ("id" = String, Path, description = "The key's id")), responses((status = 200, description = "Revoked"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: ApiCaller,

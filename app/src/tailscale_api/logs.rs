@@ -7,10 +7,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::auth::ApiCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::audit::model::AuditEventRow;
 use crate::audit::server::{EventWindow, read_window};
 use crate::context::AppState;
@@ -62,31 +63,102 @@ fn value_of(stored: &Option<String>) -> Value {
     }
 }
 
+/// Who made a change.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LogActor {
+    pub id: Option<String>,
+    /// `USER`, or `OPERATOR` for the server's command line.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub login_name: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// What a change was made to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LogTarget {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub property: Option<String>,
+}
+
 /// One event in Tailscale's ConfigurationAuditLog shape.
-pub fn log_entry(row: &AuditEventRow) -> Value {
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub event_time: String,
+    /// Always `CONFIG`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub deferred_at: String,
+    #[serde(rename = "eventGroupID")]
+    pub event_group_id: String,
+    /// `ADMIN_CONSOLE` or `CONFIG_API`.
+    pub origin: String,
+    pub actor: LogActor,
+    pub target: LogTarget,
+    pub action: String,
+    #[schema(value_type = Object, nullable)]
+    pub old: Value,
+    #[schema(value_type = Object, nullable)]
+    pub new: Value,
+}
+
+/// The answer (streamed): the window's events, oldest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConfigurationLog {
+    /// `1.1`.
+    pub version: String,
+    /// The tailnet's name.
+    pub tailnet: String,
+    pub logs: Vec<LogEntry>,
+}
+
+/// The query (each filter may repeat).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct LogQuery {
+    /// RFC 3339, included.
+    start: String,
+    /// RFC 3339, excluded.
+    end: String,
+    /// An actor's id or email.
+    actor: Option<Vec<String>>,
+    /// A target's id.
+    target: Option<Vec<String>>,
+    /// An event name or action.
+    event: Option<Vec<String>>,
+}
+
+/// One stored event as the API shows it.
+pub fn log_entry(row: &AuditEventRow) -> LogEntry {
     let time = utc_timestamp(row.event_time);
-    json!({
-        "eventTime": time,
-        "type": "CONFIG",
-        "deferredAt": time,
-        "eventGroupID": row.event_group_id,
-        "origin": row.origin,
-        "actor": {
-            "id": row.actor.id,
-            "type": row.actor.kind,
-            "loginName": row.actor.email,
-            "displayName": row.actor.display_name,
+    LogEntry {
+        event_time: time.clone(),
+        kind: "CONFIG".to_owned(),
+        deferred_at: time,
+        event_group_id: row.event_group_id.clone(),
+        origin: row.origin.clone(),
+        actor: LogActor {
+            id: row.actor.id.clone(),
+            kind: row.actor.kind.clone(),
+            login_name: row.actor.email.clone(),
+            display_name: row.actor.display_name.clone(),
         },
-        "target": {
-            "id": row.target.id,
-            "name": row.target.name,
-            "type": row.target.kind,
-            "property": row.target.property,
+        target: LogTarget {
+            id: row.target.id.clone(),
+            name: row.target.name.clone(),
+            kind: row.target.kind.clone(),
+            property: row.target.property.clone(),
         },
-        "action": row.action,
-        "old": value_of(&row.old_value),
-        "new": value_of(&row.new_value),
-    })
+        action: row.action.clone(),
+        old: value_of(&row.old_value),
+        new: value_of(&row.new_value),
+    }
 }
 
 /// Where the stream is.
@@ -97,6 +169,8 @@ enum Progress {
     Done,
 }
 
+/// `GET /api/v2/tailnet/{tailnet}/logging/configuration`.
+#[utoipa::path(get, path = "/tailnet/{tailnet}/logging/configuration", tag = "logging", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name"), LogQuery), responses((status = 200, description = "The window's events, oldest first", body = ConfigurationLog), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn configuration(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -128,7 +202,8 @@ pub async fn configuration(
                 if !(first && index == 0) {
                     text.push(',');
                 }
-                text.push_str(&log_entry(row).to_string());
+                let entry = serde_json::to_string(&log_entry(row)).map_err(AppError::internal)?;
+                text.push_str(&entry);
             }
             let next = match rows.last() {
                 Some(last) if rows.len() == BATCH => {

@@ -1,9 +1,17 @@
-//! (ssr) The `/api/v2` routes. Anything else under `/api/v2` is a JSON 404, a wrong method a
-//! JSON 405: no HTML page or Leptos error ever answers here.
+//! (ssr) The `/api/v2` routes and their OpenAPI 3.1 document, made from the same handler
+//! annotations (utoipa), so a route cannot exist without its description. Anything else under
+//! `/api/v2` is a JSON 404: no HTML page or Leptos error ever answers here.
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::routing::{any, get, post};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use utoipa::Modify;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::{invites, keys, logs, settings, users};
@@ -11,42 +19,82 @@ use crate::context::AppState;
 
 /// Where the API lives.
 pub const API_V2_PREFIX: &str = "/api/v2";
+/// Where its OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v2/openapi.json";
 
-/// The routes, to be nested at [`API_V2_PREFIX`].
+/// The credential every operation takes: an API access token, as a bearer token (or as the
+/// HTTP Basic user name).
+struct TokenSecurity;
+
+impl Modify for TokenSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse API v2",
+        description = "The parts of Tailscale's API v2 that Gatehouse has, in Tailscale's paths and shapes."
+    ),
+    modifiers(&TokenSecurity),
+    components(schemas(super::error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The documented operations, at their paths under [`API_V2_PREFIX`].
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(invites::list, invites::create))
+        .routes(routes!(invites::get, invites::delete))
+        .routes(routes!(invites::resend))
+        .routes(routes!(users::list))
+        .routes(routes!(users::get))
+        .routes(routes!(users::set_role))
+        .routes(routes!(users::approve_user))
+        .routes(routes!(users::suspend))
+        .routes(routes!(users::restore))
+        .routes(routes!(users::delete_user))
+        .routes(routes!(settings::get, settings::patch))
+        .routes(routes!(logs::configuration))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::get, keys::delete))
+}
+
+/// The API's routes (already under [`API_V2_PREFIX`]), with its document at [`OPENAPI_PATH`].
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    use utoipa::OpenApi;
+    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(API_V2_PREFIX, documented())
+        .split_for_parts();
+    let document: Arc<str> = document
+        .to_json()
+        .unwrap_or_else(|error| format!("{{\"message\":\"{error}\"}}"))
+        .into();
+    router
         .route(
-            "/tailnet/{tailnet}/user-invites",
-            get(invites::list).post(invites::create),
-        )
-        .route(
-            "/user-invites/{id}",
-            get(invites::get).delete(invites::delete),
-        )
-        .route("/user-invites/{id}/resend", post(invites::resend))
-        .route("/tailnet/{tailnet}/users", get(users::list))
-        .route("/users/{id}", get(users::get))
-        .route("/users/{id}/role", post(users::set_role))
-        .route("/users/{id}/{action}", post(users::act))
-        .route(
-            "/tailnet/{tailnet}/keys",
-            get(keys::list).post(keys::create),
-        )
-        .route(
-            "/tailnet/{tailnet}/keys/{id}",
-            get(keys::get).delete(keys::delete),
-        )
-        .route(
-            "/tailnet/{tailnet}/logging/configuration",
-            get(logs::configuration),
-        )
-        .route(
-            "/tailnet/{tailnet}/settings",
-            get(settings::get).patch(settings::patch),
+            OPENAPI_PATH,
+            get(move || {
+                let document = document.clone();
+                async move { json_text(&document) }
+            }),
         )
         // Claims the rest of /api/v2, which the console's `/api/{fn}` would otherwise take.
-        .route("/{*rest}", any(not_found))
-        .fallback(not_found)
+        .route(&format!("{API_V2_PREFIX}/{{*rest}}"), any(not_found))
+}
+
+fn json_text(text: &str) -> Response {
+    let mut response = text.to_owned().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 async fn not_found() -> ApiError {

@@ -8,14 +8,14 @@ use axum::response::Json;
 use serde::{Deserialize, Serialize};
 
 use super::auth::ApiCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, now};
 use crate::error::AppError;
 use crate::roles::Permission;
 use crate::tailnets::model::{JoinExternalChoice, JoinSettings};
 
 /// The settings in Tailscale's shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TailnetSettings {
     pub users_approval_on: bool,
@@ -36,13 +36,14 @@ impl TailnetSettings {
 
 /// A `PATCH` body: only the fields to change; `null` and absent mean "unchanged", and fields
 /// Gatehouse has no use for (devices, ACLs) are ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct SettingsPatch {
+pub struct SettingsPatch {
     #[serde(default)]
-    users_approval_on: Option<bool>,
+    pub users_approval_on: Option<bool>,
+    /// `none`, `admin` or `member`.
     #[serde(default)]
-    users_role_allowed_to_join_external_tailnets: Option<String>,
+    pub users_role_allowed_to_join_external_tailnets: Option<String>,
 }
 
 async fn current(state: &AppState, caller: &ApiCaller) -> Result<TailnetSettings, ApiError> {
@@ -52,6 +53,7 @@ async fn current(state: &AppState, caller: &ApiCaller) -> Result<TailnetSettings
 }
 
 /// `GET /api/v2/tailnet/{tailnet}/settings`.
+#[utoipa::path(get, path = "/tailnet/{tailnet}/settings", tag = "settings", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), responses((status = 200, description = "The settings", body = TailnetSettings), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -64,6 +66,7 @@ pub async fn get(
 
 /// `PATCH /api/v2/tailnet/{tailnet}/settings`: every value is checked, and the caller's right
 /// to each change, before anything is changed; answers the settings as they now are.
+#[utoipa::path(patch, path = "/tailnet/{tailnet}/settings", tag = "settings", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), request_body = SettingsPatch, responses((status = 200, description = "The settings as they now are", body = TailnetSettings), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
     caller: ApiCaller,

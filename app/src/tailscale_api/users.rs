@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::auth::ApiCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, Verification, now, stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::UserId;
@@ -20,7 +20,7 @@ use crate::roles::{MemberStatus, Permission, Role};
 
 /// A user in Tailscale's shape. Gatehouse has no devices: `deviceCount` is 0 and
 /// `currentlyConnected` false.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUser {
     pub id: String,
@@ -42,11 +42,20 @@ pub struct ApiUser {
 }
 
 /// `?type=` and `?role=` of the list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserFilter {
+    /// `member`, `shared` or `all` (the default).
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// A role in Tailscale's spelling, or `all` (the default).
     pub role: Option<String>,
+}
+
+/// The list's answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserList {
+    pub users: Vec<ApiUser>,
 }
 
 type UserRow = (
@@ -94,12 +103,13 @@ fn api_user(caller: &ApiCaller, row: UserRow, now: i64) -> Result<ApiUser, AppEr
 }
 
 /// `GET /api/v2/tailnet/{tailnet}/users?type=member|shared|all&role=…` → `{"users": […]}`.
+#[utoipa::path(get, path = "/tailnet/{tailnet}/users", tag = "users", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name"), UserFilter), responses((status = 200, description = "The tailnet's users", body = UserList), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(tailnet): Path<String>,
     Query(filter): Query<UserFilter>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<UserList>, ApiError> {
     caller.check_tailnet(&tailnet)?;
     caller.require(Permission::ViewMembers)?;
     let kind = filter.kind.as_deref().unwrap_or("all");
@@ -130,7 +140,7 @@ pub async fn list(
         .filter(|user| kind == "all" || user.kind == kind)
         .filter(|user| role.is_none_or(|role| user.role == role.tailscale_name()))
         .collect::<Vec<_>>();
-    Ok(Json(serde_json::json!({ "users": users })))
+    Ok(Json(UserList { users }))
 }
 
 /// The member of the caller's tailnet whose API id is `id`: their UUID and row; 404 for
@@ -163,6 +173,7 @@ async fn find(
 }
 
 /// `GET /api/v2/users/{id}`.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = ApiUser), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -174,12 +185,15 @@ pub async fn get(
     Ok(Json(api_user(&caller, row, now())?))
 }
 
-#[derive(Debug, Deserialize)]
-struct RoleBody {
-    role: String,
+/// The body of a role change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RoleBody {
+    /// In Tailscale's spelling; never `owner`.
+    pub role: String,
 }
 
 /// `POST /api/v2/users/{id}/role` with `{"role": "…"}`: "Change role" (never to or from Owner).
+#[utoipa::path(post, path = "/users/{id}/role", tag = "users", params(("id" = String, Path, description = "The user's id")), request_body = RoleBody, responses((status = 200, description = "The role is changed"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn set_role(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -198,19 +212,44 @@ pub async fn set_role(
     change(&state, &caller, &id, MemberChange::ChangeRole(role)).await
 }
 
-/// The action of `POST /api/v2/users/{id}/{action}`.
-pub async fn act(
+/// `POST /api/v2/users/{id}/approve`: the person waiting for approval becomes Active.
+#[utoipa::path(post, path = "/users/{id}/approve", tag = "users", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "Approved"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
+pub async fn approve_user(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path((id, action)): Path<(String, String)>,
+    Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    match action.as_str() {
-        "approve" => approve(&state, &caller, &id).await,
-        "suspend" => change(&state, &caller, &id, MemberChange::Suspend).await,
-        "restore" => change(&state, &caller, &id, MemberChange::Restore).await,
-        "delete" => delete(&state, &caller, &id).await,
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not found")),
-    }
+    approve(&state, &caller, &id).await
+}
+
+/// `POST /api/v2/users/{id}/suspend`.
+#[utoipa::path(post, path = "/users/{id}/suspend", tag = "users", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "Suspended"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    change(&state, &caller, &id, MemberChange::Suspend).await
+}
+
+/// `POST /api/v2/users/{id}/restore`.
+#[utoipa::path(post, path = "/users/{id}/restore", tag = "users", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "Restored"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    change(&state, &caller, &id, MemberChange::Restore).await
+}
+
+/// `POST /api/v2/users/{id}/delete` (POST, as Tailscale has it): the membership ends.
+#[utoipa::path(post, path = "/users/{id}/delete", tag = "users", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "Removed from the tailnet"), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    delete(&state, &caller, &id).await
 }
 
 async fn change(

@@ -13,5 +13,7 @@ pub mod lookup;
 pub mod manage;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

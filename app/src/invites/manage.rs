@@ -5,9 +5,10 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::lookup::invite_url;
 use super::model::{InviteKind, InviteLink, resend_wait};
+use super::outbox::{enqueue_invite_email, take_email_allowance};
 use super::server::{
-    StoredInvite, check_actor_grants, delete_invite_row, enqueue_invite_email, invite_details,
-    invite_not_found, invite_target, take_email_allowance,
+    StoredInvite, check_actor_grants, delete_invite_row, invite_details, invite_not_found,
+    invite_target,
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change};

@@ -17,6 +17,8 @@ pub mod discovery;
 pub mod grants;
 #[cfg(feature = "ssr")]
 pub mod jwks;
+#[cfg(feature = "ssr")]
+pub mod logout;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod page;
@@ -36,6 +38,8 @@ pub const AUTHORIZE_PATH: &str = "/oidc/authorize";
 pub const TOKEN_PATH: &str = "/oidc/token";
 pub const USERINFO_PATH: &str = "/oidc/userinfo";
 pub const JWKS_PATH: &str = "/oidc/jwks";
+/// RP-initiated logout.
+pub const LOGOUT_PATH: &str = "/oidc/logout";
 /// "Sign in as someone else" on the refusal page.
 pub const SWITCH_ACCOUNT_PATH: &str = "/oidc/switch-account";
 /// Paths a relying party's server calls without a browser: they authenticate by client secret

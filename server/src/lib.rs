@@ -148,6 +148,10 @@ pub fn build(state: AppState) -> Router {
             post(oidc::token::token).layer(open_cors()),
         )
         .route(
+            oidc::LOGOUT_PATH,
+            get(oidc::logout::logout_get).post(oidc::logout::logout_post),
+        )
+        .route(
             oidc::USERINFO_PATH,
             get(oidc::userinfo::userinfo)
                 .post(oidc::userinfo::userinfo)

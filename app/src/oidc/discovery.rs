@@ -19,11 +19,14 @@ use super::request::SUPPORTED_SCOPES;
 use crate::context::{AppState, refusal};
 use crate::error::AppError;
 
-/// What the standard metadata type lacks: PKCE (RFC 8414) and the issuer in answers (RFC 9207).
+/// What the standard metadata type lacks: PKCE (RFC 8414), the issuer in answers (RFC 9207)
+/// and RP-initiated logout.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GatehouseMetadata {
     pub code_challenge_methods_supported: Vec<String>,
     pub authorization_response_iss_parameter_supported: bool,
+    /// RP-initiated logout.
+    pub end_session_endpoint: String,
 }
 
 impl AdditionalProviderMetadata for GatehouseMetadata {}
@@ -71,6 +74,7 @@ pub fn metadata(issuer: &str) -> Result<GatehouseProviderMetadata, AppError> {
         GatehouseMetadata {
             code_challenge_methods_supported: vec!["S256".to_owned()],
             authorization_response_iss_parameter_supported: true,
+            end_session_endpoint: url(super::LOGOUT_PATH),
         },
     )
     .set_token_endpoint(Some(TokenUrl::new(url(super::TOKEN_PATH)).map_err(bad)?))

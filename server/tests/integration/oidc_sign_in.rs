@@ -18,6 +18,7 @@ on_both_databases!(
     public_clients_prove_themselves_with_pkce_and_prompt_and_max_age_are_honoured,
     a_key_rotation_keeps_earlier_id_tokens_verifiable,
     browser_apps_may_call_the_endpoints_that_take_no_cookie,
+    an_app_may_sign_the_person_out_of_gatehouse_after_asking,
 );
 
 async fn userinfo_json(app: &TestApp, token: &openidconnect::AccessToken) -> (StatusCode, Value) {
@@ -439,4 +440,80 @@ async fn browser_apps_may_call_the_endpoints_that_take_no_cookie(backend: Backen
             "{path}"
         );
     }
+}
+
+async fn an_app_may_sign_the_person_out_of_gatehouse_after_asking(backend: Backend) {
+    let Some(WithClient {
+        app,
+        database: _database,
+        added,
+        ..
+    }) = WithClient::spawn(backend, false).await
+    else {
+        return;
+    };
+    let response = reqwest::get(format!("{}/.well-known/openid-configuration", app.address))
+        .await
+        .expect("discovery");
+    let metadata: Value = response.json().await.expect("json");
+    assert_eq!(
+        metadata["end_session_endpoint"],
+        format!("{}/oidc/logout", app.public_origin)
+    );
+    let logout = |uri: &str| {
+        format!(
+            "/oidc/logout?client_id={}&post_logout_redirect_uri={}&state=s1",
+            added.client.id,
+            url::form_urlencoded::byte_serialize(uri.as_bytes()).collect::<String>()
+        )
+    };
+
+    // Somewhere the client did not register: Gatehouse's page, no redirect, still signed in.
+    let (status, headers, page) = app.get_page(&logout("https://evil.example/")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(headers.get("location").is_none());
+    assert!(page.contains("did not register"), "{page}");
+
+    // A link alone signs nobody out: the page asks first.
+    let (status, _, page) = app.get_page(&logout(CALLBACK)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Sign out of Gatehouse?") && page.contains(">Sign out<"),
+        "{page}"
+    );
+    assert!(app.current_user().await.is_some());
+    let next = logout(CALLBACK)
+        .trim_start_matches("/oidc/logout?")
+        .to_owned();
+    let response = app
+        .client
+        .post(format!("{}/oidc/logout", app.address))
+        .form(&[("next", next.as_str())])
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(location.starts_with(CALLBACK), "{location}");
+    assert_eq!(param(&location, "state").as_deref(), Some("s1"));
+    assert!(app.current_user().await.is_none(), "signed out");
+    let logged_out: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE event_name = 'USER.LOGOUT'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
+    assert_eq!(logged_out, 1);
+
+    // Signed out already: straight back to the app.
+    let (status, headers, _) = app.get_page(&logout(CALLBACK)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers["location"]
+            .to_str()
+            .expect("location")
+            .starts_with(CALLBACK)
+    );
 }

@@ -9,7 +9,7 @@ use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::error::AppError;
 use crate::ids::TailnetId;
-use crate::roles::Role;
+use crate::roles::{Permission, Role};
 
 /// A tailnet's name, kind and joining settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,21 @@ async fn lock_tailnet(conn: &mut AnyConnection, tailnet: &TailnetId) -> Result<(
     }
 }
 
+/// Opens a change of a setting: the tailnet's row and the actor's membership locked, the
+/// actor's right to `permission` read again, and the settings as they were.
+async fn begin_change(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    permission: Permission,
+) -> Result<(sqlx::Transaction<'static, sqlx::Any>, TailnetRules), AppError> {
+    let mut tx = crate::sql::begin_write(db).await?;
+    lock_tailnet(&mut tx, tailnet).await?;
+    crate::context::lock_actor_role(&mut tx, tailnet, &actor.id, permission).await?;
+    let before = load(&mut tx, tailnet).await?;
+    Ok((tx, before))
+}
+
 fn json_value(value: impl serde::Serialize) -> Option<String> {
     serde_json::to_string(&value).ok()
 }
@@ -75,16 +90,7 @@ pub async fn set_user_approval(
     enabled: bool,
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let mut tx = crate::sql::begin_write(db).await?;
-    lock_tailnet(&mut tx, tailnet).await?;
-    crate::context::lock_actor_role(
-        &mut tx,
-        tailnet,
-        &actor.id,
-        crate::roles::Permission::ManageUserApproval,
-    )
-    .await?;
-    let before = load(&mut tx, tailnet).await?;
+    let (mut tx, before) = begin_change(db, actor, tailnet, Permission::ManageUserApproval).await?;
     sqlx::query("UPDATE tailnets SET user_approval = $1 WHERE id = $2")
         .bind(i64::from(enabled))
         .bind(tailnet.as_str())
@@ -120,16 +126,8 @@ pub async fn set_join_external_roles(
     roles: &[Role],
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let mut tx = crate::sql::begin_write(db).await?;
-    lock_tailnet(&mut tx, tailnet).await?;
-    crate::context::lock_actor_role(
-        &mut tx,
-        tailnet,
-        &actor.id,
-        crate::roles::Permission::ManageJoinExternalTailnets,
-    )
-    .await?;
-    let before = load(&mut tx, tailnet).await?;
+    let (mut tx, before) =
+        begin_change(db, actor, tailnet, Permission::ManageJoinExternalTailnets).await?;
     sqlx::query("UPDATE tailnets SET join_external_roles = $1 WHERE id = $2")
         .bind(encode_roles(roles))
         .bind(tailnet.as_str())
@@ -159,16 +157,7 @@ pub async fn set_coordination_server_url(
     url: Option<&str>,
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let mut tx = crate::sql::begin_write(db).await?;
-    lock_tailnet(&mut tx, tailnet).await?;
-    crate::context::lock_actor_role(
-        &mut tx,
-        tailnet,
-        &actor.id,
-        crate::roles::Permission::ManageOidcClients,
-    )
-    .await?;
-    let before = load(&mut tx, tailnet).await?;
+    let (mut tx, before) = begin_change(db, actor, tailnet, Permission::ManageOidcClients).await?;
     sqlx::query("UPDATE tailnets SET coordination_server_url = $1 WHERE id = $2")
         .bind(url)
         .bind(tailnet.as_str())

@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{JoinSettings, TailnetKind, decode_roles, encode_roles};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
+use crate::context::lock_actor_role;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::roles::{Permission, Role};
@@ -73,13 +74,95 @@ async fn begin_change(
 ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, TailnetRules), AppError> {
     let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
-    crate::context::lock_actor_role(&mut tx, tailnet, &actor.id, permission).await?;
+    lock_actor_role(&mut tx, tailnet, &actor.id, permission).await?;
     let before = load(&mut tx, tailnet).await?;
     Ok((tx, before))
 }
 
 fn json_value(value: impl serde::Serialize) -> Option<String> {
     serde_json::to_string(&value).ok()
+}
+
+/// A change of the joining settings: each `Some` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JoiningChange {
+    /// "User approval" (Owner, Admin, Network admin).
+    pub user_approval: Option<bool>,
+    /// "Join external tailnets" (Owner, Admin, IT admin); empty is "None (disable)".
+    pub join_external_roles: Option<Vec<Role>>,
+}
+
+/// Applies `change` in one transaction: the actor's right to each part is read again, and each
+/// setting that really changes writes its event (one event group).
+pub async fn change_joining(
+    db: &AnyPool,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    change: &JoiningChange,
+    now: i64,
+) -> Result<JoinSettings, AppError> {
+    let mut tx = crate::sql::begin_write(db).await?;
+    lock_tailnet(&mut tx, tailnet).await?;
+    if change.user_approval.is_some() {
+        lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageUserApproval).await?;
+    }
+    if change.join_external_roles.is_some() {
+        lock_actor_role(
+            &mut tx,
+            tailnet,
+            &actor.id,
+            Permission::ManageJoinExternalTailnets,
+        )
+        .await?;
+    }
+    let before = load(&mut tx, tailnet).await?;
+    if let Some(enabled) = change.user_approval {
+        sqlx::query("UPDATE tailnets SET user_approval = $1 WHERE id = $2")
+            .bind(i64::from(enabled))
+            .bind(tailnet.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(roles) = &change.join_external_roles {
+        sqlx::query("UPDATE tailnets SET join_external_roles = $1 WHERE id = $2")
+            .bind(encode_roles(roles))
+            .bind(tailnet.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let rules = load(&mut tx, tailnet).await?;
+    let (old, new) = (&before.settings, &rules.settings);
+    let record = Change::new(actor, tailnet, now);
+    if old.user_approval != new.user_approval {
+        // Named as the audit-log issue names them: one event name for each direction.
+        let event_name = if new.user_approval {
+            EventName::EnableUserApproval
+        } else {
+            EventName::DisableUserApproval
+        };
+        record
+            .record(
+                &mut tx,
+                event_name,
+                Target::tailnet(tailnet, &rules.name, Some("user_approval")),
+                json_value(old.user_approval),
+                json_value(new.user_approval),
+            )
+            .await?;
+    }
+    if old.join_external_roles != new.join_external_roles {
+        record
+            .record(
+                &mut tx,
+                EventName::UpdateJoinExternalTailnets,
+                Target::tailnet(tailnet, &rules.name, Some("join_external_roles")),
+                json_value(&old.join_external_roles),
+                json_value(&new.join_external_roles),
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rules.settings)
 }
 
 /// Turns "User approval" on or off.
@@ -90,32 +173,11 @@ pub async fn set_user_approval(
     enabled: bool,
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let (mut tx, before) = begin_change(db, actor, tailnet, Permission::ManageUserApproval).await?;
-    sqlx::query("UPDATE tailnets SET user_approval = $1 WHERE id = $2")
-        .bind(i64::from(enabled))
-        .bind(tailnet.as_str())
-        .execute(&mut *tx)
-        .await?;
-    let rules = load(&mut tx, tailnet).await?;
-    if before.settings.user_approval != enabled {
-        // Named as the audit-log issue names them: one event name for each direction.
-        let event_name = if enabled {
-            EventName::EnableUserApproval
-        } else {
-            EventName::DisableUserApproval
-        };
-        Change::new(actor, tailnet, now)
-            .record(
-                &mut tx,
-                event_name,
-                Target::tailnet(tailnet, &rules.name, Some("user_approval")),
-                json_value(before.settings.user_approval),
-                json_value(enabled),
-            )
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(rules.settings)
+    let change = JoiningChange {
+        user_approval: Some(enabled),
+        ..JoiningChange::default()
+    };
+    change_joining(db, actor, tailnet, &change, now).await
 }
 
 /// Sets which roles may join external tailnets; an empty list is "None (disable)".
@@ -126,27 +188,11 @@ pub async fn set_join_external_roles(
     roles: &[Role],
     now: i64,
 ) -> Result<JoinSettings, AppError> {
-    let (mut tx, before) =
-        begin_change(db, actor, tailnet, Permission::ManageJoinExternalTailnets).await?;
-    sqlx::query("UPDATE tailnets SET join_external_roles = $1 WHERE id = $2")
-        .bind(encode_roles(roles))
-        .bind(tailnet.as_str())
-        .execute(&mut *tx)
-        .await?;
-    let rules = load(&mut tx, tailnet).await?;
-    if before.settings.join_external_roles != rules.settings.join_external_roles {
-        Change::new(actor, tailnet, now)
-            .record(
-                &mut tx,
-                EventName::UpdateJoinExternalTailnets,
-                Target::tailnet(tailnet, &rules.name, Some("join_external_roles")),
-                json_value(&before.settings.join_external_roles),
-                json_value(&rules.settings.join_external_roles),
-            )
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(rules.settings)
+    let change = JoiningChange {
+        join_external_roles: Some(roles.to_vec()),
+        ..JoiningChange::default()
+    };
+    change_joining(db, actor, tailnet, &change, now).await
 }
 
 /// Sets or clears (`None`) the "Coordination server URL".

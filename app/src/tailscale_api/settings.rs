@@ -65,7 +65,8 @@ pub async fn get(
 }
 
 /// `PATCH /api/v2/tailnet/{tailnet}/settings`: every value is checked, and the caller's right
-/// to each change, before anything is changed; answers the settings as they now are.
+/// to each change, before anything is changed, and both change in one transaction; answers the
+/// settings as they now are.
 #[utoipa::path(patch, path = "/tailnet/{tailnet}/settings", tag = "settings", params(("tailnet" = String, Path, description = "`-`, the tailnet's id or its name")), request_body = SettingsPatch, responses((status = 200, description = "The settings as they now are", body = TailnetSettings), (status = "4XX", description = "A JSON error", body = ErrorBody)), security(("token" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
@@ -89,32 +90,28 @@ pub async fn patch(
                 })?,
         ),
     };
+    if patch.users_approval_on.is_none() && join.is_none() {
+        // Nothing to change: the answer is a read, with a read's right.
+        caller.require(Permission::ViewMembers)?;
+    }
     if patch.users_approval_on.is_some() {
         caller.require(Permission::ManageUserApproval)?;
     }
     if join.is_some() {
         caller.require(Permission::ManageJoinExternalTailnets)?;
     }
-    let now = now();
-    if let Some(enabled) = patch.users_approval_on {
-        crate::tailnets::server::set_user_approval(
-            &state.db,
-            &caller.actor,
-            &caller.tailnet,
-            enabled,
-            now,
-        )
-        .await?;
-    }
-    if let Some(choice) = join {
-        crate::tailnets::server::set_join_external_roles(
-            &state.db,
-            &caller.actor,
-            &caller.tailnet,
-            &choice.roles(),
-            now,
-        )
-        .await?;
-    }
+    let change = crate::tailnets::server::JoiningChange {
+        user_approval: patch.users_approval_on,
+        join_external_roles: join.map(JoinExternalChoice::roles),
+    };
+    // Both settings change together, in one transaction, or neither does.
+    crate::tailnets::server::change_joining(
+        &state.db,
+        &caller.actor,
+        &caller.tailnet,
+        &change,
+        now(),
+    )
+    .await?;
     Ok(Json(current(&state, &caller).await?))
 }

@@ -31,6 +31,7 @@ enum Endpoint {
     GetSettings,
     PatchApproval,
     PatchJoinExternal,
+    PatchNothing,
     AuditLog,
     ListKeys,
     CreateKey,
@@ -39,7 +40,7 @@ enum Endpoint {
 }
 
 impl Endpoint {
-    const ALL: [Endpoint; 20] = [
+    const ALL: [Endpoint; 21] = [
         Endpoint::ListUsers,
         Endpoint::GetUser,
         Endpoint::SetRole,
@@ -55,6 +56,7 @@ impl Endpoint {
         Endpoint::GetSettings,
         Endpoint::PatchApproval,
         Endpoint::PatchJoinExternal,
+        Endpoint::PatchNothing,
         Endpoint::AuditLog,
         Endpoint::ListKeys,
         Endpoint::CreateKey,
@@ -65,7 +67,7 @@ impl Endpoint {
     fn permission(self) -> Permission {
         use Endpoint::*;
         match self {
-            ListUsers | GetUser | GetSettings => Permission::ViewMembers,
+            ListUsers | GetUser | GetSettings | PatchNothing => Permission::ViewMembers,
             SetRole | Suspend | Restore | DeleteUser => Permission::ManageUsers,
             Approve => Permission::ApproveUsers,
             ListInvites | GetInvite => Permission::ViewInvites,
@@ -217,6 +219,11 @@ impl Tailnet {
                 Method::PATCH,
                 format!("/tailnet/{t}/settings"),
                 Some(json!({ "usersRoleAllowedToJoinExternalTailnets": "member" })),
+            ),
+            PatchNothing => (
+                Method::PATCH,
+                format!("/tailnet/{t}/settings"),
+                Some(json!({ "devicesApprovalOn": true })),
             ),
             AuditLog => (
                 Method::GET,

@@ -265,6 +265,19 @@ async fn settings_are_read_and_patched(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Both at once: one is not the Network admin's to change, so neither changes.
+    let (status, _) = net_api
+        .send(
+            Method::PATCH,
+            "/tailnet/-/settings",
+            Some(json!({ "usersApprovalOn": false, "usersRoleAllowedToJoinExternalTailnets": "none" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.get("/tailnet/-/settings").await.1["usersApprovalOn"],
+        true
+    );
     let (status, _) = net_api
         .send(
             Method::PATCH,

@@ -171,6 +171,23 @@ pub async fn require(
     Ok((session, role))
 }
 
+/// `user`'s role and status in `tailnet`, if they are a member.
+pub async fn membership(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    user: &str,
+) -> Result<Option<(Role, MemberStatus)>, AppError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
+    )
+    .bind(tailnet.as_str())
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(role, status)| Ok((stored_role(&role)?, stored_status(&status)?)))
+        .transpose()
+}
+
 /// `user`'s role in `tailnet`, after checking they are an active member allowed `permission`;
 /// `Forbidden` otherwise, whether or not the tailnet exists.
 pub async fn member_role(
@@ -179,17 +196,11 @@ pub async fn member_role(
     user: &crate::ids::UserId,
     permission: Permission,
 ) -> Result<Role, AppError> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
-    )
-    .bind(tailnet.as_str())
-    .bind(user.as_str())
-    .fetch_optional(db)
-    .await?;
-    let (role, status) = row.ok_or(AppError::Forbidden)?;
-    let role = stored_role(&role)?;
-    let active = stored_status(&status)? == MemberStatus::Active;
-    if active && role.can(permission) {
+    let mut conn = db.acquire().await?;
+    let (role, status) = membership(&mut conn, tailnet, user.as_str())
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    if status == MemberStatus::Active && role.can(permission) {
         Ok(role)
     } else {
         Err(AppError::Forbidden)

@@ -12,7 +12,7 @@ use super::server::invite_target;
 use crate::accounts::{NewAccount, create_account};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{stored_role, stored_status};
+use crate::context::stored_role;
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::roles::{MemberStatus, Role};
@@ -98,15 +98,7 @@ pub async fn inviter_membership(
     let Some(invited_by) = invited_by else {
         return Ok(None);
     };
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
-    )
-    .bind(tailnet.as_str())
-    .bind(invited_by)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|(role, status)| Ok((stored_role(&role)?, stored_status(&status)?)))
-        .transpose()
+    crate::context::membership(conn, tailnet, invited_by).await
 }
 
 /// Refuses an external join that the person's home tailnet does not allow. Returns the home
@@ -124,13 +116,7 @@ async fn check_join_external(
     if &home == invite_tailnet {
         return Ok(None);
     }
-    let home_membership: Option<(String, String)> = sqlx::query_as(
-        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
-    )
-    .bind(home.as_str())
-    .bind(invitee.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let home_membership = crate::context::membership(conn, &home, invitee.as_str()).await?;
     let Some((home_role, home_status)) = home_membership else {
         // No longer in their home tailnet, whose rule therefore no longer binds them. Someone
         // in no tailnet at all makes this one their new home.
@@ -144,9 +130,8 @@ async fn check_join_external(
         .await?;
         return Ok(None);
     };
-    let home_role = stored_role(&home_role)?;
     let rules = crate::tailnets::server::load(conn, &home).await?;
-    if stored_status(&home_status)? == MemberStatus::Suspended {
+    if home_status == MemberStatus::Suspended {
         return Err(AppError::NotAllowed(format!(
             "You are suspended in {home_name}, your home tailnet, so you cannot join other \
              tailnets. The invite stays unused.",

@@ -60,18 +60,7 @@ pub async fn check_person(
     client: &super::clients::RegisteredClient,
     user: &crate::ids::UserId,
 ) -> Result<Result<Role, ClientSignInRefusal>, crate::error::AppError> {
-    use crate::context::{stored_role, stored_status};
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT role, status FROM memberships WHERE tailnet_id = $1 AND user_id = $2",
-    )
-    .bind(client.tailnet.as_str())
-    .bind(user.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let membership = match row {
-        Some((role, status)) => Some((stored_role(&role)?, stored_status(&status)?)),
-        None => None,
-    };
+    let membership = crate::context::membership(conn, &client.tailnet, user.as_str()).await?;
     Ok(check_client_sign_in(
         membership,
         &client.client,

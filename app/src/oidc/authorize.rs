@@ -86,14 +86,7 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn page(&self, status: StatusCode, title: &str, message: String, ways: Vec<Way>) -> Page {
-        let options = &self.state.leptos_options;
-        Page {
-            status,
-            title: title.to_owned(),
-            message,
-            ways,
-            stylesheet: format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
-        }
+        Page::new(self.state, status, title, message, ways)
     }
 
     fn unroutable(&self, problem: UnroutableRequest) -> Response {

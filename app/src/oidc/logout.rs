@@ -48,15 +48,7 @@ fn page(
     message: String,
     ways: Vec<Way>,
 ) -> Response {
-    let options = &state.leptos_options;
-    Page {
-        status,
-        title: title.to_owned(),
-        message,
-        ways,
-        stylesheet: format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
-    }
-    .into_response()
+    Page::new(state, status, title, message, ways).into_response()
 }
 
 /// `GET /oidc/logout`: asks "Sign out of Gatehouse?" (or, signed out already, goes on).

@@ -35,6 +35,24 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page with the site's stylesheet.
+    pub fn new(
+        state: &crate::context::AppState,
+        status: StatusCode,
+        title: &str,
+        message: String,
+        ways: Vec<Way>,
+    ) -> Self {
+        let options = &state.leptos_options;
+        Self {
+            status,
+            title: title.to_owned(),
+            message,
+            ways,
+            stylesheet: format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
+        }
+    }
+
     fn html(&self) -> String {
         let ways: String = self
             .ways

@@ -14,7 +14,7 @@ use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, Verification, now};
 use crate::fields::EmailAddress;
 use crate::ids::InviteId;
-use crate::invites::lookup::{OpenInviteView, open_invite, open_invites};
+use crate::invites::lookup::{OpenInviteView, invite_url, open_invite, open_invites};
 use crate::invites::model::{MAX_ADDRESSES_PER_INVITE, check_invitable};
 use crate::invites::server::{WantedInvite, create_invites};
 use crate::roles::{Permission, Role, check_grant};
@@ -47,14 +47,18 @@ pub struct InviteRequest {
     pub email: Option<String>,
 }
 
+/// Whether the caller could copy an invite giving `role` in the console ("Copy invite link").
+fn may_copy(caller: &ApiCaller, role: Role) -> bool {
+    caller.role.can(Permission::ManageInvites) && check_grant(caller.role, role).is_ok()
+}
+
 /// The API shape of `view`; its link only for a caller who may copy it.
 fn user_invite(
     state: &AppState,
     caller: &ApiCaller,
     view: &OpenInviteView,
 ) -> Result<UserInvite, ApiError> {
-    let may_copy =
-        caller.role.can(Permission::ManageInvites) && check_grant(caller.role, view.role).is_ok();
+    let may_copy = may_copy(caller, view.role);
     Ok(UserInvite {
         id: view.id.to_string(),
         role: view.role.tailscale_name().to_owned(),
@@ -157,18 +161,29 @@ pub async fn create(
         now,
     )
     .await?;
-    let mut conn = state
-        .db
-        .acquire()
+    // The answer is made from what was just written, without reading it back.
+    let inviter_id: Option<i64> = sqlx::query_scalar("SELECT api_id FROM users WHERE id = $1")
+        .bind(caller.actor.id.as_str())
+        .fetch_one(&state.db)
         .await
         .map_err(crate::error::AppError::from)?;
-    let mut answer = Vec::with_capacity(created.len());
-    for made in &created {
-        let view = open_invite(&mut conn, &caller.tailnet, &made.invite, now)
-            .await?
-            .ok_or_else(|| ApiError::not_found("invite"))?;
-        answer.push(user_invite(&state, &caller, &view)?);
-    }
+    let answer = created
+        .iter()
+        .zip(&wanted)
+        .map(|(made, wanted)| UserInvite {
+            id: made.invite.to_string(),
+            role: wanted.role.tailscale_name().to_owned(),
+            tailnet_id: caller.tailnet_api_id,
+            inviter_id,
+            email: wanted.email.as_ref().map(|e| e.as_str().to_owned()),
+            last_email_sent_at: wanted
+                .email
+                .as_ref()
+                .map(|_| crate::format::utc_timestamp(now)),
+            invite_url: may_copy(&caller, wanted.role)
+                .then(|| invite_url(&state.settings, &made.token)),
+        })
+        .collect();
     Ok(Json(answer))
 }
 

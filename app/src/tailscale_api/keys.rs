@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
-use super::model::{ApiTokenSummary, MAX_DESCRIPTION_CHARS, MAX_EXPIRY_DAYS};
+use super::model::{ApiTokenSummary, MAX_EXPIRY_DAYS, check_description};
 use super::tokens::{self, DAY_SECS};
 use crate::context::{AppState, now};
 use crate::error::AppError;
@@ -120,20 +120,13 @@ pub async fn create(
             MAX_EXPIRY_DAYS * DAY_SECS
         )));
     }
-    let description = new.description.unwrap_or_default();
-    let description = description.trim();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS
-        || description.chars().any(char::is_control)
-    {
-        return Err(ApiError::bad_request(format!(
-            "description is one line of at most {MAX_DESCRIPTION_CHARS} characters"
-        )));
-    }
+    let description = check_description(&new.description.unwrap_or_default())
+        .map_err(|problem| ApiError::bad_request(format!("description: {problem}")))?;
     let generated = tokens::generate(
         &state.db,
         &caller.actor,
         &caller.tailnet,
-        description,
+        &description,
         lifetime,
         now(),
     )

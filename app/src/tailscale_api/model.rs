@@ -61,22 +61,25 @@ pub fn keys_path(tailnet: &TailnetId) -> String {
     format!("/admin/{tailnet}/keys")
 }
 
+/// A token's description as kept: trimmed, one line, at most [`MAX_DESCRIPTION_CHARS`].
+pub fn check_description(text: &str) -> Result<String, String> {
+    let description = text.trim();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        Err(format!("Use at most {MAX_DESCRIPTION_CHARS} characters."))
+    } else if description.chars().any(char::is_control) {
+        Err("Use one line of text.".to_owned())
+    } else {
+        Ok(description.to_owned())
+    }
+}
+
 /// Checks "Generate access token": a description (trimmed, no control characters) and 1 to 90
 /// days. Returns the description to keep.
 pub fn check_new_token(new: &NewApiToken) -> Result<String, crate::error::AppError> {
-    let description = new.description.trim();
     let mut errors = Vec::new();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        errors.push(crate::error::FieldError::new(
-            "description",
-            format!("Use at most {MAX_DESCRIPTION_CHARS} characters."),
-        ));
-    } else if description.chars().any(char::is_control) {
-        errors.push(crate::error::FieldError::new(
-            "description",
-            "Use one line of text.",
-        ));
-    }
+    let description = check_description(&new.description)
+        .map_err(|problem| errors.push(crate::error::FieldError::new("description", problem)))
+        .unwrap_or_default();
     if !(1..=MAX_EXPIRY_DAYS).contains(&new.expiry_days) {
         errors.push(crate::error::FieldError::new(
             "expiry_days",
@@ -84,7 +87,7 @@ pub fn check_new_token(new: &NewApiToken) -> Result<String, crate::error::AppErr
         ));
     }
     if errors.is_empty() {
-        Ok(description.to_owned())
+        Ok(description)
     } else {
         Err(crate::error::AppError::Validation(errors))
     }

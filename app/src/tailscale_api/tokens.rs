@@ -85,7 +85,41 @@ pub async fn generate(
     })
 }
 
-type SummaryRow = (String, String, String, i64, i64, Option<i64>, Option<i64>);
+/// A token row, with its creator's email and API id.
+type TokenRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// The columns of a [`TokenRow`], for tokens `k` joined to their creator `u`.
+macro_rules! token_columns {
+    () => {
+        "SELECT k.id, k.description, u.email, k.created_at, k.expires_at, k.revoked_at, \
+             k.last_used_at, u.api_id FROM api_tokens k JOIN users u ON u.id = k.user_id"
+    };
+}
+
+/// A token as listed, and its creator's API id.
+fn token_of(row: TokenRow) -> (ApiTokenSummary, Option<i64>) {
+    let (id, description, creator_email, created_at, expires_at, revoked_at, last_used_at, api_id) =
+        row;
+    let summary = ApiTokenSummary {
+        id,
+        description,
+        creator_email,
+        created_at,
+        expires_at,
+        revoked_at,
+        last_used_at,
+    };
+    (summary, api_id)
+}
 
 /// The tailnet's live tokens (newest first), then those that ended in the last 30 days.
 pub async fn list(
@@ -93,35 +127,18 @@ pub async fn list(
     tailnet: &TailnetId,
     now: i64,
 ) -> Result<Vec<ApiTokenSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT k.id, k.description, u.email, k.created_at, k.expires_at, k.revoked_at, \
-             k.last_used_at \
-         FROM api_tokens k JOIN users u ON u.id = k.user_id \
-         WHERE k.tailnet_id = $1 AND COALESCE(k.revoked_at, k.expires_at) > $2 \
+    let rows: Vec<TokenRow> = sqlx::query_as(concat!(
+        token_columns!(),
+        " WHERE k.tailnet_id = $1 AND COALESCE(k.revoked_at, k.expires_at) > $2 \
          ORDER BY CASE WHEN k.revoked_at IS NULL AND k.expires_at > $3 THEN 0 ELSE 1 END, \
-             k.created_at DESC, k.id",
-    )
+             k.created_at DESC, k.id"
+    ))
     .bind(tailnet.as_str())
     .bind(now - SHOWN_AFTER_END_SECS)
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, description, creator_email, created_at, expires_at, revoked_at, last_used_at)| {
-                ApiTokenSummary {
-                    id,
-                    description,
-                    creator_email,
-                    created_at,
-                    expires_at,
-                    revoked_at,
-                    last_used_at,
-                }
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(|row| token_of(row).0).collect())
 }
 
 /// "Revoke": the token stops working at once.
@@ -197,59 +214,21 @@ pub async fn authenticate(
     }))
 }
 
-/// A [`SummaryRow`] and the creator's API id.
-type FoundRow = (
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
 /// One token of the tailnet (live or not), with its creator's API id.
 pub async fn find(
     conn: &mut AnyConnection,
     tailnet: &TailnetId,
     id: &str,
 ) -> Result<Option<(ApiTokenSummary, Option<i64>)>, AppError> {
-    let row: Option<FoundRow> = sqlx::query_as(
-        "SELECT k.id, k.description, u.email, k.created_at, k.expires_at, k.revoked_at, \
-                 k.last_used_at, u.api_id \
-             FROM api_tokens k JOIN users u ON u.id = k.user_id \
-             WHERE k.tailnet_id = $1 AND k.id = $2",
-    )
+    let row: Option<TokenRow> = sqlx::query_as(concat!(
+        token_columns!(),
+        " WHERE k.tailnet_id = $1 AND k.id = $2"
+    ))
     .bind(tailnet.as_str())
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(
-        |(
-            id,
-            description,
-            creator_email,
-            created_at,
-            expires_at,
-            revoked_at,
-            last_used_at,
-            api_id,
-        )| {
-            (
-                ApiTokenSummary {
-                    id,
-                    description,
-                    creator_email,
-                    created_at,
-                    expires_at,
-                    revoked_at,
-                    last_used_at,
-                },
-                api_id,
-            )
-        },
-    ))
+    Ok(row.map(token_of))
 }
 
 /// Forgets tokens that ended more than 30 days ago.

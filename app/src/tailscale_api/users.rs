@@ -68,14 +68,20 @@ type UserRow = (
     String,
     Option<i64>,
     i64,
+    String,
 );
 
-const USER_COLUMNS: &str = "SELECT u.api_id, u.display_name, u.email, u.home_tailnet_id, \
-     u.created_at, m.role, m.status, m.last_seen_at, m.joined_at \
-     FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tailnet_id = $1";
+/// The columns of a [`UserRow`] (the UUID last), for members of the tailnet bound as `$1`.
+macro_rules! user_columns {
+    () => {
+        "SELECT u.api_id, u.display_name, u.email, u.home_tailnet_id, u.created_at, m.role, \
+             m.status, m.last_seen_at, m.joined_at, u.id \
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tailnet_id = $1"
+    };
+}
 
 fn api_user(caller: &ApiCaller, row: UserRow, now: i64) -> Result<ApiUser, AppError> {
-    let (api_id, display_name, email, home, created_at, role, status, last_seen_at, joined_at) =
+    let (api_id, display_name, email, home, created_at, role, status, last_seen_at, joined_at, _) =
         row;
     let status = RowStatus::of_member(
         stored_status(&status)?,
@@ -124,13 +130,12 @@ pub async fn list(
         ),
     };
     let mut conn = state.db.acquire().await.map_err(AppError::from)?;
-    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{USER_COLUMNS} ORDER BY u.created_at, u.id"
-    )))
-    .bind(caller.tailnet.as_str())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(AppError::from)?;
+    let rows: Vec<UserRow> =
+        sqlx::query_as(concat!(user_columns!(), " ORDER BY u.created_at, u.id"))
+            .bind(caller.tailnet.as_str())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(AppError::from)?;
     let now = now();
     let users = rows
         .into_iter()
@@ -151,25 +156,14 @@ async fn find(
     id: &str,
 ) -> Result<(UserId, UserRow), ApiError> {
     let api_id: i64 = id.parse().map_err(|_| ApiError::not_found("user"))?;
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id \
-         WHERE u.api_id = $1 AND m.tailnet_id = $2",
-    )
-    .bind(api_id)
-    .bind(caller.tailnet.as_str())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(AppError::from)?;
-    let (user,) = row.ok_or_else(|| ApiError::not_found("user"))?;
-    let full: UserRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{USER_COLUMNS} AND m.user_id = $2"
-    )))
-    .bind(caller.tailnet.as_str())
-    .bind(&user)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(AppError::from)?;
-    Ok((UserId::from_raw(user), full))
+    let row: UserRow = sqlx::query_as(concat!(user_columns!(), " AND u.api_id = $2"))
+        .bind(caller.tailnet.as_str())
+        .bind(api_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok((UserId::from_raw(row.9.clone()), row))
 }
 
 /// `GET /api/v2/users/{id}`.

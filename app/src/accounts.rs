@@ -61,6 +61,7 @@ impl CreatedAccount {
             email: account.email.as_str().to_owned(),
             client_address,
             origin: crate::audit::Origin::AdminConsole,
+            delegation: None,
         }
     }
 

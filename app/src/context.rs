@@ -13,6 +13,7 @@ use sqlx::AnyPool;
 use webauthn_rs::Webauthn;
 
 use crate::auth::sessions::{self, Session};
+use crate::delegation::Delegation;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::roles::{MemberStatus, Permission, Role};
@@ -366,14 +367,27 @@ pub async fn lock_memberships(
 
 /// The role of `actor` among `locked`, when they are an active member allowed `permission`;
 /// `Forbidden` otherwise (they were suspended, removed or demoted since the request began).
+/// An OAuth client is no member: its role and scopes decide ([`Delegation::role_for`]).
 pub fn locked_actor_role(
     locked: &[LockedMembership],
-    actor: &crate::ids::UserId,
+    actor: &crate::audit::Actor,
+    permission: Permission,
+) -> Result<Role, AppError> {
+    if let Some(delegation) = &actor.delegation {
+        return delegation.role_for(permission).ok_or(AppError::Forbidden);
+    }
+    active_role_among(locked, &actor.id, permission)
+}
+
+/// The role of `person` among `locked`, when they are active and it allows `permission`.
+fn active_role_among(
+    locked: &[LockedMembership],
+    person: &crate::ids::UserId,
     permission: Permission,
 ) -> Result<Role, AppError> {
     locked
         .iter()
-        .find(|membership| &membership.user == actor)
+        .find(|membership| &membership.user == person)
         .filter(|membership| {
             membership.status == MemberStatus::Active && membership.role.can(permission)
         })
@@ -382,15 +396,69 @@ pub fn locked_actor_role(
 }
 
 /// [`lock_memberships`] of the actor alone, and their role: the first statement of a write
-/// transaction whose rule depends on who makes the change.
+/// transaction whose rule depends on who makes the change. For an OAuth client, its row is
+/// read (and locked) instead, so a client revoked meanwhile changes nothing.
 pub async fn lock_actor_role(
     conn: &mut sqlx::AnyConnection,
     tailnet: &TailnetId,
-    actor: &crate::ids::UserId,
+    actor: &crate::audit::Actor,
     permission: Permission,
 ) -> Result<Role, AppError> {
-    let locked = lock_memberships(conn, tailnet, &[actor]).await?;
+    if let Some(delegation) = &actor.delegation {
+        lock_live_client(conn, tailnet, delegation).await?;
+        return locked_actor_role(&[], actor, permission);
+    }
+    lock_member_role(conn, tailnet, &actor.id, permission).await
+}
+
+/// [`lock_actor_role`] of a person who acts without an audited change (a reader of a link).
+pub async fn lock_member_role(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    person: &crate::ids::UserId,
+    permission: Permission,
+) -> Result<Role, AppError> {
+    let locked = lock_memberships(conn, tailnet, &[person]).await?;
+    active_role_among(&locked, person, permission)
+}
+
+/// [`lock_actor_role`], with the membership of the person the change is made to locked as
+/// well (in one statement, in the same order as every other lock of memberships).
+pub async fn lock_actor_and_member(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    actor: &crate::audit::Actor,
+    member: &crate::ids::UserId,
+    permission: Permission,
+) -> Result<Role, AppError> {
+    if let Some(delegation) = &actor.delegation {
+        lock_live_client(conn, tailnet, delegation).await?;
+    }
+    let locked = lock_memberships(conn, tailnet, &[&actor.id, member]).await?;
     locked_actor_role(&locked, actor, permission)
+}
+
+/// Reads (on PostgreSQL, locks) the OAuth client of `delegation`; `Forbidden` when it was
+/// revoked or belongs to another tailnet.
+pub async fn lock_live_client(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    delegation: &Delegation,
+) -> Result<(), AppError> {
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT id FROM oauth_clients WHERE id = $1 AND tailnet_id = $2 AND revoked_at IS NULL{lock}"
+    );
+    let live: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(delegation.client_id.as_str())
+        .bind(tailnet.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    live.map(|_| ()).ok_or(AppError::Forbidden)
 }
 
 #[cfg(test)]

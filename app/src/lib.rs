@@ -12,6 +12,7 @@ pub mod components;
 pub mod context;
 #[cfg(feature = "ssr")]
 pub mod csv;
+pub mod delegation;
 #[cfg(feature = "ssr")]
 pub mod email;
 pub mod error;

@@ -15,6 +15,10 @@ pub mod keys;
 pub mod logs;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod oauth_clients;
+#[cfg(feature = "ssr")]
+pub mod oauth_token;
+#[cfg(feature = "ssr")]
 pub mod router;
 #[cfg(feature = "ssr")]
 pub mod settings;

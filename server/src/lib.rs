@@ -240,6 +240,11 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
             {
                 tracing::warn!(%error, "API token housekeeping failed");
             }
+            if let Err(error) =
+                app::tailscale_api::oauth_clients::purge_ended(&db, app::context::now()).await
+            {
+                tracing::warn!(%error, "OAuth client housekeeping failed");
+            }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "purged delivered email"),

@@ -48,11 +48,13 @@ pub enum EventName {
     UpdateCoordinationServerUrl,
     ApiKeyCreate,
     ApiKeyRevoke,
+    OauthClientCreate,
+    OauthClientRevoke,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 31] = [
+    pub const ALL: [EventName; 33] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -84,6 +86,8 @@ impl EventName {
         EventName::OidcSignInRefused,
         EventName::ApiKeyCreate,
         EventName::ApiKeyRevoke,
+        EventName::OauthClientCreate,
+        EventName::OauthClientRevoke,
     ];
 
     /// The stored and exported name.
@@ -120,6 +124,8 @@ impl EventName {
             EventName::OidcSignInRefused => "USER.LOGIN_REFUSED.OIDC_CLIENT",
             EventName::ApiKeyCreate => "API_KEY.CREATE",
             EventName::ApiKeyRevoke => "API_KEY.DELETE",
+            EventName::OauthClientCreate => "OAUTH_CLIENT.CREATE",
+            EventName::OauthClientRevoke => "OAUTH_CLIENT.DELETE",
         }
     }
 
@@ -166,6 +172,8 @@ impl EventName {
             EventName::OidcSignInRefused => "Sign-in to an OIDC client refused",
             EventName::ApiKeyCreate => "API access token generated",
             EventName::ApiKeyRevoke => "API access token revoked",
+            EventName::OauthClientCreate => "OAuth client generated",
+            EventName::OauthClientRevoke => "OAuth client revoked",
         }
     }
 }

@@ -5,6 +5,7 @@
 use sqlx::AnyConnection;
 
 use super::model::EventName;
+use crate::delegation::Delegation;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::secrets::random_token;
@@ -28,12 +29,13 @@ impl Origin {
     }
 }
 
-/// Whether a change was made by a signed-in person or by an operator on the server's command
-/// line (`gatehouse recover`).
+/// Whether a change was made by a signed-in person, by an operator on the server's command
+/// line (`gatehouse recover`) or by an OAuth client through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorKind {
     User,
     Operator,
+    OauthClient,
 }
 
 impl ActorKind {
@@ -41,6 +43,7 @@ impl ActorKind {
         match self {
             ActorKind::User => "USER",
             ActorKind::Operator => "OPERATOR",
+            ActorKind::OauthClient => "OAUTH_CLIENT",
         }
     }
 }
@@ -57,6 +60,8 @@ pub struct Actor {
     pub client_address: Option<String>,
     /// Through which door the change came.
     pub origin: Origin,
+    /// For an OAuth client: its id, role and scopes, which decide instead of a membership.
+    pub delegation: Option<Delegation>,
 }
 
 impl Actor {
@@ -78,6 +83,7 @@ impl Actor {
             email,
             client_address,
             origin: Origin::AdminConsole,
+            delegation: None,
         })
     }
 
@@ -98,12 +104,35 @@ impl Actor {
             email: String::new(),
             client_address: None,
             origin: Origin::AdminConsole,
+            delegation: None,
         }
     }
 
-    /// The person's id as stored with an event: none for an operator.
+    /// An OAuth client acting through the API, named by its description. It has no person:
+    /// `id` is a placeholder that never matches one.
+    pub fn oauth_client(
+        delegation: Delegation,
+        description: &str,
+        client_address: Option<String>,
+    ) -> Self {
+        Self {
+            kind: ActorKind::OauthClient,
+            id: UserId::from_raw(format!("oauth-client:{}", delegation.client_id)),
+            display_name: description.to_owned(),
+            email: String::new(),
+            client_address,
+            origin: Origin::ConfigApi,
+            delegation: Some(delegation),
+        }
+    }
+
+    /// The id stored with an event: the person's, the OAuth client's, none for an operator.
     fn stored_id(&self) -> Option<&str> {
-        (self.kind == ActorKind::User).then(|| self.id.as_str())
+        match self.kind {
+            ActorKind::User => Some(self.id.as_str()),
+            ActorKind::OauthClient => self.delegation.as_ref().map(|d| d.client_id.as_str()),
+            ActorKind::Operator => None,
+        }
     }
 
     /// The email as stored with an event: none for an operator.
@@ -159,6 +188,16 @@ impl Target {
     pub fn api_key(id: &str, description: &str) -> Self {
         Self {
             kind: "API_KEY",
+            id: id.to_owned(),
+            name: Some(description.to_owned()),
+            property: None,
+        }
+    }
+
+    /// An OAuth client of the API, named by its description.
+    pub fn oauth_client(id: &str, description: &str) -> Self {
+        Self {
+            kind: "OAUTH_CLIENT",
             id: id.to_owned(),
             name: Some(description.to_owned()),
             property: None,

@@ -12,7 +12,7 @@ use super::server::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change};
-use crate::context::{lock_actor_role, stored_role};
+use crate::context::{lock_member_role, stored_role};
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::roles::{Permission, check_grant};
@@ -128,7 +128,7 @@ pub async fn reveal_link(
     let mut conn = db.acquire().await?;
     let open = load_open_invite(&mut conn, tailnet, invite).await?;
     let viewer_role =
-        lock_actor_role(&mut conn, tailnet, viewer, Permission::ManageInvites).await?;
+        lock_member_role(&mut conn, tailnet, viewer, Permission::ManageInvites).await?;
     check_grant(viewer_role, stored_role(&open.role)?)?;
     let token = settings
         .link_key

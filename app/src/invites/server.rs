@@ -52,7 +52,7 @@ pub(super) async fn check_actor_grants(
     tailnet: &TailnetId,
     role: Role,
 ) -> Result<(), AppError> {
-    let actor_role = lock_actor_role(conn, tailnet, &actor.id, Permission::ManageInvites).await?;
+    let actor_role = lock_actor_role(conn, tailnet, actor, Permission::ManageInvites).await?;
     check_grant(actor_role, role)
 }
 

@@ -6,7 +6,7 @@ use sqlx::AnyPool;
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Verification, lock_memberships, locked_actor_role, stored_role};
+use crate::context::{Verification, lock_actor_and_member, stored_role};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::invites::model::check_invitable;
@@ -28,8 +28,7 @@ async fn lock_waiting(
     tailnet: &TailnetId,
     user: &UserId,
 ) -> Result<Role, AppError> {
-    let locked = lock_memberships(conn, tailnet, &[&actor.id, user]).await?;
-    locked_actor_role(&locked, &actor.id, Permission::ApproveUsers)
+    lock_actor_and_member(conn, tailnet, actor, user, Permission::ApproveUsers).await
 }
 
 /// The person's email, for naming them in the log.

@@ -9,9 +9,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{MemberChange, MemberState, change_needs_recent_sign_in, check_member_change};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{
-    Verification, lock_memberships, locked_actor_role, stored_role, stored_status,
-};
+use crate::context::{Verification, lock_actor_and_member, stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::roles::{MemberStatus, Permission, Role};
@@ -96,8 +94,8 @@ pub async fn apply(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = crate::sql::begin_write(db).await?;
-    let locked = lock_memberships(&mut tx, tailnet, &[&actor.id, user]).await?;
-    let actor_role = locked_actor_role(&locked, &actor.id, Permission::ManageUsers)?;
+    let actor_role =
+        lock_actor_and_member(&mut tx, tailnet, actor, user, Permission::ManageUsers).await?;
     let target = membership(&mut tx, tailnet, user).await?.ok_or_else(|| {
         AppError::NotFound("This person is no longer a member of this tailnet.".into())
     })?;

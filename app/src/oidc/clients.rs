@@ -280,7 +280,7 @@ pub async fn add(
         created_at: now,
     };
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageOidcClients).await?;
+    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageOidcClients).await?;
     sqlx::query(
         "INSERT INTO oidc_clients (id, tailnet_id, name, callback_urls, public_client, \
              require_pkce, allowed_roles, secret_hash, created_at) \
@@ -322,7 +322,7 @@ pub async fn regenerate_secret(
     now: i64,
 ) -> Result<String, AppError> {
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageOidcClients).await?;
+    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageOidcClients).await?;
     let client = find(&mut tx, tailnet, id).await?;
     if client.public {
         return Err(AppError::NotAllowed(
@@ -357,7 +357,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageOidcClients).await?;
+    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageOidcClients).await?;
     let client = find(&mut tx, tailnet, id).await?;
     sqlx::query("DELETE FROM oidc_clients WHERE id = $1")
         .bind(&client.id)

@@ -74,7 +74,7 @@ async fn begin_change(
 ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, TailnetRules), AppError> {
     let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
-    lock_actor_role(&mut tx, tailnet, &actor.id, permission).await?;
+    lock_actor_role(&mut tx, tailnet, actor, permission).await?;
     let before = load(&mut tx, tailnet).await?;
     Ok((tx, before))
 }
@@ -104,13 +104,13 @@ pub async fn change_joining(
     let mut tx = crate::sql::begin_write(db).await?;
     lock_tailnet(&mut tx, tailnet).await?;
     if change.user_approval.is_some() {
-        lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageUserApproval).await?;
+        lock_actor_role(&mut tx, tailnet, actor, Permission::ManageUserApproval).await?;
     }
     if change.join_external_roles.is_some() {
         lock_actor_role(
             &mut tx,
             tailnet,
-            &actor.id,
+            actor,
             Permission::ManageJoinExternalTailnets,
         )
         .await?;

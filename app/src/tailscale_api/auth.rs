@@ -1,8 +1,9 @@
 //! (ssr) Who is calling `/api/v2`: an API access token, as `Authorization: Bearer <token>` or
 //! HTTP Basic with the token as user name and an empty password. Session cookies never count
-//! here, so a page on another site cannot act through a signed-in browser. The token acts as
-//! its creator with the creator's role *now*: a suspended or removed creator's tokens stop at
-//! once, a demoted creator's can do only what the new role may.
+//! here, so a page on another site cannot act through a signed-in browser. A person's token
+//! acts as its creator with the creator's role *now*: a suspended or removed creator's tokens
+//! stop at once, a demoted creator's can do only what the new role may. An OAuth client's
+//! token acts as the client: its role, narrowed to the token's scopes.
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -11,9 +12,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::error::ApiError;
-use super::tokens::authenticate;
+use super::oauth_clients;
+use super::tokens::{USER_OWNED_ONLY, authenticate};
 use crate::audit::Actor;
 use crate::context::{AppState, client_ip_of, now, stored_role, stored_status};
+use crate::delegation::Scope;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::rate_limit::{self, Limit};
@@ -32,18 +35,57 @@ pub struct ApiCaller {
     pub tailnet_api_id: i64,
     /// The token's creator, as the audit log records them (origin `CONFIG_API`).
     pub actor: Actor,
-    /// The creator's role in the tailnet at this call.
+    /// The creator's role in the tailnet at this call (an OAuth client's own role).
     pub role: Role,
 }
 
 impl ApiCaller {
-    /// 403 unless the creator's role allows `permission`.
-    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+    /// Whether an OAuth client's token calls (its scopes are in `actor.delegation`).
+    pub fn is_client(&self) -> bool {
+        self.actor.delegation.is_some()
+    }
+
+    /// 403 unless the caller's role (a person's now, or an OAuth client's) allows `permission`;
+    /// the scope is checked once the object, and so the scope it needs, is known.
+    pub fn require_role(&self, permission: Permission) -> Result<(), ApiError> {
         if self.role.can(permission) {
             Ok(())
         } else {
             Err(ApiError::from(AppError::Forbidden))
         }
+    }
+
+    /// Whether the caller may do what needs `permission` and, for an OAuth client, `scope`.
+    pub fn may(&self, permission: Permission, scope: Scope) -> bool {
+        self.role.can(permission)
+            && self
+                .actor
+                .delegation
+                .as_ref()
+                .is_none_or(|delegation| delegation.scopes.grants(scope))
+    }
+
+    /// 403 unless [`Self::may`]; an OAuth client is told which scope it lacks.
+    pub fn require(&self, permission: Permission, scope: Scope) -> Result<(), ApiError> {
+        if self.may(permission, scope) {
+            Ok(())
+        } else if self.is_client() && self.role.can(permission) {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("This needs the OAuth scope {}", scope.as_str()),
+            ))
+        } else {
+            Err(ApiError::from(AppError::Forbidden))
+        }
+    }
+
+    /// [`Self::require`] for what only a person's token may do (user invites, new API access
+    /// tokens): an OAuth client's token is refused as in Tailscale.
+    pub fn require_person(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.is_client() {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, USER_OWNED_ONLY));
+        }
+        self.require(permission, Scope::All)
     }
 
     /// The `{tailnet}` of a path must be `-`, the token's tailnet's id or its name; any other
@@ -88,60 +130,93 @@ impl FromRequestParts<AppState> for ApiCaller {
             || ApiError::new(StatusCode::UNAUTHORIZED, "API token invalid or missing");
         let presented = presented_token(&parts.headers).ok_or_else(unauthorized)?;
         let now = now();
-        let holder = authenticate(&state.db, &presented, now)
-            .await?
-            .ok_or_else(unauthorized)?;
-        let limit = Limit {
-            max_hits: REQUESTS_PER_MINUTE_PER_TOKEN,
-            window_secs: rate_limit::WINDOW_SECS,
-        };
-        rate_limit::hit(
-            &state.db,
-            &format!("api-token:{}", holder.token_id),
-            limit,
-            now,
-        )
-        .await?;
-        let mut conn = state.db.acquire().await.map_err(AppError::from)?;
-        let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT m.role, m.status, t.name, t.api_id FROM memberships m \
-             JOIN tailnets t ON t.id = m.tailnet_id WHERE m.tailnet_id = $1 AND m.user_id = $2",
-        )
-        .bind(holder.tailnet.as_str())
-        .bind(holder.user.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(AppError::from)?;
-        let Some((role, status, tailnet_name, tailnet_api_id)) = row else {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "The token's creator is no longer a member of this tailnet",
-            ));
-        };
-        if stored_status(&status)? != MemberStatus::Active {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "The token's creator is not active in this tailnet",
-            ));
-        }
         let client_address = parts
             .extensions
             .get::<ConnectInfo<std::net::SocketAddr>>()
             .map(|ConnectInfo(peer)| {
                 client_ip_of(*peer, &parts.headers, &state.settings.trusted_proxies).to_string()
             });
-        let actor = Actor::load(&mut conn, &holder.user, client_address)
+        if let Some(holder) = authenticate(&state.db, &presented, now).await? {
+            count_call(state, &holder.token_id, now).await?;
+            let mut conn = state.db.acquire().await.map_err(AppError::from)?;
+            let (role, tailnet_name, tailnet_api_id) =
+                active_creator(&mut conn, &holder.tailnet, &holder.user).await?;
+            let actor = Actor::load(&mut conn, &holder.user, client_address)
+                .await?
+                .through_api();
+            return Ok(Self {
+                token_id: holder.token_id,
+                tailnet: holder.tailnet,
+                tailnet_name,
+                tailnet_api_id,
+                actor,
+                role,
+            });
+        }
+        let holder = oauth_clients::authenticate(&state.db, &presented, now)
             .await?
-            .through_api();
+            .ok_or_else(unauthorized)?;
+        count_call(state, &holder.token_id, now).await?;
+        let (tailnet_name, tailnet_api_id): (String, Option<i64>) =
+            sqlx::query_as("SELECT name, api_id FROM tailnets WHERE id = $1")
+                .bind(holder.tailnet.as_str())
+                .fetch_one(&state.db)
+                .await
+                .map_err(AppError::from)?;
+        let role = holder.delegation.role;
         Ok(Self {
             token_id: holder.token_id,
             tailnet: holder.tailnet,
             tailnet_name,
             tailnet_api_id: tailnet_api_id.unwrap_or_default(),
-            actor,
-            role: stored_role(&role)?,
+            actor: Actor::oauth_client(holder.delegation, &holder.description, client_address),
+            role,
         })
     }
+}
+
+/// Counts a call against the token's limit (429 past it).
+async fn count_call(state: &AppState, token_id: &str, now: i64) -> Result<(), AppError> {
+    let limit = Limit {
+        max_hits: REQUESTS_PER_MINUTE_PER_TOKEN,
+        window_secs: rate_limit::WINDOW_SECS,
+    };
+    rate_limit::hit(&state.db, &format!("api-token:{token_id}"), limit, now).await
+}
+
+/// The role of a token's creator, who must still be an active member, and the tailnet's name
+/// and API id.
+async fn active_creator(
+    conn: &mut sqlx::AnyConnection,
+    tailnet: &TailnetId,
+    user: &crate::ids::UserId,
+) -> Result<(Role, String, i64), ApiError> {
+    let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT m.role, m.status, t.name, t.api_id FROM memberships m \
+         JOIN tailnets t ON t.id = m.tailnet_id WHERE m.tailnet_id = $1 AND m.user_id = $2",
+    )
+    .bind(tailnet.as_str())
+    .bind(user.as_str())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(AppError::from)?;
+    let Some((role, status, tailnet_name, tailnet_api_id)) = row else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "The token's creator is no longer a member of this tailnet",
+        ));
+    };
+    if stored_status(&status)? != MemberStatus::Active {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "The token's creator is not active in this tailnet",
+        ));
+    }
+    Ok((
+        stored_role(&role)?,
+        tailnet_name,
+        tailnet_api_id.unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]

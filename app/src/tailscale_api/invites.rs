@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, Verification, now};
+use crate::delegation::Scope;
 use crate::fields::EmailAddress;
 use crate::ids::InviteId;
 use crate::invites::lookup::{OpenInviteView, invite_url, open_invite, open_invites};
@@ -47,9 +48,12 @@ pub struct InviteRequest {
     pub email: Option<String>,
 }
 
-/// Whether the caller could copy an invite giving `role` in the console ("Copy invite link").
+/// Whether the caller could copy an invite giving `role` in the console ("Copy invite link"):
+/// never an OAuth client, which may not make or remove invites either.
 fn may_copy(caller: &ApiCaller, role: Role) -> bool {
-    caller.role.can(Permission::ManageInvites) && check_grant(caller.role, role).is_ok()
+    !caller.is_client()
+        && caller.role.can(Permission::ManageInvites)
+        && check_grant(caller.role, role).is_ok()
 }
 
 /// The API shape of `view`; its link only for a caller who may copy it.
@@ -86,7 +90,7 @@ pub async fn list(
     Path(tailnet): Path<String>,
 ) -> Result<Json<Vec<UserInvite>>, ApiError> {
     caller.check_tailnet(&tailnet)?;
-    caller.require(Permission::ViewInvites)?;
+    caller.require(Permission::ViewInvites, Scope::UsersRead)?;
     let mut conn = state
         .db
         .acquire()
@@ -131,7 +135,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Json<Vec<UserInvite>>, ApiError> {
     caller.check_tailnet(&tailnet)?;
-    caller.require(Permission::ManageInvites)?;
+    caller.require_person(Permission::ManageInvites)?;
     let requests: Vec<InviteRequest> = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
             "the body must be a JSON array of {{\"role\", \"email\"}}: {e}"
@@ -206,7 +210,7 @@ pub async fn get(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<UserInvite>, ApiError> {
-    caller.require(Permission::ViewInvites)?;
+    caller.require(Permission::ViewInvites, Scope::UsersRead)?;
     let view = find(&state, &caller, &id).await?;
     Ok(Json(user_invite(&state, &caller, &view)?))
 }
@@ -218,7 +222,7 @@ pub async fn delete(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::ManageInvites)?;
+    caller.require_person(Permission::ManageInvites)?;
     let view = find(&state, &caller, &id).await?;
     crate::invites::manage::delete(&state.db, &caller.actor, &caller.tailnet, &view.id, now())
         .await?;
@@ -233,7 +237,7 @@ pub async fn resend(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::ManageInvites)?;
+    caller.require_person(Permission::ManageInvites)?;
     let view = find(&state, &caller, &id).await?;
     if view.email.is_none() {
         return Err(ApiError::bad_request(

@@ -15,6 +15,7 @@ use super::error::{ApiError, ErrorBody};
 use crate::audit::model::AuditEventRow;
 use crate::audit::server::{EventWindow, read_window};
 use crate::context::AppState;
+use crate::delegation::Scope;
 use crate::error::AppError;
 use crate::format::utc_timestamp;
 use crate::roles::Permission;
@@ -178,7 +179,7 @@ pub async fn configuration(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     caller.check_tailnet(&tailnet)?;
-    caller.require(Permission::ViewAuditLog)?;
+    caller.require(Permission::ViewAuditLog, Scope::LogsConfigurationRead)?;
     let window = window_of(&query.unwrap_or_default())?;
     let head = json!({ "version": "1.1", "tailnet": caller.tailnet_name }).to_string();
     // `{"version":…,"tailnet":…` then `,"logs":[…]}`.

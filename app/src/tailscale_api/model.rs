@@ -2,10 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::delegation::{Scope, Scopes};
 use crate::ids::TailnetId;
 
 /// Every API access token starts with this, as Tailscale's do.
 pub const API_TOKEN_PREFIX: &str = "tskey-api-";
+/// Every OAuth client secret starts with this.
+pub const CLIENT_SECRET_PREFIX: &str = "tskey-client-";
+/// How long an OAuth client's access token lives.
+pub const OAUTH_TOKEN_LIFETIME_SECS: i64 = 3_600;
 /// "Expiry": 1 to 90 days.
 pub const MAX_EXPIRY_DAYS: i64 = 90;
 /// A description is at most this long.
@@ -45,6 +50,33 @@ pub struct GeneratedApiToken {
     pub secret: String,
 }
 
+/// One OAuth client as the page lists it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OauthClientSummary {
+    pub id: String,
+    pub description: String,
+    pub scopes: Scopes,
+    pub creator_email: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// "Generate OAuth client" as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOauthClient {
+    pub tailnet: TailnetId,
+    pub description: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// A client just generated: its secret is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedOauthClient {
+    pub client: OauthClientSummary,
+    pub secret: String,
+}
+
 /// The "Keys" page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeysPage {
@@ -52,6 +84,10 @@ pub struct KeysPage {
     pub api_base_url: String,
     /// Live tokens first, then those revoked or expired in the last 30 days.
     pub tokens: Vec<ApiTokenSummary>,
+    /// Live OAuth clients first, then those revoked in the last 30 days.
+    pub oauth_clients: Vec<OauthClientSummary>,
+    /// The scopes the viewer's role may give a client.
+    pub scopes_to_give: Vec<Scope>,
     /// The server's time when it read the list (what "expired" is measured against).
     pub now: i64,
 }
@@ -90,6 +126,37 @@ pub fn check_new_token(new: &NewApiToken) -> Result<String, crate::error::AppErr
         Ok(description)
     } else {
         Err(crate::error::AppError::Validation(errors))
+    }
+}
+
+/// Checks "Generate OAuth client": a description as for tokens and at least one scope, each
+/// one `role` may give. Returns the description and the scopes to keep.
+pub fn check_new_client(
+    new: &NewOauthClient,
+    role: crate::roles::Role,
+) -> Result<(String, Scopes), crate::error::AppError> {
+    use crate::error::{AppError, FieldError};
+    let mut errors = Vec::new();
+    let description = check_description(&new.description)
+        .map_err(|problem| errors.push(FieldError::new("description", problem)))
+        .unwrap_or_default();
+    let scopes = Scopes::new(new.scopes.clone());
+    if scopes.is_empty() {
+        errors.push(FieldError::new("scopes", "Choose at least one scope."));
+    } else if let Some(scope) = crate::delegation::beyond_role(role, &scopes) {
+        errors.push(FieldError::new(
+            "scopes",
+            format!(
+                "A {} cannot give the scope {}.",
+                role.label(),
+                scope.as_str()
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok((description, scopes))
+    } else {
+        Err(AppError::Validation(errors))
     }
 }
 

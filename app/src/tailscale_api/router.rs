@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::{invites, keys, logs, settings, users};
+use super::{invites, keys, logs, oauth_token, settings, users};
 use crate::context::AppState;
 
 /// Where the API lives.
@@ -64,6 +64,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(logs::configuration))
         .routes(routes!(keys::list, keys::create))
         .routes(routes!(keys::get, keys::delete))
+        .routes(routes!(oauth_token::token))
 }
 
 /// The API's routes (already under [`API_V2_PREFIX`]), with its document at [`OPENAPI_PATH`].

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, now};
+use crate::delegation::Scope;
 use crate::error::AppError;
 use crate::roles::Permission;
 use crate::tailnets::model::{JoinExternalChoice, JoinSettings};
@@ -60,7 +61,7 @@ pub async fn get(
     Path(tailnet): Path<String>,
 ) -> Result<Json<TailnetSettings>, ApiError> {
     caller.check_tailnet(&tailnet)?;
-    caller.require(Permission::ViewMembers)?;
+    caller.require(Permission::ViewMembers, Scope::FeatureSettingsRead)?;
     Ok(Json(current(&state, &caller).await?))
 }
 
@@ -92,13 +93,16 @@ pub async fn patch(
     };
     if patch.users_approval_on.is_none() && join.is_none() {
         // Nothing to change: the answer is a read, with a read's right.
-        caller.require(Permission::ViewMembers)?;
+        caller.require(Permission::ViewMembers, Scope::FeatureSettingsRead)?;
     }
     if patch.users_approval_on.is_some() {
-        caller.require(Permission::ManageUserApproval)?;
+        caller.require(Permission::ManageUserApproval, Scope::FeatureSettings)?;
     }
     if join.is_some() {
-        caller.require(Permission::ManageJoinExternalTailnets)?;
+        caller.require(
+            Permission::ManageJoinExternalTailnets,
+            Scope::FeatureSettings,
+        )?;
     }
     let change = crate::tailnets::server::JoiningChange {
         user_approval: patch.users_approval_on,

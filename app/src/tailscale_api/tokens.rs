@@ -16,6 +16,9 @@ use crate::secrets::{SecretToken, random_token};
 use crate::sql::begin_write;
 
 pub const DAY_SECS: i64 = 86_400;
+/// Why an OAuth client is refused what only a person's token may do.
+pub const USER_OWNED_ONLY: &str = "This is only permitted for user-owned keys (API access tokens), \
+     not for an OAuth client's token.";
 /// Revoked and expired tokens stay listed this long.
 const SHOWN_AFTER_END_SECS: i64 = 30 * DAY_SECS;
 /// `last_used_at` is written at most this often, so API reads do not all turn into writes.
@@ -30,7 +33,7 @@ pub struct TokenHolder {
 }
 
 /// Generates a token for `actor` in `tailnet`, valid `lifetime_secs`; returns it with its
-/// secret.
+/// secret. An access token acts as the person who made it, so an OAuth client cannot make one.
 pub async fn generate(
     db: &AnyPool,
     actor: &Actor,
@@ -39,11 +42,14 @@ pub async fn generate(
     lifetime_secs: i64,
     now: i64,
 ) -> Result<GeneratedApiToken, AppError> {
+    if actor.delegation.is_some() {
+        return Err(AppError::NotAllowed(USER_OWNED_ONLY.to_owned()));
+    }
     let id = format!("k{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let secret = format!("{API_TOKEN_PREFIX}{id}-{}", random_token(32));
     let expires_at = now.saturating_add(lifetime_secs);
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageApiTokens).await?;
+    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageApiTokens).await?;
     sqlx::query(
         "INSERT INTO api_tokens (id, tailnet_id, user_id, description, token_hash, created_at, \
              expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -149,8 +155,15 @@ pub async fn revoke(
     id: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    if let Some(delegation) = &actor.delegation
+        && !delegation
+            .scopes
+            .grants(crate::delegation::Scope::ApiAccessTokens)
+    {
+        return Err(AppError::Forbidden);
+    }
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, &actor.id, Permission::ManageApiTokens).await?;
+    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageApiTokens).await?;
     let description: Option<String> = sqlx::query_scalar(
         "UPDATE api_tokens SET revoked_at = $1 \
          WHERE id = $2 AND tailnet_id = $3 AND revoked_at IS NULL RETURNING description",

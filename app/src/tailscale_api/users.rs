@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use crate::context::{AppState, Verification, now, stored_role, stored_status};
+use crate::delegation::Scope;
 use crate::error::AppError;
 use crate::ids::UserId;
 use crate::members::model::{MemberChange, RowStatus};
@@ -117,7 +118,7 @@ pub async fn list(
     Query(filter): Query<UserFilter>,
 ) -> Result<Json<UserList>, ApiError> {
     caller.check_tailnet(&tailnet)?;
-    caller.require(Permission::ViewMembers)?;
+    caller.require(Permission::ViewMembers, Scope::UsersRead)?;
     let kind = filter.kind.as_deref().unwrap_or("all");
     if !["member", "shared", "all"].contains(&kind) {
         return Err(ApiError::bad_request("type must be member, shared or all"));
@@ -173,7 +174,7 @@ pub async fn get(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<ApiUser>, ApiError> {
-    caller.require(Permission::ViewMembers)?;
+    caller.require(Permission::ViewMembers, Scope::UsersRead)?;
     let mut conn = state.db.acquire().await.map_err(AppError::from)?;
     let (_, row) = find(&mut conn, &caller, &id).await?;
     Ok(Json(api_user(&caller, row, now())?))
@@ -252,7 +253,7 @@ async fn change(
     id: &str,
     change: MemberChange,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::ManageUsers)?;
+    caller.require(Permission::ManageUsers, Scope::Users)?;
     let mut conn = state.db.acquire().await.map_err(AppError::from)?;
     let (user, _) = find(&mut conn, caller, id).await?;
     drop(conn);
@@ -270,7 +271,7 @@ async fn change(
 }
 
 async fn approve(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Response, ApiError> {
-    caller.require(Permission::ApproveUsers)?;
+    caller.require(Permission::ApproveUsers, Scope::Users)?;
     let mut conn = state.db.acquire().await.map_err(AppError::from)?;
     let (user, _) = find(&mut conn, caller, id).await?;
     drop(conn);
@@ -293,7 +294,7 @@ async fn delete(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Respon
     let (user, row) = find(&mut conn, caller, id).await?;
     drop(conn);
     if stored_status(&row.6)? == MemberStatus::NeedsApproval {
-        caller.require(Permission::ApproveUsers)?;
+        caller.require(Permission::ApproveUsers, Scope::Users)?;
         crate::members::approval::remove_waiting(
             &state.db,
             &caller.actor,

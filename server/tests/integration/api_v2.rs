@@ -599,8 +599,12 @@ async fn keys_are_listed_created_read_and_revoked(backend: Backend) {
 
     for (body, why) in [
         (
-            json!({ "keyType": "client", "scopes": ["users:read"] }),
-            "OAuth clients",
+            json!({ "keyType": "client" }),
+            "an OAuth client without scopes",
+        ),
+        (
+            json!({ "keyType": "client", "scopes": ["devices:core"] }),
+            "a scope Gatehouse does not have",
         ),
         (json!({ "keyType": "auth" }), "device auth keys"),
         (

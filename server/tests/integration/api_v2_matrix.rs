@@ -1,8 +1,11 @@
-//! The API's authorisation matrix: every endpoint × every role of the token's creator, and
-//! every endpoint aimed at another tailnet's objects. A call is allowed exactly when the role
-//! holds the endpoint's permission (the table the README shows), and nothing of another
+//! The API's authorisation matrix: every endpoint × every role of the token's creator, every
+//! endpoint × an OAuth client's token with and without the endpoint's scope, and every
+//! endpoint aimed at another tailnet's objects. A call is allowed exactly when the role holds
+//! the endpoint's permission (the table the README shows) and, for a client, its scopes hold
+//! the endpoint's scope and the endpoint is not for user-owned keys only; nothing of another
 //! tailnet is ever found.
 
+use app::delegation::{Scope, Scopes};
 use app::ids::{TailnetId, UserId};
 use app::roles::{Permission, Role};
 use reqwest::{Method, StatusCode};
@@ -10,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::accept::other_tailnet;
 use crate::api_v2::{Api, generate};
+use crate::api_v2_oauth::{client_token, generate_client};
 use crate::harness::{Backend, TestApp, insert_member, on_both_databases};
 
 on_both_databases!(every_endpoint_allows_exactly_the_roles_that_hold_its_permission);
@@ -77,6 +81,37 @@ impl Endpoint {
             AuditLog => Permission::ViewAuditLog,
             ListKeys | CreateKey | GetKey | DeleteKey => Permission::ManageApiTokens,
         }
+    }
+}
+
+impl Endpoint {
+    /// The scopes of which an OAuth client's token needs one; none for what only a person's
+    /// token may do (user-invite writes, new API access tokens).
+    fn scopes(self) -> &'static [Scope] {
+        use Endpoint::*;
+        match self {
+            ListUsers | GetUser | ListInvites | GetInvite => &[Scope::UsersRead],
+            SetRole | Suspend | Restore | Approve | DeleteUser => &[Scope::Users],
+            CreateInvite | DeleteInvite | ResendInvite | CreateKey => &[],
+            GetSettings | PatchNothing => &[Scope::FeatureSettingsRead],
+            PatchApproval | PatchJoinExternal => &[Scope::FeatureSettings],
+            AuditLog => &[Scope::LogsConfigurationRead],
+            ListKeys => &[Scope::ApiAccessTokensRead, Scope::OauthKeysRead],
+            GetKey => &[Scope::ApiAccessTokensRead],
+            DeleteKey => &[Scope::ApiAccessTokens],
+        }
+    }
+
+    /// Every scope that grants none of [`Self::scopes`]: a client as strong as possible
+    /// without the endpoint's scope.
+    fn all_scopes_but_its_own(self) -> Vec<Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(|&held| {
+                let held = Scopes::new(vec![held]);
+                !self.scopes().iter().any(|&needed| held.grants(needed))
+            })
+            .collect()
     }
 }
 
@@ -306,6 +341,34 @@ async fn every_endpoint_allows_exactly_the_roles_that_hold_its_permission(backen
             }
         }
     }
+    // OAuth clients made by the Owner (they act as an Admin), with and without the scope.
+    for endpoint in Endpoint::ALL {
+        let with_scope = if endpoint.scopes().is_empty() {
+            Scope::ALL.to_vec()
+        } else {
+            endpoint.scopes().to_vec()
+        };
+        for (scopes, has_scope) in [
+            (with_scope, !endpoint.scopes().is_empty()),
+            (endpoint.all_scopes_but_its_own(), false),
+        ] {
+            let client = generate_client(&app, &tailnet.id, &scopes).await;
+            let api = Api::new(&app, &client_token(&app, &client).await);
+            let (method, path, body) = tailnet.request(endpoint, "-").await;
+            let (status, answer) = api.send(method.clone(), &path, body).await;
+            let allowed = has_scope && Role::Admin.can(endpoint.permission());
+            let fine = if allowed {
+                status.is_success()
+            } else {
+                status == StatusCode::FORBIDDEN
+            };
+            if !fine {
+                unexpected.push(format!(
+                    "OAuth {scopes:?} {endpoint:?} {method} {path}: {status} {answer}"
+                ));
+            }
+        }
+    }
     assert!(
         unexpected.is_empty(),
         "unexpected answers:\n{}",
@@ -356,8 +419,18 @@ async fn every_endpoint_allows_exactly_the_roles_that_hold_its_permission(backen
             None,
         ),
     ];
+    let every = generate_client(&app, &tailnet.id, &[Scope::All]).await;
+    let client = Api::new(&app, &client_token(&app, &every).await);
     for (method, path, body) in elsewhere {
-        let (status, _) = owner.send(method.clone(), &path, body).await;
+        let (status, _) = owner.send(method.clone(), &path, body.clone()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+        let (status, _) = client.send(method.clone(), &path, body).await;
+        let expected = if path.starts_with("/user-invites/") && method != Method::GET {
+            // Refused before anything is looked up: no client writes invites.
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(status, expected, "OAuth client: {method} {path}");
     }
 }

@@ -77,6 +77,8 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("list_api_tokens", Writes::Nothing),
     ("generate_api_token", Writes::OneGroup),
     ("revoke_api_token", Writes::OneGroup),
+    ("generate_oauth_client", Writes::OneGroup),
+    ("revoke_oauth_client", Writes::OneGroup),
 ];
 
 /// A tailnet without an Owner yet, and its setup link.
@@ -803,6 +805,40 @@ impl Fixture {
                 let made = made.expect("generated");
                 self.secrets.push(made.secret);
                 let body = json!({ "tailnet": t, "token": made.token.id });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "generate_oauth_client" => {
+                let body = json!({ "client": { "tailnet": t, "description": "ci", "scopes": ["users:read"] } });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let bad = json!({ "client": { "tailnet": t, "description": "ci", "scopes": [] } });
+                self.check(function, false, call(&app, function, bad)).await;
+                let mut secret = None;
+                let generating = async {
+                    let (status, made) = app
+                        .call::<app::tailscale_api::model::GeneratedOauthClient>(function, body)
+                        .await;
+                    secret = made.ok().map(|made| made.secret);
+                    status
+                };
+                self.check(function, true, generating).await;
+                self.secrets.extend(secret);
+            }
+            "revoke_oauth_client" => {
+                let (_, made) = app
+                    .call::<app::tailscale_api::model::GeneratedOauthClient>(
+                        "generate_oauth_client",
+                        json!({ "client": { "tailnet": t, "description": "ci", "scopes": ["users:read"] } }),
+                    )
+                    .await;
+                let made = made.expect("generated");
+                self.secrets.push(made.secret);
+                let body = json!({ "tailnet": t, "client": made.client.id });
                 self.check(function, false, call(&member, function, body.clone()))
                     .await;
                 self.check(function, true, call(&app, function, body.clone()))

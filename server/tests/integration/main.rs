@@ -17,6 +17,7 @@ pub mod account_passkeys;
 mod api_v2;
 mod api_v2_client;
 mod api_v2_matrix;
+mod api_v2_oauth;
 mod api_v2_openapi;
 mod api_v2_users;
 mod audit_coverage;

@@ -1,9 +1,9 @@
 //! `/admin/:tailnet/keys`: "Keys". API access tokens for the Tailscale-compatible API:
 //! "Generate access token" (description, 1 to 90 days; the token is shown once), the list with
-//! who made each and when it was last used, and "Revoke" (asks first). Owner, Admin, IT admin
-//! and Network admin; the server refuses everyone else as well.
+//! who made each and when it was last used, and "Revoke" (asks first); then the OAuth clients
+//! ([`super::oauth_clients`]). Owner, Admin, IT admin and Network admin; the server refuses
+//! everyone else as well.
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,25 +11,48 @@ use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
 use crate::components::clipboard::LinkField;
-use crate::components::dialog::ConfirmDialog;
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
 use crate::passkeys::ui::confirm_gate::{
     ConfirmGate, ConfirmGateDialog, confirmable_action, through_gate,
 };
-use crate::tailscale_api::api::{generate_api_token, list_api_tokens, revoke_api_token};
+use crate::tailscale_api::api::{generate_api_token, list_api_tokens};
 use crate::tailscale_api::model::{
-    ApiTokenSummary, GeneratedApiToken, KeysPage as PageData, MAX_EXPIRY_DAYS, NewApiToken,
+    ApiTokenSummary, GeneratedOauthClient, KeysPage as PageData, MAX_EXPIRY_DAYS, NewApiToken,
 };
+
+use super::oauth_clients::OauthClients;
+use super::revoke_cell::{KeyKind, RevokeCell};
+
+/// A secret just generated, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revealed {
+    heading: &'static str,
+    /// An OAuth client's id (an access token has none to copy).
+    client_id: Option<String>,
+    label: &'static str,
+    secret: String,
+}
+
+impl Revealed {
+    pub fn client(generated: GeneratedOauthClient) -> Self {
+        Self {
+            heading: "OAuth client generated",
+            client_id: Some(generated.client.id),
+            label: "Client secret",
+            secret: generated.secret,
+        }
+    }
+}
 
 /// What the page says after a change.
 #[derive(Clone, Copy)]
-struct Outcome {
-    generated: RwSignal<Option<GeneratedApiToken>>,
-    notice: RwSignal<Option<String>>,
-    failure: RwSignal<Option<String>>,
-    refresh: Callback<()>,
+pub struct Outcome {
+    pub revealed: RwSignal<Option<Revealed>>,
+    pub notice: RwSignal<Option<String>>,
+    pub failure: RwSignal<Option<String>>,
+    pub refresh: Callback<()>,
 }
 
 #[component]
@@ -42,7 +65,7 @@ pub fn KeysPage() -> impl IntoView {
         |(tailnet, _)| list_api_tokens(tailnet),
     );
     let outcome = Outcome {
-        generated: RwSignal::new(None),
+        revealed: RwSignal::new(None),
         notice: RwSignal::new(None),
         failure: RwSignal::new(None),
         refresh: Callback::new(move |()| version.update(|v| *v += 1)),
@@ -71,6 +94,7 @@ pub fn KeysPage() -> impl IntoView {
 fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView {
     let now = data.now;
     let empty = data.tokens.is_empty();
+    let token_url = format!("{}/api/v2/oauth/token", data.api_base_url);
     view! {
         <section class="card wide" aria-labelledby="keys-heading">
             <h1 id="keys-heading">"Keys"</h1>
@@ -84,34 +108,7 @@ fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView 
                 {move || outcome.notice.get().unwrap_or_default()}
             </p>
             <ErrorAlert message=outcome.failure />
-            {move || {
-                outcome
-                    .generated
-                    .get()
-                    .map(|generated| {
-                        view! {
-                            <section class="notice revealed" aria-labelledby="generated-heading">
-                                <h2 id="generated-heading">"Access token generated"</h2>
-                                <p>
-                                    <strong>"Copy the token now: Gatehouse shows it only once."</strong>
-                                </p>
-                                <LinkField
-                                    id="api-token"
-                                    label="Access token"
-                                    link=generated.secret
-                                    copied=false
-                                    attempted=false
-                                />
-                                <button
-                                    type="button"
-                                    on:click=move |_| outcome.generated.set(None)
-                                >
-                                    "Done"
-                                </button>
-                            </section>
-                        }
-                    })
-            }}
+            <RevealedSecret revealed=outcome.revealed />
             <GenerateForm tailnet=tailnet.clone() outcome />
             {if empty {
                 view! { <p class="empty">"No access tokens yet."</p> }.into_any()
@@ -145,9 +142,56 @@ fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView 
                 }
                     .into_any()
             }}
+            <OauthClients
+                tailnet=tailnet.clone()
+                clients=data.oauth_clients
+                scopes_to_give=data.scopes_to_give
+                token_url
+                outcome
+            />
         </section>
     }
     .into_any()
+}
+
+/// The secret just generated, with "Done" to put it away.
+#[component]
+fn RevealedSecret(revealed: RwSignal<Option<Revealed>>) -> impl IntoView {
+    move || {
+        revealed.get().map(|shown| {
+            view! {
+                <section class="notice revealed" aria-labelledby="generated-heading">
+                    <h2 id="generated-heading">{shown.heading}</h2>
+                    <p>
+                        <strong>"Copy the secret now: Gatehouse shows it only once."</strong>
+                    </p>
+                    {shown
+                        .client_id
+                        .map(|id| {
+                            view! {
+                                <LinkField
+                                    id="client-id"
+                                    label="Client ID"
+                                    link=id
+                                    copied=false
+                                    attempted=false
+                                />
+                            }
+                        })}
+                    <LinkField
+                        id="generated-secret"
+                        label=shown.label
+                        link=shown.secret
+                        copied=false
+                        attempted=false
+                    />
+                    <button type="button" on:click=move |_| revealed.set(None)>
+                        "Done"
+                    </button>
+                </section>
+            }
+        })
+    }
 }
 
 #[component]
@@ -161,7 +205,12 @@ fn GenerateForm(tailnet: TailnetId, outcome: Outcome) -> AnyView {
     });
     Effect::new(move || {
         if let Some(Ok(Some(generated))) = generate.value().get() {
-            outcome.generated.set(Some(generated));
+            outcome.revealed.set(Some(Revealed {
+                heading: "Access token generated",
+                client_id: None,
+                label: "Access token",
+                secret: generated.secret,
+            }));
             description.set(String::new());
             days.set(MAX_EXPIRY_DAYS.to_string());
             open.set(false);
@@ -253,48 +302,20 @@ fn GenerateForm(tailnet: TailnetId, outcome: Outcome) -> AnyView {
 
 #[component]
 fn TokenRow(tailnet: TailnetId, token: ApiTokenSummary, now: i64, outcome: Outcome) -> AnyView {
-    let asking = RwSignal::new(false);
-    let button = NodeRef::<html::Button>::new();
-    let revoke = {
-        let id = token.id.clone();
-        confirmable_action(move |(): &(), retry| {
-            let (tailnet, id) = (tailnet.clone(), id.clone());
-            async move { through_gate(revoke_api_token(tailnet, id).await, retry) }
-        })
-    };
     let name = if token.description.is_empty() {
         token.id.clone()
     } else {
         token.description.clone()
     };
-    {
-        let name = name.clone();
-        Effect::new(move || match revoke.value().get() {
-            Some(Ok(Some(()))) => {
-                outcome.failure.set(None);
-                outcome
-                    .notice
-                    .set(Some(format!("{name} revoked. It no longer works.")));
-                outcome.refresh.run(());
-            }
-            Some(Err(error)) => {
-                outcome.notice.set(None);
-                outcome.failure.set(Some(error.to_string()));
-            }
-            _ => {}
-        });
-    }
     let state = match (token.revoked_at, token.is_live(now)) {
         (Some(_), _) => Some("Revoked"),
         (None, false) => Some("Expired"),
         (None, true) => None,
     };
-    let title = format!("Revoke {name}?");
     let heading_id = format!("token-{}", token.id);
-    let described_by = heading_id.clone();
     view! {
         <tr>
-            <th scope="row" id=heading_id>
+            <th scope="row" id=heading_id.clone()>
                 {name.clone()} <span class="sub">{token.id.clone()}</span>
                 {state.map(|state| view! { <span class="sub">{state}</span> })}
             </th>
@@ -302,44 +323,15 @@ fn TokenRow(tailnet: TailnetId, token: ApiTokenSummary, now: i64, outcome: Outco
             <td>{utc_date(token.created_at)}</td>
             <td>{utc_date(token.expires_at)}</td>
             <td>{token.last_used_at.map(utc_date).unwrap_or_else(|| "Never".to_owned())}</td>
-            <td class="row-actions">
-                {state
-                    .is_none()
-                    .then(|| {
-                        view! {
-                            <button
-                                type="button"
-                                class="danger"
-                                node_ref=button
-                                aria-describedby=described_by.clone()
-                                disabled=move || revoke.pending().get()
-                                on:click=move |_| asking.set(true)
-                            >
-                                "Revoke"
-                            </button>
-                        }
-                    })}
-                <Show when=move || asking.get()>
-                    <ConfirmDialog
-                        id="revoke-token".to_owned()
-                        title=title.clone()
-                        confirm_label="Revoke"
-                        danger=true
-                        on_confirm=Callback::new(move |()| {
-                            asking.set(false);
-                            revoke.dispatch(());
-                        })
-                        on_cancel=Callback::new(move |()| {
-                            asking.set(false);
-                            if let Some(button) = button.get_untracked() {
-                                let _ = button.focus();
-                            }
-                        })
-                    >
-                        <p>"Scripts using it stop working at once. This cannot be undone."</p>
-                    </ConfirmDialog>
-                </Show>
-            </td>
+            <RevokeCell
+                tailnet
+                kind=KeyKind::AccessToken
+                id=token.id.clone()
+                name
+                described_by=heading_id
+                live=state.is_none()
+                outcome
+            />
         </tr>
     }
     .into_any()

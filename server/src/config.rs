@@ -53,7 +53,9 @@ Environment (all optional):
   GATEHOUSE_RECENT_SIGN_IN
                           how recent a passkey sign-in must be to add or delete a
                           passkey: 10s to 1h; older sessions confirm with a
-                          passkey first                        [default: 5m]";
+                          passkey first                        [default: 5m]
+  GATEHOUSE_LOG_FORMAT    text (lines for people) or json (one object per
+                          line, for Loki or ELK)               [default: text]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -73,6 +75,7 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub audit_retention_secs: i64,
     pub recent_sign_in_secs: i64,
+    pub log_format: crate::logging::LogFormat,
 }
 
 /// A variable with a value that cannot be used.
@@ -185,6 +188,8 @@ impl Config {
         let recent_sign_in_secs =
             parse_duration_between(&read("GATEHOUSE_RECENT_SIGN_IN", "5m"), 10, 3_600)
                 .map_err(|problem| fail("GATEHOUSE_RECENT_SIGN_IN", problem))?;
+        let log_format = crate::logging::LogFormat::parse(&read("GATEHOUSE_LOG_FORMAT", "text"))
+            .map_err(|problem| fail("GATEHOUSE_LOG_FORMAT", problem))?;
         Ok(Self {
             listen,
             public_url,
@@ -202,6 +207,7 @@ impl Config {
             trusted_proxies,
             audit_retention_secs,
             recent_sign_in_secs,
+            log_format,
         })
     }
 

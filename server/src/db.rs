@@ -40,16 +40,18 @@ fn create_private_file(file: &Path) -> std::io::Result<()> {
     }
 }
 
+/// The file of a `sqlite://FILE[?options]` URL; `None` for PostgreSQL.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    url.strip_prefix("sqlite://")
+        .map(|rest| rest.split_once('?').map_or(rest, |(path, _)| path).into())
+}
+
 /// Opens the pool (creating a SQLite file's folder when missing) and migrates the schema.
 pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
-    let sqlite_file = url.strip_prefix("sqlite://").map(|rest| {
-        rest.split_once('?')
-            .map_or(rest, |(path, _)| path)
-            .to_owned()
-    });
+    let sqlite_file = sqlite_file(url);
     if let Some(file) = sqlite_file.as_deref() {
-        create_private_file(std::path::Path::new(file))?;
+        create_private_file(file)?;
     }
     let pool = AnyPoolOptions::new()
         .max_connections(if sqlite_file.is_some() { 8 } else { 16 })
@@ -75,6 +77,24 @@ pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
         .await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// Closes the pool at shutdown; on SQLite, first folds the write-ahead log into the database
+/// file, so the file alone is complete (for a copy, or the next start).
+pub async fn close(pool: AnyPool) {
+    let sqlite = pool
+        .acquire()
+        .await
+        .map(|conn| conn.backend_name() == "SQLite")
+        .unwrap_or(false);
+    if sqlite
+        && let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await
+    {
+        tracing::warn!(%error, "could not fold the write-ahead log into the database");
+    }
+    pool.close().await;
 }
 
 #[cfg(test)]

@@ -35,13 +35,14 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     let path = loggable_path(request.uri().path());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    tracing::info!(
-        %method,
-        %path,
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1_000.0,
-        "request"
-    );
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1_000.0;
+    // Probes ask every few seconds: they are logged only when debugging, unless they fail.
+    if crate::health::is_probe(&path) && status < 400 {
+        tracing::debug!(%method, %path, status, ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, ms, "request");
+    }
     response
 }
 

@@ -1,10 +1,14 @@
 //! The Gatehouse server: configuration, database, HTTP layers and the router. `build` gives
 //! the complete app, so integration tests run exactly what production runs.
 
+pub mod backup;
+pub mod check;
 pub mod config;
 pub mod db;
+pub mod health;
 pub mod http;
 pub mod listen;
+pub mod logging;
 pub mod mail;
 pub mod secret_key;
 
@@ -35,6 +39,8 @@ pub enum StartupError {
     /// The message names the variable.
     #[error("{0}")]
     Mail(String),
+    #[error("GATEHOUSE_DATABASE_URL: {0}")]
+    Lock(String),
 }
 
 /// The largest request body: a hundred addresses or a passkey's answer fit many times over.
@@ -47,10 +53,12 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// connection at a time, so this bounds memory, not throughput.
 pub const MAX_CONCURRENT_REQUESTS: usize = 512;
 
-/// Everything a running server needs: the shared state and, when SMTP is configured, the mailer.
+/// Everything a running server needs: the shared state, the mailer when SMTP is configured,
+/// and (SQLite) the hold on the database that keeps a restore away while it runs.
 pub struct Prepared {
     pub state: AppState,
     pub mailer: Option<mail::Mailer>,
+    pub serving: Option<backup::ServingLock>,
 }
 
 /// Where the compiled wasm, JS and CSS are. cargo-leptos sets `LEPTOS_*` while developing;
@@ -81,6 +89,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
         ),
         None => None,
     };
+    let serving = backup::hold_while_serving(&config.database_url).map_err(StartupError::Lock)?;
     let db = db::connect_and_migrate(&config.database_url).await?;
     let webauthn = app::passkeys::server::relying_party(&config.public_url)
         .map_err(StartupError::PublicUrl)?;
@@ -104,7 +113,11 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             recent_sign_in_secs: config.recent_sign_in_secs,
         }),
     };
-    Ok(Prepared { state, mailer })
+    Ok(Prepared {
+        state,
+        mailer,
+        serving,
+    })
 }
 
 /// The whole HTTP app: pages, server functions, static files, and the layers around them.
@@ -130,6 +143,8 @@ pub fn build(state: AppState) -> Router {
             "/admin/{tailnet}/logs/export",
             get(app::audit::export::download),
         )
+        .route(health::HEALTHZ_PATH, get(health::healthz))
+        .route(health::READYZ_PATH, get(health::readyz))
         .route(oidc::JWKS_PATH, get(oidc::jwks::jwks).layer(open_cors()))
         .route(
             oidc::DISCOVERY_PATH,

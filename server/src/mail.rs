@@ -65,6 +65,18 @@ pub async fn deliver_due(
     mailer: &Mailer,
     now: i64,
 ) -> Result<DeliveryRound, AppError> {
+    deliver_due_until(db, settings, mailer, now, || false).await
+}
+
+/// [`deliver_due`], leasing no further row once `stopping` says so: the row being sent is
+/// finished and recorded, so no lease outlives the worker and no email goes out twice.
+async fn deliver_due_until(
+    db: &AnyPool,
+    settings: &Settings,
+    mailer: &Mailer,
+    now: i64,
+    stopping: impl Fn() -> bool,
+) -> Result<DeliveryRound, AppError> {
     /// id, template, recipient, invite, recovery link, email code, attempts so far.
     type DueRow = (
         String,
@@ -88,6 +100,9 @@ pub async fn deliver_due(
     .await?;
     let mut round = DeliveryRound::default();
     for (id, template, recipient, invite, recovery_link, email_code, attempts) in due {
+        if stopping() {
+            break;
+        }
         let lease = uuid::Uuid::new_v4().to_string();
         // Whoever's update changes the row owns it; everyone else skips it.
         let leased = sqlx::query(
@@ -207,18 +222,32 @@ pub async fn purge_sent(db: &AnyPool, now: i64) -> Result<u64, AppError> {
     Ok(removed.rows_affected())
 }
 
-/// Delivers due email every two seconds until the process ends.
-pub fn spawn_worker(db: AnyPool, settings: std::sync::Arc<Settings>, mailer: Mailer) {
+/// Delivers due email every two seconds until `stop` turns true; the task then ends after the
+/// row it is sending, if any.
+pub fn spawn_worker(
+    db: AnyPool,
+    settings: std::sync::Arc<Settings>,
+    mailer: Mailer,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(2));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every.tick().await;
-            if let Err(error) = deliver_due(&db, &settings, &mailer, app::context::now()).await {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.wait_for(|stopping| *stopping) => break,
+            }
+            let stopping = || *stop.borrow();
+            let round = deliver_due_until(&db, &settings, &mailer, app::context::now(), stopping);
+            if let Err(error) = round.await {
                 tracing::warn!(%error, "email delivery round failed");
             }
+            if *stop.borrow() {
+                break;
+            }
         }
-    });
+    })
 }
 
 #[cfg(test)]

@@ -3,12 +3,19 @@
 
 use clap::{Parser, Subcommand};
 use server::config::{Config, ENVIRONMENT_HELP};
-use tracing_subscriber::EnvFilter;
+
+/// `gatehouse --version`: the release and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GATEHOUSE_GIT_COMMIT"),
+    ")"
+);
 
 #[derive(Parser)]
 #[command(
     name = "gatehouse",
-    version,
+    version = VERSION,
     about = "Self-hosted admin console for inviting people into your tailnet.",
     after_help = ENVIRONMENT_HELP
 )]
@@ -41,6 +48,24 @@ enum Command {
     /// Add a new key for signing OpenID Connect ID tokens and retire the current one. Tokens it
     /// signed stay verifiable (its public key stays published) until they expire.
     RotateSigningKey,
+    /// Copy the SQLite database, while servers keep serving, to a new FILE, and check the
+    /// copy. Keep the secret key file as well: without it, pending invite links cannot be
+    /// shown or emailed again. (PostgreSQL: use pg_dump.)
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup, once every server on it has stopped. The
+    /// database it replaces is kept beside it as FILE.before-restore-<time>.
+    Restore {
+        /// A file written by `gatehouse backup`.
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+    },
+    /// Check the GATEHOUSE_* variables, the secret key file and the database connection, and
+    /// say what is wrong in the lines the server would use.
+    CheckConfig,
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,12 +77,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    server::logging::init(config.log_format);
     // One thread serves every request: Leptos 0.8 can drop a page's browser-only parts on
     // another worker thread than the one that rendered it, which panics (leptos-rs/leptos#4402).
     // Database work is not held back: SQLite runs on sqlx's own threads, PostgreSQL is async
@@ -78,6 +98,9 @@ fn main() -> std::process::ExitCode {
             Command::CreateTailnet { name, kind } => create_tailnet(config, &name, &kind).await,
             Command::Recover { email } => recover(config, &email).await,
             Command::RotateSigningKey => rotate_signing_key(config).await,
+            Command::Backup { to } => backup(config, &to).await,
+            Command::Restore { from } => restore(config, &from).await,
+            Command::CheckConfig => check_config(config).await,
         }
     });
     match result {
@@ -96,8 +119,11 @@ async fn serve(config: Config) -> Result<(), String> {
     if let Some(warning) = server::secret_key::readable_by_others(&config.secret_key_file) {
         tracing::warn!("{warning}");
     }
-    let server::Prepared { state, mailer } =
-        server::prepare(&config).await.map_err(|e| e.to_string())?;
+    let server::Prepared {
+        state,
+        mailer,
+        serving: _serving,
+    } = server::prepare(&config).await.map_err(|e| e.to_string())?;
     let now = app::context::now();
     if let Some(link) = app::setup::server::first_run_setup_link(&state.db, &state.settings, now)
         .await
@@ -106,21 +132,73 @@ async fn serve(config: Config) -> Result<(), String> {
         println!("Setup link: {link}");
     }
     server::spawn_housekeeping(state.db.clone(), state.settings.audit_retention_secs);
-    match mailer {
-        Some(mailer) => {
-            server::mail::spawn_worker(state.db.clone(), state.settings.clone(), mailer)
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let worker = match mailer {
+        Some(mailer) => Some(server::mail::spawn_worker(
+            state.db.clone(),
+            state.settings.clone(),
+            mailer,
+            worker_stop,
+        )),
+        None => {
+            tracing::info!(
+                "GATEHOUSE_SMTP_URL is not set: invites are created, but only their links reach people"
+            );
+            None
         }
-        None => tracing::info!(
-            "GATEHOUSE_SMTP_URL is not set: invites are created, but only their links reach people"
-        ),
-    }
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("GATEHOUSE_LISTEN: cannot listen on {}: {e}", config.listen))?;
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "Gatehouse is serving");
+    let db = state.db.clone();
     server::listen::serve(listener, server::build(state), shutdown_signal())
         .await
-        .map_err(|e| format!("server stopped: {e}"))
+        .map_err(|e| format!("server stopped: {e}"))?;
+    // Requests are answered; now the email worker finishes the row it is sending and leases no
+    // more, so another server takes the rest at once; then SQLite's log is folded in.
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker
+        && tokio::time::timeout(WORKER_STOP_TIMEOUT, worker)
+            .await
+            .is_err()
+    {
+        tracing::warn!("the email worker was still sending after {WORKER_STOP_TIMEOUT:?}");
+    }
+    server::db::close(db).await;
+    tracing::info!("Gatehouse stopped");
+    Ok(())
+}
+
+/// How long the email worker gets to finish the email it is sending when the server stops.
+const WORKER_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn backup(config: Config, to: &std::path::Path) -> Result<(), String> {
+    let bytes = server::backup::backup(&config.database_url, to).await?;
+    println!(
+        "Backed up to {} ({bytes} bytes; integrity check ok). Keep {} with it.",
+        to.display(),
+        config.secret_key_file.display()
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, from: &std::path::Path) -> Result<(), String> {
+    let kept = server::backup::restore(&config.database_url, from, app::context::now()).await?;
+    println!("Restored {}.", from.display());
+    if let Some(kept) = kept {
+        println!("The database it replaced is kept as {}.", kept.display());
+    }
+    Ok(())
+}
+
+async fn check_config(config: Config) -> Result<(), String> {
+    for warning in config.warnings() {
+        println!("warning: {warning}");
+    }
+    server::check::check(&config).await?;
+    println!("Configuration is valid.");
+    Ok(())
 }
 
 async fn rotate_signing_key(config: Config) -> Result<(), String> {

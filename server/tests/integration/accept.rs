@@ -57,6 +57,11 @@ async fn email_invite_token(app: &TestApp, tailnet: &TailnetId, email: &str) -> 
         .await
         .1
         .expect("invited");
+    link_token(app, tailnet, email).await
+}
+
+/// The token of the open invite to `email`, through "Copy invite link".
+pub(crate) async fn link_token(app: &TestApp, tailnet: &TailnetId, email: &str) -> String {
     let page = crate::invites::list(app, tailnet, json!({ "search": email })).await;
     let row = crate::invites::invite_rows(&page)
         .into_iter()
@@ -73,7 +78,7 @@ async fn email_invite_token(app: &TestApp, tailnet: &TailnetId, email: &str) -> 
 }
 
 /// "Create account with passkey" through both server functions, in `browser`.
-async fn sign_up(
+pub(crate) async fn sign_up(
     browser: &TestApp,
     token: &str,
     name: &str,

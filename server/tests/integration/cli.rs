@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
 
-fn gatehouse(database: &str, args: &[&str]) -> Command {
+pub fn gatehouse(database: &str, args: &[&str]) -> Command {
     let mut command = Command::new(BINARY);
     command
         .args(args)

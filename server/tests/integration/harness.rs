@@ -144,7 +144,10 @@ impl TestApp {
         let db = prepared.state.db.clone();
         let settings = prepared.state.settings.clone();
         let router = server::build(prepared.state);
+        // Held as long as the server runs, as `gatehouse serve` holds it.
+        let serving = prepared.serving;
         tokio::spawn(async move {
+            let _serving = serving;
             server::listen::serve(listener, router, std::future::pending())
                 .await
                 .expect("serve");

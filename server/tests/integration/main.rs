@@ -35,6 +35,7 @@ mod oidc_keys;
 mod oidc_refusals;
 mod oidc_rp;
 mod oidc_sign_in;
+mod operations;
 mod races;
 pub mod recovery;
 mod security;

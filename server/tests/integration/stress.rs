@@ -41,7 +41,7 @@ stress_on_both_databases!(
 );
 
 mod kill_nine;
-mod process;
+pub mod process;
 mod two_servers;
 
 fn median(mut samples: Vec<Duration>) -> Duration {

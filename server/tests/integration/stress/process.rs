@@ -57,6 +57,27 @@ impl Process {
         }
     }
 
+    /// Sends SIGTERM (as systemd stops a service) and waits up to a minute for the exit.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gatehouse did not stop on SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn kill_nine(mut self) {
         // `Child::kill` sends SIGKILL: no shutdown code runs.
         self.child.kill().expect("kill -9");

@@ -14,6 +14,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version 
 BINARYEN_VERSION := 132.0.0
 CARGO_DENY_VERSION := 0.20.2
 CARGO_FUZZ_VERSION := 0.13.2
+CARGO_DEB_VERSION := 3.8.0
 
 # Build outputs live outside the clone so a fresh clone reuses earlier work.
 CACHE_DIR ?= $(HOME)/.cache/gatehouse
@@ -22,13 +23,14 @@ TOOLS_DIR := $(CACHE_DIR)/tools
 export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test tools rust-tools system-packages node-packages wasm-opt \
-	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e bench stress \
-	fuzz
+.PHONY: help run test tools rust-tools package-tools system-packages node-packages wasm-opt \
+	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e \
+	test-package release package bench stress fuzz
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
+	@echo "make package - the release binary (site embedded) as a Debian package in target/debian/"
 	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
 	@echo "make stress - the system under attack and load (concurrent accepts, guessed tokens, floods,"
 	@echo "              look-alike answers, oversized requests, 50 writers, kill -9, two servers"
@@ -55,6 +57,12 @@ rust-tools:
 		cargo install cargo-deny --version $(CARGO_DENY_VERSION) --locked; \
 	fi
 
+package-tools:
+	@if ! cargo deb --version 2>/dev/null | grep -q "$(CARGO_DEB_VERSION)"; then \
+		echo "Installing cargo-deb $(CARGO_DEB_VERSION) (once per machine)"; \
+		cargo install cargo-deb --version $(CARGO_DEB_VERSION) --locked; \
+	fi
+
 # Debian's binaryen is too old (its wasm-opt breaks the release wasm); npm's is current.
 wasm-opt:
 	@if ! wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))"; then \
@@ -76,15 +84,23 @@ node-packages:
 # ---------------------------------------------------------------------------------------------
 # Running
 
-run: rust-tools wasm-opt
-	cargo leptos build --release
+run: release
 	GATEHOUSE_LISTEN=$${GATEHOUSE_LISTEN:-127.0.0.1:3000} $(CARGO_TARGET_DIR)/release/gatehouse serve
+
+# One self-contained binary: the site first, then the server with the site inside it.
+release: rust-tools wasm-opt
+	cargo leptos build --release --frontend-only
+	cargo leptos build --release --server-only --bin-features embed-site
+
+package: release package-tools
+	cargo deb -p server --no-build -o $(CARGO_TARGET_DIR)/debian/
+	@echo "Install it with: sudo apt install $(CARGO_TARGET_DIR)/debian/gatehouse_*.deb"
 
 # ---------------------------------------------------------------------------------------------
 # Testing
 
-test: rust-tools system-packages node-packages
-	$(MAKE) check-format lint deny check-wasm-deps test-rust build-debug test-e2e
+test: rust-tools package-tools system-packages node-packages
+	$(MAKE) check-format lint deny check-wasm-deps test-rust build-debug test-e2e test-package
 	@echo "All checks passed."
 
 check-format:
@@ -122,6 +138,14 @@ build-debug:
 
 test-e2e:
 	cd end2end && GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse npx playwright test
+
+# The package as `make package` makes it, from the debug build (the site from build-debug,
+# embedded), installed on this machine with dpkg and checked (needs root; see the script).
+# cargo-deb warns that the dev profile is meant for releases only: this is a test package.
+test-package:
+	cargo leptos build --server-only --bin-features embed-site
+	cargo deb -p server --no-build --profile dev -o $(CARGO_TARGET_DIR)/debian/gatehouse-test.deb
+	$(SUDO) packaging/test-package.sh $(CARGO_TARGET_DIR)/debian/gatehouse-test.deb
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks (not part of `make test`: they measure, they do not pass or fail)

@@ -365,6 +365,22 @@ fn shown(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_packaged_settings_template_names_every_variable() {
+        let template = include_str!("../../packaging/gatehouse.env");
+        let variables: Vec<&str> = ENVIRONMENT_HELP
+            .split_whitespace()
+            .filter(|word| word.starts_with("GATEHOUSE_"))
+            .collect();
+        assert!(variables.len() > 15, "{variables:?}");
+        for variable in variables {
+            assert!(
+                template.contains(&format!("{variable}=")),
+                "packaging/gatehouse.env lacks {variable}"
+            );
+        }
+    }
     use super::*;
     use std::collections::HashMap;
 

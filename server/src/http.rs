@@ -103,6 +103,13 @@ pub struct HeaderPolicy {
 /// secret, or depend on who is signed in.
 const CACHEABLE_PREFIX: &str = "/pkg/";
 
+/// Whether `path` is one of the site's files: under `/pkg/` from disk, or under the embedded
+/// site's `/v-<id>/pkg/` (which sets its own year-long, immutable caching).
+fn is_site_file(path: &str) -> bool {
+    path.starts_with(CACHEABLE_PREFIX)
+        || crate::site::embedded_pkg_dir().is_some_and(|dir| path.starts_with(&format!("/{dir}/")))
+}
+
 /// Headers every response carries. Pages set their own Content-Security-Policy with a
 /// per-response nonce; anything else gets one that allows nothing to run.
 pub async fn security_headers(
@@ -110,7 +117,7 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
-    let cacheable = request.uri().path().starts_with(CACHEABLE_PREFIX);
+    let cacheable = is_site_file(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(

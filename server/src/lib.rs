@@ -11,6 +11,7 @@ pub mod listen;
 pub mod logging;
 pub mod mail;
 pub mod secret_key;
+pub mod site;
 
 use std::sync::Arc;
 
@@ -61,15 +62,18 @@ pub struct Prepared {
     pub serving: Option<backup::ServingLock>,
 }
 
-/// Where the compiled wasm, JS and CSS are. cargo-leptos sets `LEPTOS_*` while developing;
-/// a release binary run from the workspace root needs none of them.
+/// Where the compiled wasm, JS and CSS are: inside the binary when it embeds them
+/// ([`site`]); otherwise where cargo-leptos wrote them (`LEPTOS_*` while developing; a binary
+/// run from the workspace root needs none of them).
 fn leptos_options(config: &Config) -> LeptosOptions {
     let env_or =
         |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     LeptosOptions::builder()
         .output_name(env_or("LEPTOS_OUTPUT_NAME", "gatehouse"))
         .site_root(env_or("LEPTOS_SITE_ROOT", "target/site"))
-        .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_pkg_dir(
+            site::embedded_pkg_dir().unwrap_or_else(|| env_or("LEPTOS_SITE_PKG_DIR", "pkg")),
+        )
         .site_addr(config.listen)
         .build()
 }
@@ -173,6 +177,7 @@ pub fn build(state: AppState) -> Router {
                 .layer(open_cors()),
         )
         .merge(app::tailscale_api::router::routes())
+        .merge(site::routes())
         .route(
             "/api/{*fn_name}",
             post(move |request| {

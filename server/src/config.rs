@@ -55,7 +55,11 @@ Environment (all optional):
                           passkey: 10s to 1h; older sessions confirm with a
                           passkey first                        [default: 5m]
   GATEHOUSE_LOG_FORMAT    text (lines for people) or json (one object per
-                          line, for Loki or ELK)               [default: text]";
+                          line, for Loki or ELK)               [default: text]
+  GATEHOUSE_METRICS_LISTEN
+                          address for Prometheus metrics at /metrics, apart
+                          from the public listener, e.g. 127.0.0.1:9090
+                                                               [default: off]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -76,6 +80,7 @@ pub struct Config {
     pub audit_retention_secs: i64,
     pub recent_sign_in_secs: i64,
     pub log_format: crate::logging::LogFormat,
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A variable with a value that cannot be used.
@@ -190,6 +195,16 @@ impl Config {
                 .map_err(|problem| fail("GATEHOUSE_RECENT_SIGN_IN", problem))?;
         let log_format = crate::logging::LogFormat::parse(&read("GATEHOUSE_LOG_FORMAT", "text"))
             .map_err(|problem| fail("GATEHOUSE_LOG_FORMAT", problem))?;
+        let metrics_listen = optional("GATEHOUSE_METRICS_LISTEN")
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    fail(
+                        "GATEHOUSE_METRICS_LISTEN",
+                        format!("'{text}' is not an address and port such as 127.0.0.1:9090"),
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Self {
             listen,
             public_url,
@@ -208,6 +223,7 @@ impl Config {
             audit_retention_secs,
             recent_sign_in_secs,
             log_format,
+            metrics_listen,
         })
     }
 

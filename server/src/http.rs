@@ -29,13 +29,21 @@ pub fn loggable_path(path: &str) -> String {
         .join("/")
 }
 
-/// Logs each request (method, masked path, status, time) once it is answered.
+/// Logs each request (method, masked path, status, time) once it is answered, and counts it
+/// for the metrics.
 pub async fn log_requests(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = loggable_path(request.uri().path());
+    let raw_path = request.uri().path().to_owned();
+    let path = loggable_path(&raw_path);
+    let matched = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|matched| matched.as_str().to_owned());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16();
+    let route = crate::metrics::route_label(matched.as_deref(), &raw_path);
+    crate::metrics::record_request(&route, &method, status, started);
     let ms = started.elapsed().as_secs_f64() * 1_000.0;
     // Probes ask every few seconds: they are logged only when debugging, unless they fail.
     if crate::health::is_probe(&path) && status < 400 {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod listen;
 pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod secret_key;
 pub mod site;
 

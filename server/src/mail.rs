@@ -240,8 +240,9 @@ pub fn spawn_worker(
             }
             let stopping = || *stop.borrow();
             let round = deliver_due_until(&db, &settings, &mailer, app::context::now(), stopping);
-            if let Err(error) = round.await {
-                tracing::warn!(%error, "email delivery round failed");
+            match round.await {
+                Ok(round) => crate::metrics::record_deliveries(round.sent, round.failed),
+                Err(error) => tracing::warn!(%error, "email delivery round failed"),
             }
             if *stop.borrow() {
                 break;

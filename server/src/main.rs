@@ -133,6 +133,23 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     server::spawn_housekeeping(state.db.clone(), state.settings.audit_retention_secs);
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    if let Some(listen) = config.metrics_listen {
+        let handle = server::metrics::install()?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("GATEHOUSE_METRICS_LISTEN: cannot listen on {listen}: {e}"))?;
+        server::metrics::spawn_sampler(state.db.clone(), handle.clone());
+        let mut stopping = worker_stop.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = server::metrics::serve(listener, handle, shutdown).await {
+                tracing::warn!(%error, "the metrics listener stopped");
+            }
+        });
+        tracing::info!(%listen, "metrics at /metrics");
+    }
     let worker = match mailer {
         Some(mailer) => Some(server::mail::spawn_worker(
             state.db.clone(),

@@ -449,3 +449,122 @@ async fn sigterm_finishes_what_was_accepted_and_sends_no_email_twice() {
     assert_eq!(per_address.len(), completed);
     assert!(per_address.values().all(|&n| n == 1), "{per_address:?}");
 }
+
+#[tokio::test]
+async fn metrics_are_served_apart_and_name_no_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}/gatehouse.db", dir.path().display());
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut child = gatehouse(&database, &["serve"])
+        .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
+        .env(
+            "GATEHOUSE_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gatehouse");
+    let address = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{address}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "gatehouse did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let secret = "metricsMustNeverHoldThisToken0123456789abcd";
+    let client = TestApp::browser(&format!("http://localhost:{port}"));
+    let _ = client.get(format!("{address}/login")).send().await;
+    let _ = client
+        .get(format!("{address}/invite/{secret}"))
+        .send()
+        .await;
+    let _ = client
+        .get(format!("{address}/api/v2/tailnet/-/users"))
+        .send()
+        .await;
+    let _ = client
+        .post(format!("{address}/api/finish_sign_in"))
+        .header("content-type", "application/json")
+        .body(r#"{"ceremony":"made-up","credential":{}}"#)
+        .send()
+        .await;
+    let _ = client
+        .post(format!("{address}/api/{secret}"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await;
+
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    // Not on the public listener.
+    let public = reqwest::get(format!("{address}/metrics"))
+        .await
+        .expect("get");
+    assert_ne!(public.status(), StatusCode::OK);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!metrics.contains(secret), "a token in a label:\n{metrics}");
+    let has = |needles: &[&str]| {
+        metrics
+            .lines()
+            .any(|line| needles.iter().all(|needle| line.contains(needle)))
+    };
+    assert!(
+        has(&[
+            "gatehouse_http_requests_total{",
+            r#"route="/login""#,
+            r#"status="200""#
+        ]),
+        "{metrics}"
+    );
+    assert!(
+        has(&[
+            "gatehouse_http_requests_total{",
+            r#"route="/invite/{token}""#
+        ]),
+        "{metrics}"
+    );
+    assert!(
+        has(&[
+            "gatehouse_http_requests_total{",
+            r#"route="/api/v2/tailnet/{tailnet}/users""#,
+            r#"status="401""#
+        ]),
+        "{metrics}"
+    );
+    assert!(
+        has(&[
+            "gatehouse_http_requests_total{",
+            r#"route="other""#,
+            r#"method="POST""#
+        ]),
+        "a made-up server function is `other`: {metrics}"
+    );
+    assert!(
+        has(&["gatehouse_sign_ins_total{", r#"outcome="refused""#]),
+        "{metrics}"
+    );
+    assert!(
+        has(&[
+            "gatehouse_http_request_duration_seconds_bucket{",
+            r#"route="/login""#
+        ]),
+        "{metrics}"
+    );
+    for gauge in [
+        "gatehouse_email_outbox_depth 0",
+        "gatehouse_email_outbox_oldest_due_seconds 0",
+        "gatehouse_sessions_active 0",
+    ] {
+        assert!(
+            metrics.lines().any(|line| line == gauge),
+            "{gauge}:\n{metrics}"
+        );
+    }
+    assert!(has(&["gatehouse_db_pool_acquire_seconds "]), "{metrics}");
+}

@@ -51,7 +51,11 @@ pub struct FormFailure(Signal<Option<AppError>>);
 
 impl FormFailure {
     /// The failure of `submit`'s latest run.
-    pub fn of<I: 'static>(submit: Action<I, Result<(), AppError>>) -> Self {
+    pub fn of<I, T>(submit: Action<I, Result<T, AppError>>) -> Self
+    where
+        I: 'static,
+        T: Clone + Send + Sync + 'static,
+    {
         Self(Signal::derive(move || {
             submit.value().get().and_then(Result::err)
         }))

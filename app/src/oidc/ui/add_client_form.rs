@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 use super::revealed_secret::Revealed;
 use crate::components::alert::ErrorAlert;
+use crate::components::field::FormFailure;
 use crate::components::field::TextField;
-use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::oidc::api::add_oidc_client;
 use crate::oidc::model::{MAX_CALLBACK_URLS, NewOidcClient};
@@ -48,20 +48,9 @@ pub fn AddClientForm(
             refresh.run(());
         }
     });
-    let failure = Signal::derive(move || add.value().get().and_then(Result::err));
-    let field = move |field: &'static str| {
-        move || {
-            failure
-                .get()
-                .and_then(|error: AppError| error.field_message(field))
-        }
-    };
-    let summary = Signal::derive(move || {
-        failure.get().and_then(|error| match error {
-            AppError::Validation(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
+    let failure = FormFailure::of(add);
+    let field = move |name| failure.field(name);
+    let summary = failure.summary();
     let urls_error = field("callback_urls");
     let roles_error = field("allowed_roles");
     let pending = add.pending();

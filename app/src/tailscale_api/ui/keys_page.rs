@@ -11,7 +11,7 @@ use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
 use crate::components::clipboard::LinkField;
-use crate::error::AppError;
+use crate::components::field::FormFailure;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
 use crate::passkeys::ui::confirm_gate::{
@@ -217,17 +217,10 @@ fn GenerateForm(tailnet: TailnetId, outcome: Outcome) -> AnyView {
             outcome.refresh.run(());
         }
     });
-    let failure = Signal::derive(move || generate.value().get().and_then(Result::err));
-    let field = move |name: &'static str| {
-        move || failure.get().and_then(|e: AppError| e.field_message(name))
-    };
-    let (description_error, days_error) = (field("description"), field("expiry_days"));
-    let summary = Signal::derive(move || {
-        failure.get().and_then(|error| match error {
-            AppError::Validation(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
+    let failure = FormFailure::of(generate);
+    let (description_error, days_error) =
+        (failure.field("description"), failure.field("expiry_days"));
+    let summary = failure.summary();
     let pending = generate.pending();
     view! {
         <button

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::keys_page::{Outcome, Revealed};
 use super::revoke_cell::{KeyKind, RevokeCell};
 use crate::components::alert::ErrorAlert;
+use crate::components::field::FormFailure;
 use crate::delegation::Scope;
-use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
 use crate::passkeys::ui::confirm_gate::{confirmable_action, through_gate};
@@ -80,17 +80,9 @@ fn GenerateClientForm(tailnet: TailnetId, scopes_to_give: Vec<Scope>, outcome: O
             outcome.refresh.run(());
         }
     });
-    let failure = Signal::derive(move || generate.value().get().and_then(Result::err));
-    let field = move |name: &'static str| {
-        move || failure.get().and_then(|e: AppError| e.field_message(name))
-    };
-    let (description_error, scopes_error) = (field("description"), field("scopes"));
-    let summary = Signal::derive(move || {
-        failure.get().and_then(|error| match error {
-            AppError::Validation(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
+    let failure = FormFailure::of(generate);
+    let (description_error, scopes_error) = (failure.field("description"), failure.field("scopes"));
+    let summary = failure.summary();
     let pending = generate.pending();
     view! {
         <button

@@ -118,7 +118,11 @@ impl Actor {
         Self {
             kind: ActorKind::OauthClient,
             id: UserId::from_raw(format!("oauth-client:{}", delegation.client_id)),
-            display_name: description.to_owned(),
+            display_name: if description.is_empty() {
+                format!("OAuth client {}", delegation.client_id)
+            } else {
+                description.to_owned()
+            },
             email: String::new(),
             client_address,
             origin: Origin::ConfigApi,

@@ -22,7 +22,7 @@ use crate::ids::TailnetId;
 use crate::rate_limit::{self, Limit};
 use crate::roles::{MemberStatus, Permission, Role};
 
-/// Requests one token may make a minute.
+/// Requests one API access token, or all the tokens of one OAuth client, may make a minute.
 pub const REQUESTS_PER_MINUTE_PER_TOKEN: i64 = 600;
 
 /// An authenticated API caller.
@@ -137,7 +137,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 client_ip_of(*peer, &parts.headers, &state.settings.trusted_proxies).to_string()
             });
         if let Some(holder) = authenticate(&state.db, &presented, now).await? {
-            count_call(state, &holder.token_id, now).await?;
+            count_call(state, &format!("api-token:{}", holder.token_id), now).await?;
             let mut conn = state.db.acquire().await.map_err(AppError::from)?;
             let (role, tailnet_name, tailnet_api_id) =
                 active_creator(&mut conn, &holder.tailnet, &holder.user).await?;
@@ -156,7 +156,9 @@ impl FromRequestParts<AppState> for ApiCaller {
         let holder = oauth_clients::authenticate(&state.db, &presented, now)
             .await?
             .ok_or_else(unauthorized)?;
-        count_call(state, &holder.token_id, now).await?;
+        // One allowance per client, however many tokens it takes.
+        let client = &holder.delegation.client_id;
+        count_call(state, &format!("oauth-client:{client}"), now).await?;
         let (tailnet_name, tailnet_api_id): (String, Option<i64>) =
             sqlx::query_as("SELECT name, api_id FROM tailnets WHERE id = $1")
                 .bind(holder.tailnet.as_str())
@@ -175,13 +177,13 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
-/// Counts a call against the token's limit (429 past it).
-async fn count_call(state: &AppState, token_id: &str, now: i64) -> Result<(), AppError> {
+/// Counts a call against `bucket`'s limit (429 past it): a person's token, or an OAuth client.
+async fn count_call(state: &AppState, bucket: &str, now: i64) -> Result<(), AppError> {
     let limit = Limit {
         max_hits: REQUESTS_PER_MINUTE_PER_TOKEN,
         window_secs: rate_limit::WINDOW_SECS,
     };
-    rate_limit::hit(&state.db, &format!("api-token:{token_id}"), limit, now).await
+    rate_limit::hit(&state.db, bucket, limit, now).await
 }
 
 /// The role of a token's creator, who must still be an active member, and the tailnet's name

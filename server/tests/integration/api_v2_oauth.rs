@@ -15,6 +15,7 @@ on_both_databases!(
     a_client_secret_is_shown_once_and_exchanged_in_every_client_style,
     a_client_token_does_only_what_its_scopes_and_role_allow,
     expired_tokens_and_revoked_clients_stop_at_once,
+    calls_are_limited_per_access_token_and_per_oauth_client,
 );
 
 /// A client generated through the "Keys" page by the person signed in to `app`.
@@ -538,4 +539,58 @@ async fn expired_tokens_and_revoked_clients_stop_at_once(backend: Backend) {
     let (status, key) = owner.get(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(key["revoked"].as_str().is_some(), "{key}");
+}
+
+/// Fills `bucket`'s counter far past any limit, in this window and (should the minute turn
+/// meanwhile) in the one before.
+async fn exhaust(app: &TestApp, bucket: &str) {
+    let now = app::context::now();
+    let window = now - now.rem_euclid(60);
+    sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits, previous_hits, expires_at) \
+         VALUES ($1, $2, 100000, 100000, $3)",
+    )
+    .bind(bucket)
+    .bind(window)
+    .bind(window + 120)
+    .execute(&app.db)
+    .await
+    .expect("fill the counter");
+}
+
+async fn calls_are_limited_per_access_token_and_per_oauth_client(backend: Backend) {
+    let Some((app, _database)) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.with_owner("ada@example.com").await;
+    let tailnet = app.home_tailnet().await;
+
+    // A person's tokens each have their own allowance.
+    let spent = generate(&app, &tailnet, 1).await;
+    let fresh = generate(&app, &tailnet, 1).await;
+    exhaust(&app, &format!("api-token:{}", spent.token.id)).await;
+    let (status, refused) = Api::new(&app, &spent.secret)
+        .get("/tailnet/-/settings")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refused}");
+    assert!(refused["message"].is_string());
+    let (status, _) = Api::new(&app, &fresh.secret)
+        .get("/tailnet/-/settings")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // An OAuth client's tokens share one: a new token does not start it again.
+    let client = generate_client(&app, &tailnet, &[Scope::FeatureSettingsRead]).await;
+    let other = generate_client(&app, &tailnet, &[Scope::FeatureSettingsRead]).await;
+    let before = client_token(&app, &client).await;
+    exhaust(&app, &format!("oauth-client:{}", client.client.id)).await;
+    let after = client_token(&app, &client).await;
+    for token in [&before, &after] {
+        let (status, _) = Api::new(&app, token).get("/tailnet/-/settings").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let (status, _) = Api::new(&app, &client_token(&app, &other).await)
+        .get("/tailnet/-/settings")
+        .await;
+    assert_eq!(status, StatusCode::OK, "another client is not held back");
 }

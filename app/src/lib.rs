@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod api_ids;
 pub mod audit;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod authority;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod context;

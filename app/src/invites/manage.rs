@@ -12,7 +12,8 @@ use super::server::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change};
-use crate::context::{lock_member_role, stored_role};
+use crate::authority::lock_member_role;
+use crate::context::stored_role;
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
 use crate::roles::{Permission, check_grant};

@@ -6,7 +6,8 @@ use sqlx::AnyPool;
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{Verification, lock_actor_and_member, stored_role};
+use crate::authority::lock_actor_and_member;
+use crate::context::{Verification, stored_role};
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::invites::model::check_invitable;

@@ -10,7 +10,7 @@ use super::model::{
 };
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::lock_actor_role;
+use crate::authority::lock_actor_role;
 use crate::error::AppError;
 use crate::fields::ClientName;
 use crate::ids::TailnetId;

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{JoinSettings, TailnetKind, decode_roles, encode_roles};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::lock_actor_role;
+use crate::authority::lock_actor_role;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::roles::{Permission, Role};

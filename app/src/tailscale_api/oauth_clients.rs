@@ -13,7 +13,8 @@ use super::model::{
 use super::tokens::DAY_SECS;
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{lock_actor_role, stored_role};
+use crate::authority::lock_actor_role;
+use crate::context::stored_role;
 use crate::delegation::{Delegation, Scope, Scopes, beyond_role, delegated_role};
 use crate::error::AppError;
 use crate::ids::TailnetId;

@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{API_TOKEN_PREFIX, ApiTokenSummary, GeneratedApiToken};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::lock_actor_role;
+use crate::authority::lock_actor_role;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::roles::Permission;

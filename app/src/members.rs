@@ -4,6 +4,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod approval;
 #[cfg(feature = "ssr")]
+pub mod approval_email;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod manage;

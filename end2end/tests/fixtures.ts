@@ -68,6 +68,24 @@ export class MailSink {
     return link as string;
   }
 
+  /** Waits for the email telling approver `address` that someone waits, and returns its link
+   *  to the Users page. */
+  async approvalLinkFor(address: string): Promise<string> {
+    const pattern = /https?:\/\/\S+\/admin\/[^/\s]+\/users\?status=3Dneeds_approval|https?:\/\/\S+\/admin\/[^/\s]+\/users\?status=needs_approval/;
+    let link: string | undefined;
+    await expect
+      .poll(
+        () => {
+          const mail = this.received.find((m) => m.to.includes(address) && pattern.test(m.raw.replace(/=\r?\n/g, '')));
+          link = mail?.raw.replace(/=\r?\n/g, '').match(pattern)?.[0]?.replace('=3D', '=');
+          return link;
+        },
+        { message: `an email to ${address} about someone waiting for approval`, timeout: 15_000 },
+      )
+      .toBeTruthy();
+    return link as string;
+  }
+
   /** Waits for an email to `address` with a one-time code and returns the newest code. */
   async codeFor(address: string): Promise<string> {
     const pattern = /Your Gatehouse code is (\d{6})/;

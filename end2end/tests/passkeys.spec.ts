@@ -245,3 +245,22 @@ test('a copy of a passkey that counts backwards is refused, and the audit log re
   await hydrated(page);
   await expect(page.getByRole('cell', { name: /^Sign-in refused: passkey may be cloned USER/ })).toBeVisible();
 });
+
+test('an approver turns off the email about people waiting for approval on the Account page', async ({
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  void authenticator;
+  await setUpOwner(page, gatehouse);
+  await page.goto(`${gatehouse.origin}/account`);
+  await hydrated(page);
+  const setting = page.getByRole('checkbox', { name: 'Email me when someone needs approval', exact: true });
+  await expect(setting).toBeChecked();
+  await expect(setting).toHaveAccessibleDescription(/One email for each person who starts waiting/);
+  await setting.uncheck();
+  await expect(page.locator('#approval-emails-status')).toHaveText('Saved.');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('checkbox', { name: 'Email me when someone needs approval', exact: true })).not.toBeChecked();
+});

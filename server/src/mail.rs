@@ -77,7 +77,8 @@ async fn deliver_due_until(
     now: i64,
     stopping: impl Fn() -> bool,
 ) -> Result<DeliveryRound, AppError> {
-    /// id, template, recipient, invite, recovery link, email code, attempts so far.
+    /// id, template, recipient, invite, recovery link, email code, the tailnet and person of
+    /// an approval wait, attempts so far.
     type DueRow = (
         String,
         String,
@@ -85,10 +86,13 @@ async fn deliver_due_until(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
+        Option<String>,
         i64,
     );
     let due: Vec<DueRow> = sqlx::query_as(
-        "SELECT id, template, recipient, invite_id, recovery_link_id, email_code_id, attempts \
+        "SELECT id, template, recipient, invite_id, recovery_link_id, email_code_id, \
+             waiting_tailnet_id, waiting_user_id, attempts \
          FROM email_outbox \
          WHERE sent_at IS NULL AND next_attempt_at <= $1 \
            AND (leased_until IS NULL OR leased_until <= $1) \
@@ -99,7 +103,18 @@ async fn deliver_due_until(
     .fetch_all(db)
     .await?;
     let mut round = DeliveryRound::default();
-    for (id, template, recipient, invite, recovery_link, email_code, attempts) in due {
+    for (
+        id,
+        template,
+        recipient,
+        invite,
+        recovery_link,
+        email_code,
+        waiting_in,
+        waiting,
+        attempts,
+    ) in due
+    {
         if stopping() {
             break;
         }
@@ -118,27 +133,37 @@ async fn deliver_due_until(
         if leased.rows_affected() != 1 {
             continue;
         }
-        let email = match (&email_code, &invite, &recovery_link) {
-            (Some(code), _, _) => {
-                app::invites::email_code::email_for(db, settings, &template, code).await?
+        let email = if let (Some(tailnet), Some(person)) = (&waiting_in, &waiting) {
+            app::members::approval_email::render(
+                db,
+                settings,
+                &app::ids::TailnetId::from_raw(tailnet.clone()),
+                &app::ids::UserId::from_raw(person.clone()),
+            )
+            .await?
+        } else {
+            match (&email_code, &invite, &recovery_link) {
+                (Some(code), _, _) => {
+                    app::invites::email_code::email_for(db, settings, &template, code).await?
+                }
+                (None, Some(invite), _) => {
+                    app::invites::lookup::invite_email(
+                        db,
+                        settings,
+                        &InviteId::from_raw(invite.clone()),
+                    )
+                    .await?
+                }
+                (None, None, Some(link))
+                    if template == app::recovery::server::RECOVERY_USED_TEMPLATE =>
+                {
+                    app::recovery::server::recovery_used_email(db, link).await?
+                }
+                (None, None, Some(link)) => {
+                    app::recovery::server::recovery_email(db, settings, link, now).await?
+                }
+                (None, None, None) => None,
             }
-            (None, Some(invite), _) => {
-                app::invites::lookup::invite_email(
-                    db,
-                    settings,
-                    &InviteId::from_raw(invite.clone()),
-                )
-                .await?
-            }
-            (None, None, Some(link))
-                if template == app::recovery::server::RECOVERY_USED_TEMPLATE =>
-            {
-                app::recovery::server::recovery_used_email(db, link).await?
-            }
-            (None, None, Some(link)) => {
-                app::recovery::server::recovery_email(db, settings, link, now).await?
-            }
-            (None, None, None) => None,
         };
         let outcome = match email {
             None => {

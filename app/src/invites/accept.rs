@@ -205,6 +205,9 @@ async fn join<'a>(
         .bind(claimed.id.as_str())
         .execute(&mut *conn)
         .await?;
+    if status == MemberStatus::NeedsApproval {
+        crate::members::approval_email::enqueue(conn, &claimed.tailnet, &invitee.id, now).await?;
+    }
 
     let membership = serde_json::json!({
         "role": claimed.role.as_str(),

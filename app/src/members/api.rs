@@ -140,3 +140,16 @@ pub async fn manage_member(
     })
     .await
 }
+
+/// Turns "Email me when someone needs approval" on or off for the signed-in person.
+#[server(prefix = "/api", endpoint = "set_approval_emails", input = Json)]
+pub async fn set_approval_emails(on: bool) -> Result<(), AppError> {
+    use crate::context::{app_state, current_session, respond};
+
+    respond(async {
+        let state = app_state()?;
+        let session = current_session(&state).await?;
+        super::approval_email::set_preference(&state.db, &session.user_id, on).await
+    })
+    .await
+}

@@ -56,6 +56,8 @@ pub async fn overview(
         sessions,
         current_passkey: session.passkey_id.clone(),
         verified_until: session.verified_at + state.settings.recent_sign_in_secs,
+        approval_emails: crate::members::approval_email::preference(&state.db, &session.user_id)
+            .await?,
     })
 }
 

@@ -69,6 +69,8 @@ pub struct AccountOverview {
     pub current_passkey: Option<PasskeyId>,
     /// Until when this session may delete or add passkeys without confirming again.
     pub verified_until: i64,
+    /// "Email me when someone needs approval", for someone who may approve in some tailnet.
+    pub approval_emails: Option<bool>,
 }
 
 /// A passkey's name: trimmed, 1 to 64 characters, no control characters.

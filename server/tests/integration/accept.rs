@@ -104,6 +104,21 @@ pub(crate) async fn sign_up(
         .await
 }
 
+/// A new person who opens `token` (a link invite) in their own browser and creates an account
+/// with a passkey; their id.
+pub(crate) async fn sign_up_with_link(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    email: &str,
+) -> UserId {
+    let browser = app.other_browser();
+    let mut passkey = TestPasskey::new(&app.public_origin);
+    let (status, answer) = sign_up(&browser, token, name, email, &mut passkey).await;
+    assert_eq!(status, StatusCode::OK, "{answer:?}");
+    browser.current_user().await.expect("signed in").user_id
+}
+
 pub(crate) async fn accept(
     browser: &TestApp,
     token: &str,

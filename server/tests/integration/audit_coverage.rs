@@ -79,6 +79,8 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("revoke_api_token", Writes::OneGroup),
     ("generate_oauth_client", Writes::OneGroup),
     ("revoke_oauth_client", Writes::OneGroup),
+    // A person's own notification preference, not the tailnet's configuration.
+    ("set_approval_emails", Writes::Nothing),
 ];
 
 /// A tailnet without an Owner yet, and its setup link.
@@ -683,6 +685,14 @@ impl Fixture {
                     .await;
                 let stranger = self.stranger();
                 self.check(function, false, call(&stranger, function, json!({})))
+                    .await;
+            }
+            "set_approval_emails" => {
+                self.check(function, true, call(&app, function, json!({ "on": false })))
+                    .await;
+                let stranger = self.stranger();
+                let body = json!({ "on": true });
+                self.check(function, false, call(&stranger, function, body))
                     .await;
             }
             "finish_add_passkey" => {

@@ -20,6 +20,7 @@ mod api_v2_matrix;
 mod api_v2_oauth;
 mod api_v2_openapi;
 mod api_v2_users;
+mod approval_email;
 mod audit_coverage;
 mod audit_log;
 mod cli;

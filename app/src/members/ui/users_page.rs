@@ -71,7 +71,12 @@ struct ListControls {
 
 impl ListControls {
     fn new(tailnet: Memo<TailnetId>) -> Self {
-        let status = RwSignal::new(None::<RowStatus>);
+        // `?status=needs_approval` (the approver email's link) starts filtered.
+        let from_link = leptos_router::hooks::use_query_map()
+            .get_untracked()
+            .get("status")
+            .and_then(|value| RowStatus::parse(&value));
+        let status = RwSignal::new(from_link);
         let role = RwSignal::new(None::<Role>);
         let search = DebouncedText::new();
         let page = RwSignal::new(PageRequest::First);
@@ -183,7 +188,13 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                         {RowStatus::ALL
                             .into_iter()
                             .filter(|s| viewer.sees_invites || !s.is_invite())
-                            .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                            .map(|s| {
+                                view! {
+                                    <option value=s.as_str() selected=move || status.get() == Some(s)>
+                                        {s.label()}
+                                    </option>
+                                }
+                            })
                             .collect_view()}
                     </select>
                 </div>

@@ -1,4 +1,5 @@
-//! `/account` ("Account" in the account menu): the person's passkeys and their sessions.
+//! `/account` ("Account" in the account menu): the person's passkeys, their notifications and
+//! their sessions.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,6 +12,7 @@ use crate::components::access_problem::AccessProblem;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::load_page;
 use crate::error::AppError;
+use crate::members::ui::approval_email_setting::ApprovalEmailSetting;
 use crate::passkeys::api::get_account;
 use crate::passkeys::model::AccountOverview;
 
@@ -63,6 +65,7 @@ fn AccountDetails(overview: AccountOverview, page: AccountPageState) -> AnyView 
                 current=overview.current_passkey.clone()
                 page
             />
+            {overview.approval_emails.map(|on| view! { <ApprovalEmailSetting on /> })}
             <SessionsSection sessions=overview.sessions />
         </section>
     }

@@ -23,6 +23,7 @@ mod api_v2_users;
 mod approval_email;
 mod audit_coverage;
 mod audit_log;
+mod backup_and_restart;
 mod cli;
 mod coordination_server;
 mod email_codes;

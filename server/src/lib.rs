@@ -178,7 +178,7 @@ pub fn build(state: AppState) -> Router {
                 .layer(open_cors()),
         )
         .merge(app::tailscale_api::router::routes())
-        .merge(site::routes())
+        .merge(site::routes(&state.leptos_options))
         .route(
             "/api/{*fn_name}",
             post(move |request| {

@@ -18,8 +18,11 @@ pub fn embedded_pkg_dir() -> Option<String> {
     SITE_ID.map(|id| format!("v-{id}/pkg"))
 }
 
-/// The routes of the embedded site (none without it).
-pub fn routes<S>() -> Router<S>
+/// The routes of the site's files: the embedded ones, or those on disk under
+/// `LEPTOS_SITE_ROOT`. Files on disk are served by tower-http directly rather than by Leptos's
+/// fallback handler, which gives a file the status of whatever page is rendering on the same
+/// thread at that moment (a 403 page made the wasm a 403, and the page never hydrated).
+pub fn routes<S>(options: &leptos::config::LeptosOptions) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -31,5 +34,10 @@ where
             .into_router();
         return Router::new().nest(&format!("/v-{id}"), files);
     }
-    Router::new()
+    let pkg_dir: &str = &options.site_pkg_dir;
+    let folder = std::path::Path::new(&*options.site_root).join(pkg_dir);
+    Router::new().nest_service(
+        &format!("/{pkg_dir}"),
+        tower_http::services::ServeDir::new(folder),
+    )
 }

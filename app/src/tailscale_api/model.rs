@@ -13,6 +13,16 @@ pub const CLIENT_SECRET_PREFIX: &str = "tskey-client-";
 pub const OAUTH_TOKEN_LIFETIME_SECS: i64 = 3_600;
 /// "Expiry": 1 to 90 days.
 pub const MAX_EXPIRY_DAYS: i64 = 90;
+/// Why a client without scopes is refused, on the Keys page and through the API alike.
+pub const NO_SCOPE: &str = "Choose at least one scope.";
+/// A day, in seconds.
+pub const DAY_SECS: i64 = 86_400;
+
+/// Whether an API access token may live `secs`: a day to 90 days. The one rule for the Keys
+/// page, the API's `expirySeconds` and the write itself.
+pub fn lifetime_allowed(secs: i64) -> bool {
+    (DAY_SECS..=MAX_EXPIRY_DAYS * DAY_SECS).contains(&secs)
+}
 /// A description is at most this long.
 pub const MAX_DESCRIPTION_CHARS: usize = 100;
 
@@ -116,7 +126,7 @@ pub fn check_new_token(new: &NewApiToken) -> Result<String, crate::error::AppErr
     let description = check_description(&new.description)
         .map_err(|problem| errors.push(crate::error::FieldError::new("description", problem)))
         .unwrap_or_default();
-    if !(1..=MAX_EXPIRY_DAYS).contains(&new.expiry_days) {
+    if !lifetime_allowed(new.expiry_days.saturating_mul(DAY_SECS)) {
         errors.push(crate::error::FieldError::new(
             "expiry_days",
             format!("Choose 1 to {MAX_EXPIRY_DAYS} days."),
@@ -142,7 +152,7 @@ pub fn check_new_client(
         .unwrap_or_default();
     let scopes = Scopes::new(new.scopes.clone());
     if scopes.is_empty() {
-        errors.push(FieldError::new("scopes", "Choose at least one scope."));
+        errors.push(FieldError::new("scopes", NO_SCOPE));
     } else if let Some(scope) = crate::delegation::beyond_role(role, &scopes) {
         errors.push(FieldError::new(
             "scopes",

@@ -72,6 +72,12 @@ pub async fn generate(
     now: i64,
 ) -> Result<GeneratedOauthClient, AppError> {
     require_scope(actor, Scope::OauthKeys)?;
+    if scopes.is_empty() {
+        return Err(AppError::Validation(vec![crate::error::FieldError::new(
+            "scopes",
+            super::model::NO_SCOPE,
+        )]));
+    }
     let mut tx = begin_write(db).await?;
     let role = lock_actor_role(&mut tx, tailnet, actor, Permission::ManageApiTokens).await?;
     if let Some(scope) = beyond_role(role, scopes) {

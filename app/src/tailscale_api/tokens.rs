@@ -5,7 +5,9 @@
 use serde_json::json;
 use sqlx::{AnyConnection, AnyPool};
 
-use super::model::{API_TOKEN_PREFIX, ApiTokenSummary, GeneratedApiToken};
+use super::model::{
+    API_TOKEN_PREFIX, ApiTokenSummary, GeneratedApiToken, MAX_EXPIRY_DAYS, lifetime_allowed,
+};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::authority::lock_actor_role;
@@ -15,7 +17,7 @@ use crate::roles::Permission;
 use crate::secrets::{SecretToken, random_token};
 use crate::sql::begin_write;
 
-pub const DAY_SECS: i64 = 86_400;
+pub use super::model::DAY_SECS;
 /// Why an OAuth client is refused what only a person's token may do.
 pub const USER_OWNED_ONLY: &str = "This is only permitted for user-owned keys (API access tokens), \
      not for an OAuth client's token.";
@@ -44,6 +46,12 @@ pub async fn generate(
 ) -> Result<GeneratedApiToken, AppError> {
     if actor.delegation.is_some() {
         return Err(AppError::NotAllowed(USER_OWNED_ONLY.to_owned()));
+    }
+    if !lifetime_allowed(lifetime_secs) {
+        return Err(AppError::Validation(vec![crate::error::FieldError::new(
+            "expiry_days",
+            format!("Choose 1 to {MAX_EXPIRY_DAYS} days."),
+        )]));
     }
     let id = format!("k{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let secret = format!("{API_TOKEN_PREFIX}{id}-{}", random_token(32));

@@ -33,11 +33,15 @@ pub enum Scope {
     OauthKeys,
     #[serde(rename = "oauth_keys:read")]
     OauthKeysRead,
+    #[serde(rename = "webhooks")]
+    Webhooks,
+    #[serde(rename = "webhooks:read")]
+    WebhooksRead,
 }
 
 impl Scope {
     /// Every scope, in the order the "Keys" page lists them.
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 13] = [
         Scope::All,
         Scope::AllRead,
         Scope::Users,
@@ -49,6 +53,8 @@ impl Scope {
         Scope::ApiAccessTokensRead,
         Scope::OauthKeys,
         Scope::OauthKeysRead,
+        Scope::Webhooks,
+        Scope::WebhooksRead,
     ];
 
     /// Tailscale's name of the scope.
@@ -65,6 +71,8 @@ impl Scope {
             Scope::ApiAccessTokensRead => "api_access_tokens:read",
             Scope::OauthKeys => "oauth_keys",
             Scope::OauthKeysRead => "oauth_keys:read",
+            Scope::Webhooks => "webhooks",
+            Scope::WebhooksRead => "webhooks:read",
         }
     }
 
@@ -86,6 +94,8 @@ impl Scope {
             Scope::ApiAccessTokensRead => "List API access tokens.",
             Scope::OauthKeys => "Generate and revoke OAuth clients.",
             Scope::OauthKeysRead => "List OAuth clients.",
+            Scope::Webhooks => "Add, test, rotate and delete webhook endpoints.",
+            Scope::WebhooksRead => "List webhook endpoints.",
         }
     }
 
@@ -96,6 +106,7 @@ impl Scope {
             Scope::FeatureSettingsRead => Some(Scope::FeatureSettings),
             Scope::ApiAccessTokensRead => Some(Scope::ApiAccessTokens),
             Scope::OauthKeysRead => Some(Scope::OauthKeys),
+            Scope::WebhooksRead => Some(Scope::Webhooks),
             _ => None,
         }
     }
@@ -121,13 +132,22 @@ impl Scope {
                 ManageJoinExternalTailnets,
                 ViewAuditLog,
                 ManageApiTokens,
+                ManageWebhooks,
             ]),
-            Scope::AllRead => every(&[ViewMembers, ViewInvites, ViewAuditLog, ManageApiTokens]),
+            Scope::AllRead => every(&[
+                ViewMembers,
+                ViewInvites,
+                ViewAuditLog,
+                ManageApiTokens,
+                ViewWebhooks,
+            ]),
             Scope::Users => any(&[ManageUsers, ApproveUsers]),
             Scope::UsersRead => any(&[ViewMembers]),
             Scope::FeatureSettings => any(&[ManageUserApproval, ManageJoinExternalTailnets]),
             Scope::FeatureSettingsRead => any(&[ViewMembers]),
             Scope::LogsConfigurationRead => any(&[ViewAuditLog]),
+            Scope::Webhooks => any(&[ManageWebhooks]),
+            Scope::WebhooksRead => any(&[ViewWebhooks]),
             Scope::ApiAccessTokens
             | Scope::ApiAccessTokensRead
             | Scope::OauthKeys
@@ -192,6 +212,8 @@ impl Scopes {
             ViewMembers => self.grants(Scope::UsersRead) || self.grants(Scope::FeatureSettingsRead),
             ViewInvites => self.grants(Scope::UsersRead),
             ViewAuditLog => self.grants(Scope::LogsConfigurationRead),
+            ManageWebhooks => self.grants(Scope::Webhooks),
+            ViewWebhooks => self.grants(Scope::WebhooksRead),
             ManageInvites | ExportUsers | IssueRecoveryLinks | ViewOidcClients
             | ManageOidcClients => false,
         }

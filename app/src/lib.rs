@@ -42,5 +42,6 @@ pub mod tailnets;
 pub mod tailscale_api;
 #[cfg(feature = "ssr")]
 pub mod web_address;
+pub mod webhooks;
 
 pub use routes::{App, shell};

@@ -90,7 +90,10 @@ impl Role {
             IssueRecoveryLinks => matches!(self, Owner | Admin | ItAdmin),
             ViewOidcClients => self != Member,
             ManageOidcClients => matches!(self, Owner | Admin | NetworkAdmin),
-            ManageApiTokens => matches!(self, Owner | Admin | ItAdmin | NetworkAdmin),
+            ManageApiTokens | ManageWebhooks => {
+                matches!(self, Owner | Admin | ItAdmin | NetworkAdmin)
+            }
+            ViewWebhooks => self != Member,
         }
     }
 
@@ -186,10 +189,14 @@ pub enum Permission {
     ManageOidcClients,
     /// Generate and revoke API access tokens ("Keys").
     ManageApiTokens,
+    /// See the "Webhooks" page: endpoints and their deliveries.
+    ViewWebhooks,
+    /// Add, test and delete webhook endpoints, rotate their secrets, retry deliveries.
+    ManageWebhooks,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewMembers,
         Permission::ViewInvites,
         Permission::ManageInvites,
@@ -203,6 +210,8 @@ impl Permission {
         Permission::ViewOidcClients,
         Permission::ManageOidcClients,
         Permission::ManageApiTokens,
+        Permission::ViewWebhooks,
+        Permission::ManageWebhooks,
     ];
 }
 

@@ -19,6 +19,7 @@ use crate::recovery::ui::recovery_page::RecoveryPage;
 use crate::setup::ui::setup_page::SetupPage;
 use crate::tailnets::ui::settings_page::GeneralSettingsPage;
 use crate::tailscale_api::ui::keys_page::KeysPage;
+use crate::webhooks::ui::webhooks_page::WebhooksPage;
 
 /// The document around the app. On the server it also sets the Content-Security-Policy with
 /// this response's nonce, which Leptos puts on its own inline scripts.
@@ -105,6 +106,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/:tailnet/oidc-clients")
                         view=OidcClientsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/:tailnet/webhooks")
+                        view=WebhooksPage
                         ssr=SsrMode::Async
                     />
                     <Route

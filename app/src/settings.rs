@@ -31,6 +31,8 @@ pub struct Settings {
     pub audit_retention_secs: i64,
     /// High-impact changes (see `Verification`) need a passkey sign-in this recent.
     pub recent_sign_in_secs: i64,
+    /// Whether webhooks may go to private, loopback and link-local addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl Settings {

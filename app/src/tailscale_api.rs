@@ -27,3 +27,5 @@ pub mod tokens;
 pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod users;
+#[cfg(feature = "ssr")]
+pub mod webhooks;

@@ -22,7 +22,7 @@ test('every page of the console fits a phone screen without scrolling sideways',
   await setUpOwner(page, gatehouse);
   const users = page.url();
   const base = users.replace(/\/users$/, '');
-  const pages = [users, `${base}/logs`, `${base}/settings`, `${base}/oidc-clients`, `${base}/keys`, `${gatehouse.origin}/account`, `${gatehouse.origin}/`];
+  const pages = [users, `${base}/logs`, `${base}/settings`, `${base}/oidc-clients`, `${base}/keys`, `${base}/webhooks`, `${gatehouse.origin}/account`, `${gatehouse.origin}/`];
   for (const width of [390, 360]) {
     await page.setViewportSize({ width, height: 800 });
     for (const path of pages) {

@@ -59,7 +59,11 @@ Environment (all optional):
   GATEHOUSE_METRICS_LISTEN
                           address for Prometheus metrics at /metrics, apart
                           from the public listener, e.g. 127.0.0.1:9090
-                                                               [default: off]";
+                                                               [default: off]
+  GATEHOUSE_WEBHOOK_ALLOW_PRIVATE
+                          true lets webhook endpoints be private, loopback or
+                          link-local addresses (a receiver on this network);
+                          otherwise only public addresses      [default: false]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -81,6 +85,8 @@ pub struct Config {
     pub recent_sign_in_secs: i64,
     pub log_format: crate::logging::LogFormat,
     pub metrics_listen: Option<SocketAddr>,
+    /// Whether webhooks may go to private, loopback and link-local addresses.
+    pub webhook_allow_private: bool,
 }
 
 /// A variable with a value that cannot be used.
@@ -205,6 +211,16 @@ impl Config {
                 })
             })
             .transpose()?;
+        let webhook_allow_private = match read("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "false").trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" | "" => false,
+            other => {
+                return Err(fail(
+                    "GATEHOUSE_WEBHOOK_ALLOW_PRIVATE",
+                    format!("'{other}' is neither true nor false"),
+                ));
+            }
+        };
         Ok(Self {
             listen,
             public_url,
@@ -224,6 +240,7 @@ impl Config {
             recent_sign_in_secs,
             log_format,
             metrics_listen,
+            webhook_allow_private,
         })
     }
 

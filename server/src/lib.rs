@@ -13,6 +13,7 @@ pub mod mail;
 pub mod metrics;
 pub mod secret_key;
 pub mod site;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -116,6 +117,7 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
             trusted_proxies: config.trusted_proxies.clone(),
             audit_retention_secs: config.audit_retention_secs,
             recent_sign_in_secs: config.recent_sign_in_secs,
+            webhook_allow_private: config.webhook_allow_private,
         }),
     };
     Ok(Prepared {
@@ -223,8 +225,8 @@ fn open_cors() -> tower_http::cors::CorsLayer {
 }
 
 /// Removes expired sessions, passkey ceremonies, rate-limit counters, recovery links and email
-/// codes, signing keys whose tokens have all expired, long-delivered email, and audit events
-/// older than `audit_retention_secs`, every ten minutes.
+/// codes, signing keys whose tokens have all expired, long-delivered email and webhook events,
+/// and audit events older than `audit_retention_secs`, every ten minutes.
 pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -265,6 +267,11 @@ pub fn spawn_housekeeping(db: sqlx::AnyPool, audit_retention_secs: i64) {
                 app::tailscale_api::oauth_clients::purge_ended(&db, app::context::now()).await
             {
                 tracing::warn!(%error, "OAuth client housekeeping failed");
+            }
+            if let Err(error) =
+                app::webhooks::deliveries::purge_finished(&db, app::context::now()).await
+            {
+                tracing::warn!(%error, "webhook delivery housekeeping failed");
             }
             match mail::purge_sent(&db, app::context::now()).await {
                 Ok(0) => {}

@@ -155,7 +155,7 @@ async fn serve(config: Config) -> Result<(), String> {
             state.db.clone(),
             state.settings.clone(),
             mailer,
-            worker_stop,
+            worker_stop.clone(),
         )),
         None => {
             tracing::info!(
@@ -164,6 +164,13 @@ async fn serve(config: Config) -> Result<(), String> {
             None
         }
     };
+    let webhook_client = server::webhooks::http_client(config.webhook_allow_private)?;
+    let webhooks = server::webhooks::spawn_worker(
+        state.db.clone(),
+        state.settings.clone(),
+        webhook_client,
+        worker_stop.clone(),
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("GATEHOUSE_LISTEN: cannot listen on {}: {e}", config.listen))?;
@@ -172,8 +179,9 @@ async fn serve(config: Config) -> Result<(), String> {
     server::listen::serve(listener, server::build(state), shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"))?;
-    // Requests are answered; now the email worker finishes the row it is sending and leases no
-    // more, so another server takes the rest at once; then SQLite's log is folded in.
+    // Requests are answered; now the email worker finishes the row it is sending and the webhook
+    // worker the requests under way, and neither leases more, so another server takes the rest
+    // at once; then SQLite's log is folded in.
     let _ = stop_worker.send(true);
     if let Some(worker) = worker
         && tokio::time::timeout(WORKER_STOP_TIMEOUT, worker)
@@ -181,6 +189,12 @@ async fn serve(config: Config) -> Result<(), String> {
             .is_err()
     {
         tracing::warn!("the email worker was still sending after {WORKER_STOP_TIMEOUT:?}");
+    }
+    if tokio::time::timeout(WORKER_STOP_TIMEOUT, webhooks)
+        .await
+        .is_err()
+    {
+        tracing::warn!("webhook deliveries were still under way after {WORKER_STOP_TIMEOUT:?}");
     }
     server::db::close(db).await;
     tracing::info!("Gatehouse stopped");

@@ -116,6 +116,15 @@ pub fn record_deliveries(sent: usize, failed: usize) {
         .increment(count(failed));
 }
 
+/// Counts webhook events delivered and delivery attempts that failed.
+pub fn record_webhook_deliveries(delivered: usize, failed: usize) {
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    metrics::counter!("gatehouse_webhook_deliveries_total", "outcome" => "delivered")
+        .increment(count(delivered));
+    metrics::counter!("gatehouse_webhook_deliveries_total", "outcome" => "failed")
+        .increment(count(failed));
+}
+
 /// Samples the database figures every 15 s, for as long as the process runs.
 pub fn spawn_sampler(db: sqlx::AnyPool, handle: PrometheusHandle) {
     tokio::spawn(async move {

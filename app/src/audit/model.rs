@@ -50,11 +50,16 @@ pub enum EventName {
     ApiKeyRevoke,
     OauthClientCreate,
     OauthClientRevoke,
+    WebhookEndpointCreate,
+    WebhookEndpointUpdate,
+    WebhookEndpointRotateSecret,
+    WebhookEndpointDelete,
+    WebhookDeliveryRetry,
 }
 
 impl EventName {
     /// In the order the "Event" filter lists them.
-    pub const ALL: [EventName; 33] = [
+    pub const ALL: [EventName; 38] = [
         EventName::InviteCreate,
         EventName::InviteResend,
         EventName::InviteDelete,
@@ -88,6 +93,11 @@ impl EventName {
         EventName::ApiKeyRevoke,
         EventName::OauthClientCreate,
         EventName::OauthClientRevoke,
+        EventName::WebhookEndpointCreate,
+        EventName::WebhookEndpointUpdate,
+        EventName::WebhookEndpointRotateSecret,
+        EventName::WebhookEndpointDelete,
+        EventName::WebhookDeliveryRetry,
     ];
 
     /// The stored and exported name.
@@ -126,6 +136,11 @@ impl EventName {
             EventName::ApiKeyRevoke => "API_KEY.DELETE",
             EventName::OauthClientCreate => "OAUTH_CLIENT.CREATE",
             EventName::OauthClientRevoke => "OAUTH_CLIENT.DELETE",
+            EventName::WebhookEndpointCreate => "WEBHOOK_ENDPOINT.CREATE",
+            EventName::WebhookEndpointUpdate => "WEBHOOK_ENDPOINT.UPDATE.SUBSCRIPTIONS",
+            EventName::WebhookEndpointRotateSecret => "WEBHOOK_ENDPOINT.UPDATE.SECRET",
+            EventName::WebhookEndpointDelete => "WEBHOOK_ENDPOINT.DELETE",
+            EventName::WebhookDeliveryRetry => "WEBHOOK_DELIVERY.RETRY",
         }
     }
 
@@ -174,6 +189,11 @@ impl EventName {
             EventName::ApiKeyRevoke => "API access token revoked",
             EventName::OauthClientCreate => "OAuth client generated",
             EventName::OauthClientRevoke => "OAuth client revoked",
+            EventName::WebhookEndpointCreate => "Webhook endpoint added",
+            EventName::WebhookEndpointUpdate => "Webhook subscriptions changed",
+            EventName::WebhookEndpointRotateSecret => "Webhook secret rotated",
+            EventName::WebhookEndpointDelete => "Webhook endpoint deleted",
+            EventName::WebhookDeliveryRetry => "Webhook delivery retried",
         }
     }
 }

@@ -208,6 +208,16 @@ impl Target {
         }
     }
 
+    /// A webhook endpoint, named by its URL.
+    pub fn webhook_endpoint(id: &str, url: &str) -> Self {
+        Self {
+            kind: "WEBHOOK_ENDPOINT",
+            id: id.to_owned(),
+            name: Some(url.to_owned()),
+            property: None,
+        }
+    }
+
     /// A tailnet, or one of its settings.
     pub fn tailnet(id: &TailnetId, name: &str, property: Option<&'static str>) -> Self {
         Self {

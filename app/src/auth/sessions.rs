@@ -252,6 +252,7 @@ mod tests {
             trusted_proxies: Vec::new(),
             audit_retention_secs: 90 * 86_400,
             recent_sign_in_secs: 300,
+            webhook_allow_private: false,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::auth::model::users_path;
 use crate::ids::TailnetId;
 use crate::oidc::model::oidc_clients_path;
 use crate::tailscale_api::model::keys_path;
+use crate::webhooks::model::webhooks_path;
 
 /// The "General settings" page of a tailnet.
 pub fn settings_path(tailnet: &TailnetId) -> String {
@@ -22,6 +23,7 @@ pub enum AdminSection {
     Settings,
     OidcClients,
     Keys,
+    Webhooks,
 }
 
 /// Every page needs the same right to read (any role but Member), so whoever sees one may see
@@ -54,6 +56,12 @@ pub fn AdminNav(tailnet: Memo<TailnetId>, current: AdminSection) -> impl IntoVie
             </a>
             <a href=move || keys_path(&tailnet.get()) aria-current=marked(AdminSection::Keys)>
                 "Keys"
+            </a>
+            <a
+                href=move || webhooks_path(&tailnet.get())
+                aria-current=marked(AdminSection::Webhooks)
+            >
+                "Webhooks"
             </a>
         </nav>
     }

@@ -3,6 +3,8 @@
 //! transaction's first statement, a conditional update whose row count decides, so of any
 //! number of concurrent accepts exactly one wins and a refused accept leaves it unused.
 
+use crate::webhooks::events::UserEvent;
+use crate::webhooks::model::EventType;
 use axum::http::HeaderMap;
 use sqlx::{AnyConnection, AnyPool};
 
@@ -251,6 +253,19 @@ async fn join<'a>(
             )
             .await?;
     }
+    for kind in [EventType::UserJoined, EventType::UserNeedsApproval] {
+        if kind == EventType::UserNeedsApproval && status != MemberStatus::NeedsApproval {
+            continue;
+        }
+        let event = UserEvent {
+            tailnet: &claimed.tailnet,
+            kind,
+            user: &invitee.id,
+            role: Some(claimed.role),
+            actor: invitee,
+        };
+        crate::webhooks::events::emit(conn, &event, now).await?;
+    }
     let joined = Joined {
         tailnet: claimed.tailnet.clone(),
         status,
@@ -298,6 +313,14 @@ pub async fn accept_with_new_account(
     let claimed = claim(&mut tx, token_hash, now).await?;
     let created = create_account(&mut tx, account, &claimed.tailnet, now).await?;
     let actor = created.actor(account, client_address);
+    let event = UserEvent {
+        tailnet: &claimed.tailnet,
+        kind: EventType::UserCreated,
+        user: &created.user,
+        role: Some(claimed.role),
+        actor: &actor,
+    };
+    crate::webhooks::events::emit(&mut tx, &event, now).await?;
     let (joined, change) = join(&mut tx, &claimed, &actor, now).await?;
     created.record_passkey(&mut tx, &change).await?;
     crate::auth::sessions::end_presented_session(&mut tx, settings, request_headers).await?;

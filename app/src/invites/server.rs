@@ -116,6 +116,14 @@ async fn insert_invite(
     if let Some(recipient) = email {
         enqueue_invite_email(conn, &invite, recipient, now).await?;
     }
+    let invited = crate::webhooks::events::Invited {
+        tailnet,
+        invite: invite.as_str(),
+        email,
+        role,
+        actor,
+    };
+    crate::webhooks::events::emit_invited(conn, &invited, now).await?;
     change
         .record(
             conn,

@@ -2,6 +2,8 @@
 //! Each is one conditional write, so two admins acting at once cannot both succeed, and the
 //! audit event is written in the same transaction.
 
+use crate::webhooks::events::UserEvent;
+use crate::webhooks::model::EventType;
 use sqlx::AnyPool;
 
 use crate::audit::model::EventName;
@@ -100,6 +102,14 @@ pub async fn approve(
             ),
         )
         .await?;
+    let event = UserEvent {
+        tailnet,
+        kind: EventType::UserApproved,
+        user,
+        role: Some(approved_role),
+        actor,
+    };
+    crate::webhooks::events::emit(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(approved_role)
 }
@@ -142,6 +152,14 @@ pub async fn remove_waiting(
             None,
         )
         .await?;
+    let event = UserEvent {
+        tailnet,
+        kind: EventType::UserDeleted,
+        user,
+        role: None,
+        actor,
+    };
+    crate::webhooks::events::emit(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(())
 }

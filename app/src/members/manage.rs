@@ -4,6 +4,8 @@
 //! change's transaction, every write is conditional on what was read, and the audit event is
 //! written in the same transaction.
 
+use crate::webhooks::events::UserEvent;
+use crate::webhooks::model::EventType;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::model::{MemberChange, MemberState, change_needs_recent_sign_in, check_member_change};
@@ -80,6 +82,26 @@ async fn update_membership(
 
 fn state_json(role: Role, status: MemberStatus) -> Option<String> {
     Some(serde_json::json!({ "role": role.as_str(), "status": status.as_str() }).to_string())
+}
+
+/// The webhook events of an applied change: who they are about, their type and the role the
+/// person has afterwards.
+fn webhook_events<'a>(
+    change: MemberChange,
+    actor: &'a Actor,
+    user: &'a UserId,
+    role: Role,
+) -> Vec<(&'a UserId, EventType, Option<Role>)> {
+    match change {
+        MemberChange::ChangeRole(new) => vec![(user, EventType::UserRoleUpdated, Some(new))],
+        MemberChange::TransferOwnership => vec![
+            (user, EventType::UserRoleUpdated, Some(Role::Owner)),
+            (&actor.id, EventType::UserRoleUpdated, Some(Role::Admin)),
+        ],
+        MemberChange::Suspend => vec![(user, EventType::UserSuspended, Some(role))],
+        MemberChange::Restore => vec![(user, EventType::UserRestored, Some(role))],
+        MemberChange::Remove => vec![(user, EventType::UserDeleted, None)],
+    }
 }
 
 /// Applies `change` to `user`'s membership of `tailnet`, made by `actor`, whose own membership
@@ -200,6 +222,16 @@ pub async fn apply(
                 )
                 .await?;
         }
+    }
+    for (person, kind, role) in webhook_events(change, actor, user, target.role) {
+        let event = UserEvent {
+            tailnet,
+            kind,
+            user: person,
+            role,
+            actor,
+        };
+        crate::webhooks::events::emit(&mut tx, &event, now).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -72,6 +72,14 @@ pub async fn leave(
             None,
         )
         .await?;
+    let event = crate::webhooks::events::UserEvent {
+        tailnet,
+        kind: crate::webhooks::model::EventType::UserLeftTailnet,
+        user: &person.id,
+        role: None,
+        actor: person,
+    };
+    crate::webhooks::events::emit(&mut tx, &event, now).await?;
     let home = TailnetId::from_raw(home);
     let still_home: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM memberships WHERE tailnet_id = $1 AND user_id = $2")

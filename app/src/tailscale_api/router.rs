@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::{invites, keys, logs, oauth_token, settings, users};
+use super::{invites, keys, logs, oauth_token, settings, users, webhooks};
 use crate::context::AppState;
 
 /// Where the API lives.
@@ -65,6 +65,10 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::list, keys::create))
         .routes(routes!(keys::get, keys::delete))
         .routes(routes!(oauth_token::token))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::rotate))
 }
 
 /// The API's routes (already under [`API_V2_PREFIX`]), with its document at [`OPENAPI_PATH`].

@@ -12,7 +12,7 @@ use crate::harness::{Backend, TestApp, on_both_databases};
 on_both_databases!(the_document_lists_every_endpoint_and_matches_the_answers);
 
 /// Every operation the API serves, as (method, path).
-const OPERATIONS: [(&str, &str); 21] = [
+const OPERATIONS: [(&str, &str); 28] = [
     ("get", "/api/v2/tailnet/{tailnet}/users"),
     ("get", "/api/v2/users/{id}"),
     ("post", "/api/v2/users/{id}/role"),
@@ -33,6 +33,13 @@ const OPERATIONS: [(&str, &str); 21] = [
     ("get", "/api/v2/tailnet/{tailnet}/keys/{id}"),
     ("delete", "/api/v2/tailnet/{tailnet}/keys/{id}"),
     ("post", "/api/v2/oauth/token"),
+    ("get", "/api/v2/tailnet/{tailnet}/webhooks"),
+    ("post", "/api/v2/tailnet/{tailnet}/webhooks"),
+    ("get", "/api/v2/webhooks/{endpointId}"),
+    ("patch", "/api/v2/webhooks/{endpointId}"),
+    ("delete", "/api/v2/webhooks/{endpointId}"),
+    ("post", "/api/v2/webhooks/{endpointId}/test"),
+    ("post", "/api/v2/webhooks/{endpointId}/rotate"),
     ("get", "/api/v2/openapi.json"),
 ];
 
@@ -184,6 +191,22 @@ async fn the_document_lists_every_endpoint_and_matches_the_answers(backend: Back
             api.get("/tailnet/-/keys").await.1,
         ),
         ("post", "/api/v2/oauth/token", token),
+        (
+            "post",
+            "/api/v2/tailnet/{tailnet}/webhooks",
+            // A public address written as such: nothing needs resolving.
+            api.post(
+                "/tailnet/-/webhooks",
+                json!({ "endpointUrl": "https://93.184.215.14/hook", "subscriptions": ["userCreated"] }),
+            )
+            .await
+            .1,
+        ),
+        (
+            "get",
+            "/api/v2/tailnet/{tailnet}/webhooks",
+            api.get("/tailnet/-/webhooks").await.1,
+        ),
         (
             "get",
             "/api/v2/tailnet/{tailnet}/logging/configuration",

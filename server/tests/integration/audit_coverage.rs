@@ -81,6 +81,13 @@ const SERVER_FUNCTIONS: &[(&str, Writes)] = &[
     ("revoke_oauth_client", Writes::OneGroup),
     // A person's own notification preference, not the tailnet's configuration.
     ("set_approval_emails", Writes::Nothing),
+    ("list_webhooks", Writes::Nothing),
+    ("add_webhook_endpoint", Writes::OneGroup),
+    ("rotate_webhook_secret", Writes::OneGroup),
+    // A test event changes no configuration; its delivery shows on the page.
+    ("test_webhook_endpoint", Writes::Nothing),
+    ("delete_webhook_endpoint", Writes::OneGroup),
+    ("retry_webhook_delivery", Writes::OneGroup),
 ];
 
 /// A tailnet without an Owner yet, and its setup link.
@@ -273,6 +280,31 @@ impl Fixture {
         let added = added.expect("added");
         self.secrets.extend(added.secret);
         added.client.id
+    }
+
+    /// "Add endpoint" as the Owner sends it: a public address written as such, so nothing
+    /// needs resolving.
+    fn webhook_body(&self) -> Value {
+        json!({ "endpoint": {
+            "tailnet": self.tailnet,
+            "url": "https://93.184.215.14/hook",
+            "provider": "",
+            "subscriptions": ["userNeedsApproval"],
+        }})
+    }
+
+    /// An endpoint the Owner added; returns its id (its secret joins `secrets`).
+    async fn webhook(&mut self) -> String {
+        let (_, added) = self
+            .app
+            .call::<app::webhooks::model::EndpointSecret>(
+                "add_webhook_endpoint",
+                self.webhook_body(),
+            )
+            .await;
+        let added = added.expect("added");
+        self.secrets.push(added.secret);
+        added.endpoint.id
     }
 
     /// A recovery link the Owner issued for a new member; returns its token.
@@ -849,6 +881,75 @@ impl Fixture {
                 let made = made.expect("generated");
                 self.secrets.push(made.secret);
                 let body = json!({ "tailnet": t, "client": made.client.id });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&app, function, body))
+                    .await;
+            }
+            "list_webhooks" => {
+                let body = json!({ "tailnet": t });
+                self.check(function, true, call(&app, function, body.clone()))
+                    .await;
+                self.check(function, false, call(&member, function, body))
+                    .await;
+            }
+            "add_webhook_endpoint" => {
+                let body = self.webhook_body();
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let private = json!({ "endpoint": {
+                    "tailnet": t, "url": "https://10.0.0.1/hook", "provider": "",
+                    "subscriptions": ["userNeedsApproval"],
+                }});
+                self.check(function, false, call(&app, function, private))
+                    .await;
+                let mut secret = None;
+                let adding = async {
+                    let (status, added) = app
+                        .call::<app::webhooks::model::EndpointSecret>(function, body)
+                        .await;
+                    secret = added.ok().map(|added| added.secret);
+                    status
+                };
+                self.check(function, true, adding).await;
+                self.secrets.extend(secret);
+            }
+            "rotate_webhook_secret" | "test_webhook_endpoint" | "delete_webhook_endpoint" => {
+                let endpoint = self.webhook().await;
+                let body = json!({ "tailnet": t, "endpoint": endpoint });
+                self.check(function, false, call(&member, function, body.clone()))
+                    .await;
+                let mut secret = None;
+                let changing = async {
+                    let (status, answer) = app.call::<Value>(function, body.clone()).await;
+                    secret = answer
+                        .ok()
+                        .and_then(|v| v.get("secret").and_then(Value::as_str).map(str::to_owned));
+                    status
+                };
+                self.check(function, true, changing).await;
+                self.secrets.extend(secret);
+                if function == "delete_webhook_endpoint" {
+                    self.check(function, false, call(&app, function, body))
+                        .await;
+                }
+            }
+            "retry_webhook_delivery" => {
+                let endpoint = self.webhook().await;
+                let body = json!({ "tailnet": t, "endpoint": endpoint });
+                let (status, _) = app.call::<Value>("test_webhook_endpoint", body).await;
+                assert_eq!(status, StatusCode::OK);
+                let delivery: String = sqlx::query_scalar(
+                    "UPDATE webhook_deliveries SET state = 'failed' WHERE endpoint_id = $1 \
+                     RETURNING id",
+                )
+                .bind(&endpoint)
+                .fetch_one(&app.db)
+                .await
+                .expect("a delivery given up");
+                let body = json!({ "tailnet": t, "delivery": delivery });
                 self.check(function, false, call(&member, function, body.clone()))
                     .await;
                 self.check(function, true, call(&app, function, body.clone()))

@@ -108,7 +108,16 @@ impl TestApp {
     /// Starts a second server on `first`'s database and public URL, as a second node behind a
     /// load balancer, used by the same browser (cookie jar) as `first`.
     pub async fn spawn_behind(database: &TestDatabase, first: &TestApp) -> Self {
-        let second = Self::start(database, Some(first.public_origin.clone()), &[]).await;
+        Self::spawn_behind_with(database, first, &[]).await
+    }
+
+    /// [`Self::spawn_behind`], with these variables set as well.
+    pub async fn spawn_behind_with(
+        database: &TestDatabase,
+        first: &TestApp,
+        vars: &[(&str, String)],
+    ) -> Self {
+        let second = Self::start(database, Some(first.public_origin.clone()), vars).await;
         Self {
             client: first.client.clone(),
             ..second

@@ -31,7 +31,7 @@ pub async fn join(app: &TestApp, tailnet: &TailnetId, user: &UserId, role: &str)
     .expect("membership");
 }
 
-async fn tailnet(app: &TestApp, name: &str, kind: TailnetKind) -> TailnetId {
+pub(crate) async fn tailnet(app: &TestApp, name: &str, kind: TailnetKind) -> TailnetId {
     app::setup::server::create_tailnet_of_kind(
         &app.db,
         &app::fields::TailnetName::parse(name).expect("name"),

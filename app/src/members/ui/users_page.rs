@@ -71,14 +71,19 @@ struct ListControls {
 
 impl ListControls {
     fn new(tailnet: Memo<TailnetId>) -> Self {
-        // `?status=needs_approval` (the approver email's link) starts filtered.
-        let from_link = leptos_router::hooks::use_query_map()
-            .get_untracked()
+        // `?status=needs_approval` (the approver email's link) starts filtered, and `?q=` (a
+        // webhook event's link) starts searched.
+        let link = leptos_router::hooks::use_query_map().get_untracked();
+        let from_link = link
             .get("status")
             .and_then(|value| RowStatus::parse(&value));
         let status = RwSignal::new(from_link);
         let role = RwSignal::new(None::<Role>);
         let search = DebouncedText::new();
+        if let Some(searched) = link.get("q") {
+            search.typed.set(searched.clone());
+            search.settled.set(searched);
+        }
         let page = RwSignal::new(PageRequest::First);
         let reload = RwSignal::new(0_u32);
         let query = Memo::new(move |_| UserListQuery {

@@ -193,7 +193,6 @@ pub async fn update(
     caller.require(Permission::ManageWebhooks, Scope::Webhooks)?;
     let change: WebhookChange = body_of(&body, "{\"subscriptions\": [...]}")?;
     let subscriptions = parse_subscriptions(&change.subscriptions)?;
-    endpoint_of(&state, &caller, &id).await?;
     let (db, actor, tailnet) = (&state.db, &caller.actor, &caller.tailnet);
     let changed =
         endpoints::update_subscriptions(db, actor, tailnet, &id, subscriptions, now()).await?;
@@ -208,7 +207,6 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageWebhooks, Scope::Webhooks)?;
-    endpoint_of(&state, &caller, &id).await?;
     endpoints::delete(&state.db, &caller.actor, &caller.tailnet, &id, now()).await?;
     Ok(StatusCode::OK.into_response())
 }
@@ -221,7 +219,6 @@ pub async fn test(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ManageWebhooks, Scope::Webhooks)?;
-    endpoint_of(&state, &caller, &id).await?;
     crate::webhooks::deliveries::send_test(&state.db, &caller.actor, &caller.tailnet, &id, now())
         .await?;
     Ok(StatusCode::ACCEPTED.into_response())
@@ -235,7 +232,6 @@ pub async fn rotate(
     Path(id): Path<String>,
 ) -> Result<Json<Webhook>, ApiError> {
     caller.require(Permission::ManageWebhooks, Scope::Webhooks)?;
-    endpoint_of(&state, &caller, &id).await?;
     let key = &state.settings.link_key;
     let rotated =
         endpoints::rotate_secret(&state.db, key, &caller.actor, &caller.tailnet, &id, now())

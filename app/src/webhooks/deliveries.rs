@@ -5,7 +5,7 @@
 use serde_json::json;
 use sqlx::{AnyConnection, AnyPool};
 
-use super::endpoints::{find, list};
+use super::endpoints::{find, list, lock_endpoint};
 use super::model::{
     Delivery, DeliveryState, EndpointWithDeliveries, GIVE_UP_AFTER_SECS, RECENT_DELIVERIES,
 };
@@ -83,8 +83,7 @@ pub async fn send_test(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageWebhooks).await?;
-    let endpoint = find(&mut tx, tailnet, id).await?;
+    let endpoint = lock_endpoint(&mut tx, actor, tailnet, id).await?;
     super::events::queue_test(&mut tx, tailnet, &endpoint.id, now).await?;
     tx.commit().await?;
     Ok(())

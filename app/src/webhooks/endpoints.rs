@@ -149,15 +149,16 @@ pub async fn find(
     }
 }
 
-/// The tailnet an endpoint belongs to, whatever the caller's tailnet (the API's
-/// `/webhooks/{id}` names no tailnet).
-pub async fn tailnet_of(conn: &mut AnyConnection, id: &str) -> Result<Option<TailnetId>, AppError> {
-    let tailnet: Option<String> =
-        sqlx::query_scalar("SELECT tailnet_id FROM webhook_endpoints WHERE id = $1")
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(tailnet.map(TailnetId::from_raw))
+/// The first statements of a change to one endpoint: the actor's right, read and locked in
+/// the change's transaction, then the endpoint (404 when it is not the tailnet's).
+pub async fn lock_endpoint(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    tailnet: &TailnetId,
+    id: &str,
+) -> Result<WebhookEndpoint, AppError> {
+    lock_actor_role(conn, tailnet, actor, Permission::ManageWebhooks).await?;
+    find(conn, tailnet, id).await
 }
 
 /// What the audit log keeps of an endpoint: everything but its secret.
@@ -255,8 +256,7 @@ pub async fn update_subscriptions(
     now: i64,
 ) -> Result<WebhookEndpoint, AppError> {
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageWebhooks).await?;
-    let before = find(&mut tx, tailnet, id).await?;
+    let before = lock_endpoint(&mut tx, actor, tailnet, id).await?;
     let after = WebhookEndpoint {
         subscriptions,
         last_modified_at: now,
@@ -294,8 +294,7 @@ pub async fn rotate_secret(
 ) -> Result<EndpointSecret, AppError> {
     let secret = new_secret();
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageWebhooks).await?;
-    let mut endpoint = find(&mut tx, tailnet, id).await?;
+    let mut endpoint = lock_endpoint(&mut tx, actor, tailnet, id).await?;
     endpoint.last_modified_at = now;
     sqlx::query(
         "UPDATE webhook_endpoints SET secret_sealed = $1, last_modified_at = $2 WHERE id = $3",
@@ -327,8 +326,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(db).await?;
-    lock_actor_role(&mut tx, tailnet, actor, Permission::ManageWebhooks).await?;
-    let endpoint = find(&mut tx, tailnet, id).await?;
+    let endpoint = lock_endpoint(&mut tx, actor, tailnet, id).await?;
     sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -25,13 +25,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test tools rust-tools package-tools system-packages node-packages wasm-opt \
 	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e \
-	test-package release package bench stress fuzz
+	test-package release package bench bench-size bench-size-check stress fuzz
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
 	@echo "make package - the release binary (site embedded) as a Debian package in target/debian/"
 	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
+	@echo "make bench-size - wasm + JS each kind of page downloads, against a hello-world Leptos app"
 	@echo "make stress - the system under attack and load (concurrent accepts, guessed tokens, floods,"
 	@echo "              look-alike answers, oversized requests, 50 writers, kill -9, two servers"
 	@echo "              with one killed), SQLite and PostgreSQL"
@@ -89,7 +90,7 @@ run: release
 
 # One self-contained binary: the site first, then the server with the site inside it.
 release: rust-tools wasm-opt
-	cargo leptos build --release --frontend-only
+	cargo leptos build --release --frontend-only --split
 	cargo leptos build --release --server-only --bin-features embed-site
 
 package: release package-tools
@@ -133,8 +134,10 @@ test-rust:
 	pg_virtualenv bash -c 'GATEHOUSE_TEST_POSTGRES_URL="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
 		GATEHOUSE_REQUIRE_POSTGRES=1 cargo test -p server'
 
+# `--split`: lazy routes load their own wasm (app/src/routes.rs); without it their placeholder
+# imports do not resolve and no page hydrates.
 build-debug:
-	cargo leptos build
+	cargo leptos build --split
 
 test-e2e:
 	cd end2end && GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse npx playwright test
@@ -153,6 +156,20 @@ test-package:
 bench: rust-tools system-packages
 	pg_virtualenv bash -c 'url="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE"; \
 		GATEHOUSE_BENCH_POSTGRES_URL="$$url" GATEHOUSE_TEST_POSTGRES_URL="$$url" cargo bench -p server'
+
+# What the browser downloads for the invite, sign-in and admin pages, against a hello-world
+# Leptos app built the same way in the same run (S1-S4 of the README's performance notes).
+# bench-size-check also fails when a ratio misses its target or grew 10 % past the baseline.
+WASM_SIZE = node benches/wasm-size.mjs target/site/pkg benches/anchor-hello/target/site/pkg \
+	target/bench/wasm-size.json
+
+bench-size: rust-tools wasm-opt
+	cargo leptos build --release --frontend-only --split
+	cd benches/anchor-hello && cargo leptos build --release --frontend-only
+	$(WASM_SIZE)
+
+bench-size-check: bench-size
+	$(WASM_SIZE) benches/wasm-size-baseline.json
 
 # The adversarial suite (not part of `make test`: minutes long, with timing pass marks). Each
 # case prints its figure; one at a time, so timings are not shared with another case.

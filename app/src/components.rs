@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod field;
 pub mod focus_trap;
 pub mod home_page;
+pub mod hydrated;
 pub mod join_network;
 pub mod not_found;
 pub mod pager;

@@ -22,6 +22,7 @@ pub mod fields;
 pub mod format;
 pub mod ids;
 pub mod invites;
+pub mod lazy_routes;
 pub mod members;
 pub mod oidc;
 pub mod paging;

@@ -3,23 +3,16 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use crate::audit::ui::audit_log_page::AuditLogPage;
 use crate::auth::ui::account_menu::AccountMenu;
-use crate::auth::ui::login_page::LoginPage;
-use crate::components::home_page::HomePage;
+use crate::components::hydrated::MarkHydrated;
 use crate::components::not_found::NotFoundPage;
 use crate::invites::ui::invite_page::InvitePage;
-use crate::invites::ui::welcome_page::WelcomePage;
-use crate::members::ui::users_page::UsersPage;
-use crate::oidc::ui::clients_page::OidcClientsPage;
-use crate::passkeys::ui::account_page::AccountPage;
-use crate::recovery::ui::recovery_page::RecoveryPage;
-use crate::setup::ui::setup_page::SetupPage;
-use crate::tailnets::ui::settings_page::GeneralSettingsPage;
-use crate::tailscale_api::ui::keys_page::KeysPage;
-use crate::webhooks::ui::webhooks_page::WebhooksPage;
+use crate::lazy_routes::{
+    AccountRoute, AuditLogRoute, HomeRoute, KeysRoute, LoginRoute, OidcClientsRoute, RecoveryRoute,
+    SettingsRoute, SetupRoute, UsersRoute, WebhooksRoute, WelcomeRoute,
+};
 
 /// The document around the app. On the server it also sets the Content-Security-Policy with
 /// this response's nonce, which Leptos puts on its own inline scripts.
@@ -68,13 +61,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
-    // Tests and people's scripts wait for this: clicks before hydration do nothing.
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title formatter=|page: String| format!("{page} · Gatehouse") />
         <Router>
@@ -84,38 +70,42 @@ pub fn App() -> impl IntoView {
                 <AccountMenu />
             </header>
             <main id="main" tabindex="-1">
-                <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
-                    <Route path=path!("/welcome/:tailnet") view=WelcomePage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/recover/:token") view=RecoveryPage ssr=SsrMode::Async />
+                <Routes fallback=|| view! { <NotFoundPage /> <MarkHydrated /> }>
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/setup/:token") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/invite/:token")
+                        view=|| view! { <InvitePage /> <MarkHydrated /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/welcome/:tailnet") view={Lazy::<WelcomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/recover/:token") view={Lazy::<RecoveryRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/:tailnet/users")
-                        view=UsersPage
+                        view={Lazy::<UsersRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/admin/:tailnet/settings")
-                        view=GeneralSettingsPage
+                        view={Lazy::<SettingsRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/admin/:tailnet/keys") view=KeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/:tailnet/keys") view={Lazy::<KeysRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/:tailnet/oidc-clients")
-                        view=OidcClientsPage
+                        view={Lazy::<OidcClientsRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/admin/:tailnet/webhooks")
-                        view=WebhooksPage
+                        view={Lazy::<WebhooksRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/admin/:tailnet/logs")
-                        view=AuditLogPage
+                        view={Lazy::<AuditLogRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
 use crate::auth::ui::account_menu::AccountMenu;
-use crate::components::hydrated::MarkHydrated;
+use crate::components::hydrated::{MarkHydrated, provide_hydration_tracking};
 use crate::components::not_found::NotFoundPage;
 use crate::invites::ui::invite_page::InvitePage;
 use crate::lazy_routes::{
@@ -60,6 +60,7 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_hydration_tracking();
 
     view! {
         <Title formatter=|page: String| format!("{page} · Gatehouse") />

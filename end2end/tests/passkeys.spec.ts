@@ -29,6 +29,8 @@ function passkeyNames(page: Page) {
 }
 
 async function signOut(page: Page) {
+  // After a sign-in the next page is a fresh load: a click before it hydrates does nothing.
+  await hydrated(page);
   await page.getByRole('button', { name: 'Account' }).click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);

@@ -140,6 +140,7 @@ test('a page opened while signed out returns to itself after signing in', async 
   await page.getByRole('button', { name: 'Sign in with passkey' }).click();
   await expect(page).toHaveURL(logs);
   await expect(page.getByRole('heading', { name: 'Configuration audit logs' })).toBeVisible();
+  await hydrated(page);
 
   // Another site is never a destination: the person lands on their own page instead.
   await page.getByRole('button', { name: 'Account' }).click();

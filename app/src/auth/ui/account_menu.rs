@@ -9,6 +9,7 @@ use leptos_router::hooks::use_location;
 
 use crate::auth::api::sign_out;
 use crate::auth::model::TailnetMembership;
+use crate::components::hydrated::MarkHydrated;
 use crate::components::{load_page, use_current_user};
 
 #[component]
@@ -18,7 +19,7 @@ pub fn AccountMenu() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let person = user.0.await.ok().flatten();
-                person
+                let menu = person
                     .map(|person| {
                         let switcher = (person.tailnets.len() > 1)
                             .then(|| view! { <TailnetSwitcher tailnets=person.tailnets.clone() /> });
@@ -26,7 +27,11 @@ pub fn AccountMenu() -> impl IntoView {
                             {switcher}
                             <OpenableMenu display_name=person.display_name />
                         }
-                    })
+                    });
+                view! {
+                    {menu}
+                    <MarkHydrated />
+                }
             })}
         </Suspense>
     }

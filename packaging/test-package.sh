@@ -62,6 +62,12 @@ wasm=$(curl -sf "http://127.0.0.1:$port/login" | grep -o '/v-[0-9a-f]*/pkg/gateh
 headers=$(curl -sf -o /dev/null -D - -H 'Accept-Encoding: br' "http://127.0.0.1:$port$wasm")
 grep -qi "^content-encoding: br" <<<"$headers" || fail "the wasm is not served pre-compressed: $headers"
 grep -qi "^cache-control: .*immutable" <<<"$headers" || fail "the wasm is not cached as immutable: $headers"
+# The split-off pages' parts are embedded beside it: the login page's own part loads.
+pkg=${wasm%/gatehouse.wasm}
+part=$(curl -sf "http://127.0.0.1:$port$pkg/__wasm_split_manifest.json" | grep -o '"__login_route_view_[0-9]*"' | head -1 | tr -d '"')
+[ -n "$part" ] || fail "the embedded site has no split-off login page"
+headers=$(curl -sf -o /dev/null -D - "http://127.0.0.1:$port$pkg/split_$part.wasm") || fail "split_$part.wasm is not served"
+grep -qi "^content-type: application/wasm" <<<"$headers" || fail "split_$part.wasm is not served as wasm: $headers"
 kill -TERM "$server"
 wait "$server" || fail "the server did not stop cleanly on SIGTERM: $(cat "$err")"
 expect "the database" "$(stat -c '%a %U' /var/lib/gatehouse/gatehouse.db)" "600 gatehouse"

@@ -130,6 +130,16 @@ impl Actor {
         }
     }
 
+    /// Who made something the tailnet keeps (an OAuth client, a webhook endpoint), as its list
+    /// names them: a person's email, or "OAuth client <description>".
+    pub fn created_by(&self) -> String {
+        if self.delegation.is_some() {
+            format!("OAuth client {}", self.display_name)
+        } else {
+            self.email.clone()
+        }
+    }
+
     /// The id stored with an event: the person's, the OAuth client's, none for an operator.
     fn stored_id(&self) -> Option<&str> {
         match self.kind {

@@ -253,10 +253,11 @@ async fn join<'a>(
             )
             .await?;
     }
-    for kind in [EventType::UserJoined, EventType::UserNeedsApproval] {
-        if kind == EventType::UserNeedsApproval && status != MemberStatus::NeedsApproval {
-            continue;
-        }
+    let mut kinds = vec![EventType::UserJoined];
+    if status == MemberStatus::NeedsApproval {
+        kinds.push(EventType::UserNeedsApproval);
+    }
+    for kind in kinds {
         let event = UserEvent {
             tailnet: &claimed.tailnet,
             kind,

@@ -96,11 +96,7 @@ pub async fn generate(
     }
     let id = format!("c{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let secret = format!("{CLIENT_SECRET_PREFIX}{id}-{}", random_token(32));
-    let created_by = if actor.delegation.is_some() {
-        format!("OAuth client {}", actor.display_name)
-    } else {
-        actor.email.clone()
-    };
+    let created_by = actor.created_by();
     sqlx::query(
         "INSERT INTO oauth_clients (id, tailnet_id, description, scopes, role, secret_hash, \
              created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

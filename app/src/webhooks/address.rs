@@ -94,15 +94,23 @@ pub fn private_refusal(host: &str) -> String {
     )
 }
 
+/// The address written in the URL as its host, if it is one (no name to resolve).
+pub fn literal_address(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(address) => Some(IpAddr::V4(address)),
+        url::Host::Ipv6(address) => Some(IpAddr::V6(address)),
+        url::Host::Domain(_) => None,
+    }
+}
+
 /// Resolves the URL's host and refuses it when any of its addresses is not public (unless
 /// `allow_private`), or when it does not resolve at all.
 pub async fn check_destination(url: &url::Url, allow_private: bool) -> Result<(), String> {
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<IpAddr> = match url.host() {
-        Some(url::Host::Ipv4(address)) => vec![IpAddr::V4(address)],
-        Some(url::Host::Ipv6(address)) => vec![IpAddr::V6(address)],
-        _ => tokio::net::lookup_host((host, port))
+    let addresses: Vec<IpAddr> = match literal_address(url) {
+        Some(address) => vec![address],
+        None => tokio::net::lookup_host((host, port))
             .await
             .map_err(|_| format!("{host} could not be resolved. Check the address."))?
             .map(|socket| socket.ip())

@@ -173,15 +173,6 @@ fn logged(endpoint: &WebhookEndpoint) -> Option<String> {
     )
 }
 
-/// Who the endpoint list names as its creator: a person's email, or the OAuth client.
-fn creator(actor: &Actor) -> String {
-    if actor.delegation.is_some() {
-        format!("OAuth client {}", actor.display_name)
-    } else {
-        actor.email.clone()
-    }
-}
-
 /// A new signing secret: 256 random bits.
 fn new_secret() -> String {
     random_token(32)
@@ -201,7 +192,7 @@ pub async fn add(
         url: valid.url,
         provider: valid.provider,
         subscriptions: valid.subscriptions,
-        created_by: creator(actor),
+        created_by: actor.created_by(),
         created_at: now,
         last_modified_at: now,
     };
@@ -327,10 +318,7 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let mut tx = begin_write(db).await?;
     let endpoint = lock_endpoint(&mut tx, actor, tailnet, id).await?;
-    sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    // Its deliveries go with it (ON DELETE CASCADE).
     sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

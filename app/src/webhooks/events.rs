@@ -58,10 +58,9 @@ pub async fn emit(
     event: &UserEvent<'_>,
     now: i64,
 ) -> Result<(), AppError> {
-    let endpoints = subscribed(conn, event.tailnet, event.kind).await?;
-    if endpoints.is_empty() {
+    let Some(audience) = Audience::of(conn, event.tailnet, event.kind).await? else {
         return Ok(());
-    }
+    };
     let (email, display_name): (String, String) =
         sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1")
             .bind(event.user.as_str())
@@ -77,13 +76,8 @@ pub async fn emit(
     if let Some(role) = event.role {
         data["role"] = json!(role.tailscale_name());
     }
-    let name = tailnet_name(conn, event.tailnet).await?;
-    let text = message(event.kind, &email, &name);
-    let object = event_object(event.kind.as_str(), &name, &text, &data, now);
-    for endpoint in endpoints {
-        queue(conn, &endpoint, event.kind.as_str(), &object, now).await?;
-    }
-    Ok(())
+    let text = message(event.kind, &email, &audience.tailnet_name);
+    audience.queue(conn, event.kind, &text, &data, now).await
 }
 
 /// An invite just made: by email (`email`) or as a link (no email).
@@ -104,14 +98,13 @@ pub async fn emit_invited(
     now: i64,
 ) -> Result<(), AppError> {
     let kind = EventType::UserInvited;
-    let endpoints = subscribed(conn, invited.tailnet, kind).await?;
-    if endpoints.is_empty() {
+    let Some(audience) = Audience::of(conn, invited.tailnet, kind).await? else {
         return Ok(());
-    }
-    let name = tailnet_name(conn, invited.tailnet).await?;
+    };
+    let name = &audience.tailnet_name;
     let (text, url) = match invited.email {
         Some(email) => (
-            message(kind, email, &name),
+            message(kind, email, name),
             users_page(invited.tailnet, email),
         ),
         None => (
@@ -126,11 +119,7 @@ pub async fn emit_invited(
         "actor": actor_name(invited.actor),
         "url": url,
     });
-    let object = event_object(kind.as_str(), &name, &text, &data, now);
-    for endpoint in endpoints {
-        queue(conn, &endpoint, kind.as_str(), &object, now).await?;
-    }
-    Ok(())
+    audience.queue(conn, kind, &text, &data, now).await
 }
 
 /// The Users page searched for `email`, as a path: the delivery worker puts the public origin
@@ -140,25 +129,57 @@ fn users_page(tailnet: &TailnetId, email: &str) -> String {
     format!("{}?q={query}", crate::auth::model::users_path(tailnet))
 }
 
-/// The endpoints of `tailnet` subscribed to `kind`.
-async fn subscribed(
-    conn: &mut AnyConnection,
-    tailnet: &TailnetId,
-    kind: EventType,
-) -> Result<Vec<String>, AppError> {
-    let endpoints: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, subscriptions FROM webhook_endpoints WHERE tailnet_id = $1")
-            .bind(tailnet.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(endpoints
-        .into_iter()
-        .filter(|(_, subscriptions)| {
-            serde_json::from_str::<Vec<EventType>>(subscriptions)
-                .is_ok_and(|types| types.contains(&kind))
-        })
-        .map(|(id, _)| id)
-        .collect())
+/// The endpoints of a tailnet that subscribe to one event type, and the tailnet's name.
+struct Audience {
+    endpoints: Vec<String>,
+    tailnet_name: String,
+}
+
+impl Audience {
+    /// `None` when no endpoint of `tailnet` subscribes to `kind` (then nothing else is read).
+    async fn of(
+        conn: &mut AnyConnection,
+        tailnet: &TailnetId,
+        kind: EventType,
+    ) -> Result<Option<Self>, AppError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, subscriptions FROM webhook_endpoints WHERE tailnet_id = $1")
+                .bind(tailnet.as_str())
+                .fetch_all(&mut *conn)
+                .await?;
+        let endpoints: Vec<String> = rows
+            .into_iter()
+            .filter(|(_, subscriptions)| {
+                serde_json::from_str::<Vec<EventType>>(subscriptions)
+                    .is_ok_and(|types| types.contains(&kind))
+            })
+            .map(|(id, _)| id)
+            .collect();
+        if endpoints.is_empty() {
+            return Ok(None);
+        }
+        let tailnet_name = tailnet_name(conn, tailnet).await?;
+        Ok(Some(Self {
+            endpoints,
+            tailnet_name,
+        }))
+    }
+
+    /// Queues the event object for each endpoint.
+    async fn queue(
+        &self,
+        conn: &mut AnyConnection,
+        kind: EventType,
+        message: &str,
+        data: &Value,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let object = event_object(kind.as_str(), &self.tailnet_name, message, data, now);
+        for endpoint in &self.endpoints {
+            queue(conn, endpoint, kind.as_str(), &object, now).await?;
+        }
+        Ok(())
+    }
 }
 
 /// An event object in Tailscale's shape: `timestamp` (RFC 3339, UTC), `version` (1), `type`,

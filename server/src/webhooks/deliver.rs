@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use app::error::AppError;
 use app::settings::Settings;
-use app::webhooks::address::{is_public, private_refusal};
+use app::webhooks::address::{is_public, literal_address, private_refusal};
 use app::webhooks::endpoints::open_secret;
 use app::webhooks::model::{DeliveryState, ProviderType};
 use serde_json::Value;
@@ -125,12 +125,7 @@ async fn post(
         return Sent::Unreachable("the URL no longer parses".to_owned());
     };
     // The resolver checks names; an address written in the URL is checked here.
-    let literal = match parsed.host() {
-        Some(url::Host::Ipv4(address)) => Some(std::net::IpAddr::V4(address)),
-        Some(url::Host::Ipv6(address)) => Some(std::net::IpAddr::V6(address)),
-        _ => None,
-    };
-    if let Some(address) = literal
+    if let Some(address) = literal_address(&parsed)
         && !allow_private
         && !is_public(address)
     {
@@ -182,8 +177,8 @@ async fn deliver_to(
     endpoint: Leased,
     now: i64,
 ) -> Result<DeliveryRound, AppError> {
-    let due: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT id, event, give_up_at FROM webhook_deliveries \
+    let due: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, event, give_up_at, attempts FROM webhook_deliveries \
          WHERE endpoint_id = $1 AND state = $2 AND next_attempt_at <= $3 \
          ORDER BY created_at, id LIMIT $4",
     )
@@ -197,7 +192,7 @@ async fn deliver_to(
     if !due.is_empty() {
         let events: Vec<Value> = due
             .iter()
-            .filter_map(|(_, event, _)| serde_json::from_str(event).ok())
+            .filter_map(|(_, event, _, _)| serde_json::from_str(event).ok())
             .collect();
         let body = body(endpoint.provider, events, &settings.public_origin());
         let secret = open_secret(&settings.link_key, &endpoint.id, &endpoint.secret_sealed)?;
@@ -205,8 +200,13 @@ async fn deliver_to(
         let header = signature(&secret, app::context::now(), &body);
         let allow = settings.webhook_allow_private;
         let sent = post(client, &endpoint.url, body, header, allow).await;
-        for (id, _, give_up_at) in &due {
-            round.add(record(db, &endpoint, id, &sent, *give_up_at, now).await?);
+        for (id, _, give_up_at, attempts) in &due {
+            let delivery = DueDelivery {
+                id,
+                attempts: *attempts,
+                give_up_at: *give_up_at,
+            };
+            round.add(record(db, &endpoint, &delivery, &sent, now).await?);
         }
     }
     sqlx::query(
@@ -227,13 +227,19 @@ macro_rules! still_leased {
     };
 }
 
+/// An event being sent: its delivery row, the attempts before this one, and when to give up.
+struct DueDelivery<'a> {
+    id: &'a str,
+    attempts: i64,
+    give_up_at: i64,
+}
+
 /// Records one event's attempt, if this server still holds the endpoint.
 async fn record(
     db: &AnyPool,
     endpoint: &Leased,
-    delivery: &str,
+    delivery: &DueDelivery<'_>,
     sent: &Sent,
-    give_up_at: i64,
     now: i64,
 ) -> Result<DeliveryRound, AppError> {
     let mut round = DeliveryRound::default();
@@ -250,7 +256,7 @@ async fn record(
             .bind(DeliveryState::Delivered.as_str())
             .bind(now)
             .bind(i64::from(*status))
-            .bind(delivery)
+            .bind(delivery.id)
             .bind(DeliveryState::Pending.as_str())
             .execute(db)
             .await?;
@@ -268,20 +274,16 @@ async fn record(
         Sent::Unreachable(reason) => (None, reason.clone()),
     };
     round.failed_attempts += 1;
-    let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM webhook_deliveries WHERE id = $1")
-        .bind(delivery)
-        .fetch_optional(db)
-        .await?
-        .unwrap_or(0);
+    let attempts = delivery.attempts;
     let next = now + retry_delay_secs(attempts + 1);
-    let state = if next > give_up_at {
+    let state = if next > delivery.give_up_at {
         round.given_up += 1;
         DeliveryState::Failed
     } else {
         DeliveryState::Pending
     };
     tracing::warn!(
-        endpoint = %endpoint.id, delivery, attempts = attempts + 1, %problem,
+        endpoint = %endpoint.id, delivery = delivery.id, attempts = attempts + 1, %problem,
         given_up = state == DeliveryState::Failed, "webhook not delivered"
     );
     sqlx::query(concat!(
@@ -297,7 +299,7 @@ async fn record(
     .bind(status)
     .bind(problem)
     .bind(next)
-    .bind(delivery)
+    .bind(delivery.id)
     .bind(DeliveryState::Pending.as_str())
     .execute(db)
     .await?;

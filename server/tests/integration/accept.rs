@@ -119,6 +119,20 @@ pub(crate) async fn sign_up_with_link(
     browser.current_user().await.expect("signed in").user_id
 }
 
+/// Someone invited by email as `role` who creates an account with a passkey; their id.
+pub(crate) async fn join_by_email(
+    app: &TestApp,
+    tailnet: &TailnetId,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> UserId {
+    let (status, sent) = invite(app, tailnet, email, role).await;
+    assert_eq!(status, StatusCode::OK, "{sent:?}");
+    let token = link_token(app, tailnet, email).await;
+    sign_up_with_link(app, &token, name, email).await
+}
+
 pub(crate) async fn accept(
     browser: &TestApp,
     token: &str,

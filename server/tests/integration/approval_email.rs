@@ -7,9 +7,8 @@ use app::tailnets::model::JoinSettings;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::accept::{link_token, owner_app, sign_up_with_link};
+use crate::accept::{join_by_email, owner_app};
 use crate::harness::{Backend, TestDatabase, insert_member, on_both_databases};
-use crate::invites::invite;
 use crate::smtp::ReceivedMail;
 use crate::smtp::SmtpSink;
 
@@ -19,20 +18,6 @@ fn approval_mails(sink: &SmtpSink) -> Vec<ReceivedMail> {
         .into_iter()
         .filter(|mail| mail.subject().contains("is waiting for approval in"))
         .collect()
-}
-
-/// Someone invited by email as `role` who creates an account with a passkey; their id.
-async fn join(
-    app: &crate::harness::TestApp,
-    tailnet: &app::ids::TailnetId,
-    name: &str,
-    email: &str,
-    role: &str,
-) -> app::ids::UserId {
-    let (status, sent) = invite(app, tailnet, email, role).await;
-    assert_eq!(status, StatusCode::OK, "{sent:?}");
-    let token = link_token(app, tailnet, email).await;
-    sign_up_with_link(app, &token, name, email).await
 }
 
 on_both_databases!(approvers_are_emailed_once_when_someone_starts_waiting);
@@ -83,7 +68,7 @@ async fn approvers_are_emailed_once_when_someone_starts_waiting(backend: Backend
     assert_eq!(shown(&member).await, None);
 
     // Approval off: someone joins, nobody is emailed.
-    join(&app, &tailnet, "Early", "early@example.com", "member").await;
+    join_by_email(&app, &tailnet, "Early", "early@example.com", "member").await;
     app.deliver_mail(app::context::now()).await;
     assert!(
         approval_mails(&sink).is_empty(),
@@ -99,7 +84,7 @@ async fn approvers_are_emailed_once_when_someone_starts_waiting(backend: Backend
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{settings:?}");
-    join(
+    join_by_email(
         &app,
         &tailnet,
         "Grace Hopper",
@@ -134,7 +119,7 @@ async fn approvers_are_emailed_once_when_someone_starts_waiting(backend: Backend
     // Nothing more on later rounds; and an email for someone approved meanwhile is dropped.
     app.deliver_mail(app::context::now()).await;
     assert_eq!(approval_mails(&sink).len(), 3);
-    let linus = join(&app, &tailnet, "Linus", "linus@example.com", "member").await;
+    let linus = join_by_email(&app, &tailnet, "Linus", "linus@example.com", "member").await;
     let (status, _) = app
         .call::<Value>(
             "approve_user",

@@ -9,9 +9,8 @@ use app::webhooks::model::{EndpointSecret, EventType, WebhooksPage};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::accept::{link_token, owner_app, sign_up_with_link};
+use crate::accept::{join_by_email, owner_app};
 use crate::harness::{Backend, TestApp, TestDatabase, insert_member, on_both_databases};
-use crate::invites::invite;
 use crate::webhook_receiver::{Receiver, verify};
 
 /// An app whose Owner is signed in; webhooks may go to loopback (`allow_private`) or not.
@@ -64,19 +63,6 @@ async fn manage(
     assert_eq!(status, StatusCode::OK, "{change:?}: {answer:?}");
 }
 
-async fn join(
-    app: &TestApp,
-    tailnet: &app::ids::TailnetId,
-    name: &str,
-    email: &str,
-    role: &str,
-) -> app::ids::UserId {
-    let (status, sent) = invite(app, tailnet, email, role).await;
-    assert_eq!(status, StatusCode::OK, "{sent:?}");
-    let token = link_token(app, tailnet, email).await;
-    sign_up_with_link(app, &token, name, email).await
-}
-
 on_both_databases!(every_event_reaches_a_subscribed_endpoint_signed_in_tailscales_shape);
 
 async fn every_event_reaches_a_subscribed_endpoint_signed_in_tailscales_shape(backend: Backend) {
@@ -92,7 +78,7 @@ async fn every_event_reaches_a_subscribed_endpoint_signed_in_tailscales_shape(ba
 
     // Bo joins; approval goes on; Cy joins and waits; she is approved; Bo's role changes, he
     // is suspended, restored and removed.
-    let bo = join(&app, &tailnet, "Bo", "bo@example.com", "member").await;
+    let bo = join_by_email(&app, &tailnet, "Bo", "bo@example.com", "member").await;
     let (status, _) = app
         .call::<Value>(
             "set_user_approval",
@@ -100,7 +86,7 @@ async fn every_event_reaches_a_subscribed_endpoint_signed_in_tailscales_shape(ba
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let cy = join(&app, &tailnet, "Cy", "cy@example.com", "auditor").await;
+    let cy = join_by_email(&app, &tailnet, "Cy", "cy@example.com", "auditor").await;
     let (status, _) = app
         .call::<Value>(
             "approve_user",
@@ -233,7 +219,7 @@ async fn chat_formats_have_the_shapes_those_services_accept(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    join(&app, &tailnet, "Cy", "cy@example.com", "member").await;
+    join_by_email(&app, &tailnet, "Cy", "cy@example.com", "member").await;
     deliver(&app, app::context::now()).await;
     let users = format!(
         "{}/admin/{tailnet}/users?q=cy%40example.com",

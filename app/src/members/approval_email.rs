@@ -129,7 +129,10 @@ pub async fn render(
 
 /// Whether `person` gets these emails, when they may approve in some tailnet (`None`
 /// otherwise: the setting does not concern them).
-pub async fn preference(db: &AnyPool, person: &UserId) -> Result<Option<bool>, AppError> {
+pub async fn preference(
+    conn: &mut sqlx::AnyConnection,
+    person: &UserId,
+) -> Result<Option<bool>, AppError> {
     let (approvers, placeholders) = approver_roles(3);
     let sql = format!(
         "SELECT u.notify_needs_approval, \
@@ -143,7 +146,7 @@ pub async fn preference(db: &AnyPool, person: &UserId) -> Result<Option<bool>, A
     for role in approvers {
         query = query.bind(role);
     }
-    let row = query.fetch_optional(db).await?;
+    let row = query.fetch_optional(&mut *conn).await?;
     Ok(row.and_then(|(on, approves)| (approves > 0).then_some(on != 0)))
 }
 

@@ -49,6 +49,10 @@ pub async fn overview(
     .bind(now - SESSION_IDLE_SECS)
     .fetch_one(&mut *conn)
     .await?;
+    // Everything on the one connection: taking a second from the pool while holding this one
+    // deadlocks once every connection is held by a request waiting for its second.
+    let approval_emails =
+        crate::members::approval_email::preference(&mut conn, &session.user_id).await?;
     Ok(AccountOverview {
         display_name,
         email,
@@ -56,8 +60,7 @@ pub async fn overview(
         sessions,
         current_passkey: session.passkey_id.clone(),
         verified_until: session.verified_at + state.settings.recent_sign_in_secs,
-        approval_emails: crate::members::approval_email::preference(&state.db, &session.user_id)
-            .await?,
+        approval_emails,
     })
 }
 

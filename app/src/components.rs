@@ -3,6 +3,7 @@
 pub mod access_problem;
 pub mod admin_nav;
 pub mod alert;
+pub mod browser_only;
 pub mod clipboard;
 pub mod debounce;
 pub mod dialog;

@@ -63,7 +63,9 @@ Environment (all optional):
   GATEHOUSE_WEBHOOK_ALLOW_PRIVATE
                           true lets webhook endpoints be private, loopback or
                           link-local addresses (a receiver on this network);
-                          otherwise only public addresses      [default: false]";
+                          otherwise only public addresses      [default: false]
+  GATEHOUSE_WORKER_THREADS
+                          threads serving requests: 1 to 1024  [default: one per core]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -87,6 +89,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Whether webhooks may go to private, loopback and link-local addresses.
     pub webhook_allow_private: bool,
+    /// Threads serving requests; `None` is one per core.
+    pub worker_threads: Option<usize>,
 }
 
 /// A variable with a value that cannot be used.
@@ -221,6 +225,19 @@ impl Config {
                 ));
             }
         };
+        let worker_threads = optional("GATEHOUSE_WORKER_THREADS")
+            .map(|text| {
+                text.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1024).contains(n))
+                    .ok_or_else(|| {
+                        fail(
+                            "GATEHOUSE_WORKER_THREADS",
+                            format!("'{text}' is not a whole number from 1 to 1024"),
+                        )
+                    })
+            })
+            .transpose()?;
         Ok(Self {
             listen,
             public_url,
@@ -241,6 +258,7 @@ impl Config {
             log_format,
             metrics_listen,
             webhook_allow_private,
+            worker_threads,
         })
     }
 
@@ -508,6 +526,7 @@ mod tests {
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.audit_retention_secs, 90 * 86_400);
         assert_eq!(config.recent_sign_in_secs, 5 * 60);
+        assert_eq!(config.worker_threads, None, "one per core");
         Ok(())
     }
 
@@ -534,6 +553,8 @@ mod tests {
             ("GATEHOUSE_SETUP_LINK_TTL", "5m"),
             ("GATEHOUSE_SETUP_LINK_TTL", "30d"),
             ("GATEHOUSE_RECENT_SIGN_IN", "2h"),
+            ("GATEHOUSE_WORKER_THREADS", "0"),
+            ("GATEHOUSE_WORKER_THREADS", "all"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable);

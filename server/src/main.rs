@@ -78,14 +78,15 @@ fn main() -> std::process::ExitCode {
         }
     };
     server::logging::init(config.log_format);
-    // One thread serves every request: Leptos 0.8 can drop a page's browser-only parts on
-    // another worker thread than the one that rendered it, which panics (leptos-rs/leptos#4402).
-    // Database work is not held back: SQLite runs on sqlx's own threads, PostgreSQL is async
-    // I/O, and a deployment scales out by running more processes.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // Every core serves requests. A page may be rendered on one worker thread and cleaned up
+    // on another, so nothing a page makes while rendering is bound to its thread (see
+    // `app::components::browser_only`; clippy forbids the thread-bound constructors).
+    // `GATEHOUSE_WORKER_THREADS` caps the worker count (default: one per core).
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = config.worker_threads {
+        builder.worker_threads(threads);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("gatehouse: cannot start the async runtime: {error}");

@@ -1,6 +1,7 @@
 //! Copying text to the clipboard, and the read-only field that shows a link for copying by hand
 //! where the clipboard is unavailable.
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
 /// Writes `text` to the clipboard; false when the browser refused (no permission, insecure
@@ -42,7 +43,7 @@ pub fn LinkField(
         (false, false) => String::new(),
     });
     let for_copy = link.clone();
-    let copy = Action::new_local(move |(): &()| {
+    let copy = browser_action(move |(): &()| {
         let link = for_copy.clone();
         async move {
             let text = if copy_to_clipboard(link).await {

@@ -40,6 +40,10 @@ stress_on_both_databases!(
     fifty_concurrent_writers,
 );
 
+stress_on_both_databases!(pages_render_on_every_core);
+use all_cores::pages_render_on_every_core;
+
+mod all_cores;
 mod kill_nine;
 pub mod process;
 mod two_servers;

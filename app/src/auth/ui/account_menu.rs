@@ -1,6 +1,7 @@
 //! The header's tailnet switcher (for people in more than one tailnet) and the account menu:
 //! who is signed in, "Your tailnets", "Account" and "Sign out".
 
+use crate::components::browser_only::browser_action;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -91,7 +92,7 @@ fn OpenableMenu(display_name: String) -> impl IntoView {
     let open = RwSignal::new(false);
     let trigger = NodeRef::<html::Button>::new();
     let first_item = NodeRef::<html::A>::new();
-    let sign_out_action = Action::new_local(|(): &()| async move {
+    let sign_out_action = browser_action(|(): &()| async move {
         let result = sign_out().await;
         if result.is_ok() {
             load_page("/login");

@@ -3,6 +3,7 @@
 //! request starts when the field is focused, with a challenge fetched when the page loaded.
 //! `/login?next=/path` returns to that page of this site once signed in.
 
+use crate::components::browser_only::{BrowserValue, browser_action};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use webauthn_rs_proto::RequestChallengeResponse;
@@ -42,8 +43,8 @@ type SignInChallenge = PasskeyChallenge<RequestChallengeResponse>;
 struct Autofill {
     /// Whether the browser offers passkeys in autofill; known after hydration.
     available: StoredValue<bool>,
-    prepared: StoredValue<Option<(SignInChallenge, f64)>, LocalStorage>,
-    pending: StoredValue<Option<PendingAutofill>, LocalStorage>,
+    prepared: BrowserValue<(SignInChallenge, f64)>,
+    pending: BrowserValue<PendingAutofill>,
     error: RwSignal<Option<String>>,
     /// Where to go once signed in instead of the person's landing page.
     next: Memo<Option<String>>,
@@ -53,8 +54,8 @@ impl Autofill {
     fn new(next: Memo<Option<String>>) -> Self {
         Self {
             available: StoredValue::new(false),
-            prepared: StoredValue::new_local(None),
-            pending: StoredValue::new_local(None),
+            prepared: BrowserValue::new(),
+            pending: BrowserValue::new(),
             error: RwSignal::new(None),
             next,
         }
@@ -68,12 +69,12 @@ impl Autofill {
         // The page may be gone by the time the browser answers.
         let _ = self.available.try_set_value(true);
         if let Ok(challenge) = start_sign_in().await {
-            let _ = self.prepared.try_set_value(Some((challenge, js_now())));
+            self.prepared.set(Some((challenge, js_now())));
         }
     }
 
     fn cancel(self) {
-        if let Some(Some(pending)) = self.pending.try_get_value() {
+        if let Some(pending) = self.pending.get() {
             pending.cancel();
         }
     }
@@ -82,20 +83,20 @@ impl Autofill {
     fn start(self) {
         let waiting = self
             .pending
-            .get_value()
+            .get()
             .is_some_and(|pending| !pending.was_cancelled());
         if waiting || !self.available.get_value() {
             return;
         }
         let challenge = self
             .prepared
-            .get_value()
+            .get()
             .filter(|(_, fetched_at)| js_now() - fetched_at < PREPARED_CHALLENGE_MAX_AGE_MS)
             .map(|(challenge, _)| challenge);
-        self.prepared.set_value(None);
+        self.prepared.set(None);
         leptos::task::spawn_local(async move {
             self.offer(challenge).await;
-            let _ = self.pending.try_set_value(None);
+            self.pending.set(None);
         });
     }
 
@@ -107,7 +108,7 @@ impl Autofill {
             let Some(pending) = PendingAutofill::new() else {
                 return;
             };
-            if self.pending.try_set_value(Some(pending.clone())).is_some() {
+            if !self.pending.set(Some(pending.clone())) {
                 return; // the page is gone
             }
             let current = match challenge.take() {
@@ -153,7 +154,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let next = Memo::new(move |_| query.read().get("next").and_then(|next| return_path(&next)));
     let autofill = Autofill::new(next);
-    let sign_in = Action::new_local(move |(): &()| {
+    let sign_in = browser_action(move |(): &()| {
         autofill.cancel();
         async move {
             let landing = sign_in_with_passkey().await?;

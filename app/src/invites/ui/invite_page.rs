@@ -3,6 +3,7 @@
 //! passkey" or "Sign in with passkey". Every unusable link (unknown, expired, deleted, used)
 //! gets the same page and status.
 
+use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -68,7 +69,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
     let name_input = NodeRef::<html::Div>::new();
 
     let accept_token = token.clone();
-    let accept = Action::new_local(move |(): &()| {
+    let accept = browser_action(move |(): &()| {
         let token = accept_token.clone();
         async move {
             let welcome = accept_invite(token).await?;
@@ -77,7 +78,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
         }
     });
     // Signing in is one more step of accepting: once signed in, the invite is accepted.
-    let sign_in = Action::new_local(move |(): &()| async move {
+    let sign_in = browser_action(move |(): &()| async move {
         sign_in_with_passkey()
             .await
             .map_err(AppError::SignInFailed)?;
@@ -85,7 +86,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
         accept.dispatch(());
         Ok::<(), AppError>(())
     });
-    let sign_out_action = Action::new_local(|(): &()| async move {
+    let sign_out_action = browser_action(|(): &()| async move {
         sign_out().await?;
         load_page(&current_path());
         Ok::<(), AppError>(())

@@ -2,6 +2,7 @@
 //! link proves it). For a link invite on a server that sends email, the typed address is
 //! proven first: "Email me a code", then the code, then the passkey.
 
+use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -50,7 +51,7 @@ pub fn NewAccountForm(
             sent.set(None);
         }
     });
-    let submit = Action::new_local(move |form: &InviteSignUpForm| {
+    let submit = browser_action(move |form: &InviteSignUpForm| {
         let (token, form) = (token.clone(), form.clone());
         let waiting = sent.get_untracked();
         let typed_code = code.get_untracked();

@@ -2,6 +2,7 @@
 //! "Delete invite" (after confirming). A person waiting for approval's: "Approve" (with the
 //! role to give) and "Remove" (after confirming).
 
+use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -76,7 +77,7 @@ pub fn InviteActions(
 
     let run_label = label.clone();
     let invite_id = invite.invite.clone();
-    let run = Action::new_local(move |command: &InviteCommand| {
+    let run = browser_action(move |command: &InviteCommand| {
         let (command, tailnet, invite, label) = (
             *command,
             tailnet.clone(),

@@ -1,5 +1,6 @@
 //! A block of configuration text with a "Copy" button (the Headscale `oidc:` settings).
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
 use crate::components::clipboard::copy_to_clipboard;
@@ -13,7 +14,7 @@ pub fn CopyBlock(
 ) -> AnyView {
     let status = RwSignal::new(String::new());
     let for_copy = text.clone();
-    let copy = Action::new_local(move |(): &()| {
+    let copy = browser_action(move |(): &()| {
         let text = for_copy.clone();
         async move {
             let said = if copy_to_clipboard(text).await {

@@ -1,6 +1,7 @@
 //! `/account` ("Account" in the account menu): the person's passkeys, their notifications and
 //! their sessions.
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -76,7 +77,7 @@ fn AccountDetails(overview: AccountOverview, page: AccountPageState) -> AnyView 
 #[component]
 fn SessionsSection(sessions: i64) -> impl IntoView {
     let asking = RwSignal::new(false);
-    let sign_out = Action::new_local(|(): &()| async move {
+    let sign_out = browser_action(|(): &()| async move {
         sign_out_everywhere().await?;
         load_page("/login");
         Ok::<(), AppError>(())

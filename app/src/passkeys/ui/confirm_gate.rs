@@ -5,6 +5,7 @@
 //! asks for a passkey (the button gives the browser the user gesture a passkey prompt needs),
 //! and then makes the change again.
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
 use crate::components::dialog::ConfirmDialog;
@@ -69,7 +70,7 @@ pub fn through_gate<T>(
     }
 }
 
-/// `Action::new_local` for a change the server may refuse until the person confirms it's them:
+/// A [`browser_action`] for a change the server may refuse until the person confirms it's them:
 /// `run` gets the input and a `retry` that dispatches the same input again, to hand to
 /// [`ask_to_confirm`].
 pub fn confirmable_action<I, O, Fu>(run: impl Fn(&I, Callback<()>) -> Fu + 'static) -> Action<I, O>
@@ -82,7 +83,7 @@ where
     // The retry belongs to the component that made the action, not to whatever dispatched it
     // (often a dialog that closes as it dispatches, which would take the retry with it).
     let owner = Owner::current();
-    let action = Action::new_local(move |input: &I| {
+    let action = browser_action(move |input: &I| {
         let again = input.clone();
         let make_retry = move || {
             Callback::new(move |()| {
@@ -114,7 +115,7 @@ async fn confirm_with_passkey() -> Result<(), AppError> {
 #[component]
 pub fn ConfirmGateDialog(gate: ConfirmGate) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let confirm = Action::new_local(move |(): &()| async move {
+    let confirm = browser_action(move |(): &()| async move {
         match confirm_with_passkey().await {
             Ok(()) => {
                 if let Some(retry) = gate.waiting.get_untracked() {

@@ -1,6 +1,7 @@
 //! The Account page's "Passkeys" section: each passkey's name, when it was added and last
 //! used, and whether it is synced, with "Rename" and "Delete"; and "Add passkey".
 
+use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -101,7 +102,7 @@ fn PasskeyRow(
     let rename_button = NodeRef::<html::Button>::new();
     let delete_button = NodeRef::<html::Button>::new();
     let id = passkey.id.clone();
-    let rename = Action::new_local(move |name: &String| {
+    let rename = browser_action(move |name: &String| {
         let (id, name) = (id.clone(), name.clone());
         async move {
             let result = rename_passkey(id, name.clone())

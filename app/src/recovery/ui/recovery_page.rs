@@ -2,6 +2,7 @@
 //! new passkey", registers a passkey for it and signs in. Every unusable link (unknown, used,
 //! replaced, expired) gets the same page and status.
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -64,7 +65,7 @@ async fn recover(token: String) -> Result<String, AppError> {
 
 #[component]
 fn RecoveryCard(preview: RecoveryLinkPreview, token: String) -> impl IntoView {
-    let run = Action::new_local(move |(): &()| {
+    let run = browser_action(move |(): &()| {
         let token = token.clone();
         async move {
             let destination = recover(token).await?;

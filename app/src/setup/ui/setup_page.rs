@@ -1,6 +1,7 @@
 //! `/setup/:token`: the first Owner names the tailnet, gives their name and email, and
 //! creates their passkey.
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -55,7 +56,7 @@ fn SetupForm(info: SetupLinkInfo, token: String) -> impl IntoView {
     let display_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
 
-    let submit = Action::new_local(move |form: &SetupForm| {
+    let submit = browser_action(move |form: &SetupForm| {
         let (token, form) = (token.clone(), form.clone());
         async move {
             let destination = register_owner(token, form).await?;

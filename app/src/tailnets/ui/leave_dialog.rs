@@ -2,6 +2,7 @@
 //! sign-in page's list of tailnets. On success the person lands on `/login`, which lists the
 //! tailnets they still belong to.
 
+use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
 use crate::components::alert::ErrorAlert;
@@ -17,7 +18,7 @@ pub fn LeaveTailnetDialog(
     /// Closes the dialog (and returns focus to what opened it).
     on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let leave = Action::new_local(move |(): &()| {
+    let leave = browser_action(move |(): &()| {
         let tailnet = tailnet.clone();
         async move {
             leave_tailnet(tailnet).await?;

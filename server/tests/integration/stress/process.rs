@@ -9,6 +9,8 @@ pub struct Process {
     child: std::process::Child,
     pub address: String,
     pub origin: String,
+    /// Where the process's standard error goes (panics print there).
+    pub stderr: std::path::PathBuf,
 }
 
 impl Process {
@@ -28,6 +30,10 @@ impl Process {
             listener.local_addr().expect("address").port()
         };
         let origin = public_url.map_or_else(|| format!("http://localhost:{port}"), str::to_owned);
+        let stderr = database
+            .key_file()
+            .with_file_name(format!("gatehouse-{port}.stderr"));
+        let stderr_file = std::fs::File::create(&stderr).expect("stderr file");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
             .arg("serve")
             .env_clear()
@@ -40,7 +46,7 @@ impl Process {
             .env("GATEHOUSE_INVITE_EMAILS_PER_DAY_PER_PERSON", "1000000")
             .envs(vars.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr_file)
             .spawn()
             .expect("start gatehouse");
         let address = format!("http://127.0.0.1:{port}");
@@ -54,6 +60,7 @@ impl Process {
             child,
             address,
             origin,
+            stderr,
         }
     }
 
@@ -76,6 +83,16 @@ impl Process {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// What the process wrote to standard error so far.
+    pub fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
     pub fn kill_nine(mut self) {

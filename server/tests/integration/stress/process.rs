@@ -102,6 +102,16 @@ impl Process {
     }
 }
 
+/// A process a failed test left running is stopped with it.
+impl Drop for Process {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// A few nanoseconds of the clock, as a cheap random number for when to strike.
 pub fn clock_noise(below: u64) -> u64 {
     let nanos = std::time::SystemTime::now()

@@ -25,13 +25,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test tools rust-tools package-tools system-packages node-packages wasm-opt \
 	check-format lint deny advisories check-wasm-deps test-rust build-debug test-e2e \
-	test-package release package bench bench-size bench-size-check stress fuzz
+	test-package release package bench bench-check bench-size bench-size-check stress fuzz
 
 help:
 	@echo "make run   - build and serve Gatehouse on http://localhost:3000 (SQLite in ./data)"
 	@echo "make test  - run every check and test"
 	@echo "make package - the release binary (site embedded) as a Debian package in target/debian/"
-	@echo "make bench - Users page, accept-invite and audit-log server times, SQLite and PostgreSQL"
+	@echo "make bench - every speed and size figure (S1-S8) against its anchor, in one table"
+	@echo "make bench-check - make bench, failing when a figure misses its target or regressed"
 	@echo "make bench-size - wasm + JS each kind of page downloads, against a hello-world Leptos app"
 	@echo "make stress - the system under attack and load (concurrent accepts, guessed tokens, floods,"
 	@echo "              look-alike answers, oversized requests, 50 writers, kill -9, two servers"
@@ -153,9 +154,27 @@ test-package:
 # ---------------------------------------------------------------------------------------------
 # Benchmarks (not part of `make test`: they measure, they do not pass or fail)
 
-bench: rust-tools system-packages
+# Every S-figure of issue 17 (README, Performance), each against its anchor built and measured
+# in this run, then one table (target/bench/report.json): Gatehouse (the release binary, site
+# embedded, as `make run` and the package ship it) and the hello-world anchor as release builds (S1-S4 sizes; S5 hydration under a throttled CPU and network in Chromium),
+# the server benchmarks on SQLite and PostgreSQL (S6 Users page at 10,000 + 10,000; S8 requests
+# per second against a bare axum handler; also accept-invite and audit-log times) and the
+# statement counts (S7). About 25 minutes after `make test`. bench-check also fails when a
+# figure misses its target or regressed more than 10 % past benches/bench-baseline.json.
+bench: release system-packages node-packages
+	cd benches/anchor-hello && cargo leptos build --release
+	$(WASM_SIZE)
+	cd end2end && GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/release/gatehouse \
+		ANCHOR_BIN=$(CARGO_TARGET_DIR)/release/anchor-hello \
+		npx playwright test -c playwright.bench.config.ts
 	pg_virtualenv bash -c 'url="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE"; \
-		GATEHOUSE_BENCH_POSTGRES_URL="$$url" GATEHOUSE_TEST_POSTGRES_URL="$$url" cargo bench -p server'
+		GATEHOUSE_BENCH_POSTGRES_URL="$$url" GATEHOUSE_TEST_POSTGRES_URL="$$url" cargo bench -p server && \
+		GATEHOUSE_TEST_POSTGRES_URL="$$url" GATEHOUSE_QUERY_COUNTS_JSON=$(CURDIR)/target/bench/query-counts.json \
+			cargo test -p server --test query_counts -- --nocapture'
+	node benches/report.mjs target/bench
+
+bench-check: bench
+	node benches/report.mjs target/bench benches/bench-baseline.json
 
 # What the browser downloads for the invite, sign-in and admin pages, against a hello-world
 # Leptos app built the same way in the same run (S1-S4 of the README's performance notes).

@@ -175,7 +175,9 @@ fn queries(
     list
 }
 
-async fn run(backend: &str, database_url: impl Fn(&str) -> String) {
+/// Each query's median at 10 + 10 and at 10,000 + 10,000, and the ratio (S6 of issue 17).
+async fn run(backend: &str, database_url: impl Fn(&str) -> String) -> serde_json::Value {
+    let mut medians: Vec<(usize, &'static str, f64)> = Vec::new();
     for size in [10_usize, 10_000] {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = database_url(&format!("{}", dir.path().join("bench.db").display()));
@@ -222,11 +224,9 @@ async fn run(backend: &str, database_url: impl Fn(&str) -> String) {
         };
         println!("\n{backend}: {size} members + {size} invites (seeded in {seeded:.1?})");
         for (name, query) in queries(&bench.tailnet, deep) {
-            let median = bench.median(&query).await;
-            println!(
-                "  {name:<24} median {:>8.2} ms",
-                median.as_secs_f64() * 1_000.0
-            );
+            let median = bench.median(&query).await.as_secs_f64() * 1_000.0;
+            println!("  {name:<24} median {median:>8.2} ms");
+            medians.push((size, name, median));
         }
         if size >= 10_000 {
             for (name, query) in queries(&bench.tailnet, None).into_iter().take(2) {
@@ -250,6 +250,22 @@ async fn run(backend: &str, database_url: impl Fn(&str) -> String) {
             }
         }
     }
+    println!("\n{backend}: 10,000 + 10,000 against 10 + 10 (target: at most 1.5x)");
+    let mut ratios = serde_json::Map::new();
+    for (_, name, small) in medians.iter().filter(|(size, _, _)| *size == 10) {
+        let Some((_, _, large)) = medians
+            .iter()
+            .find(|(size, other, _)| *size == 10_000 && other == name)
+        else {
+            continue;
+        };
+        println!("  {name:<24} {:>5.2}x", large / small);
+        ratios.insert(
+            (*name).to_owned(),
+            serde_json::json!({ "ms_at_10": small, "ms_at_10000": large, "ratio": large / small }),
+        );
+    }
+    serde_json::Value::Object(ratios)
 }
 
 fn main() {
@@ -257,8 +273,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
-        run("SQLite", |file| format!("sqlite://{file}")).await;
+    let figures = runtime.block_on(async {
+        let mut figures = serde_json::Map::new();
+        let sqlite = run("SQLite", |file| format!("sqlite://{file}")).await;
+        figures.insert("sqlite".to_owned(), sqlite);
         if let Ok(admin) = std::env::var("GATEHOUSE_BENCH_POSTGRES_URL") {
             sqlx::any::install_default_drivers();
             let pool = sqlx::AnyPool::connect(&admin).await.expect("PostgreSQL");
@@ -277,15 +295,21 @@ fn main() {
                 names.push(name);
             }
             let names = std::sync::Mutex::new(names);
-            run("PostgreSQL", |_| {
+            let postgres = run("PostgreSQL", |_| {
                 let name = names.lock().expect("lock").remove(0);
                 let mut url = url::Url::parse(&admin).expect("url");
                 url.set_path(&name);
                 url.to_string()
             })
             .await;
+            figures.insert("postgres".to_owned(), postgres);
         } else {
             println!("\nPostgreSQL skipped: set GATEHOUSE_BENCH_POSTGRES_URL to include it.");
         }
+        figures
     });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    let json = serde_json::Value::Object(figures);
+    std::fs::write(dir.join("users-page.json"), format!("{json:#}\n")).expect("write");
 }

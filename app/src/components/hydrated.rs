@@ -2,7 +2,8 @@
 //! wait for it, because clicks before hydration do nothing. Two parts hydrate on their own
 //! schedule: the account menu in the header (when the signed-in person is known) and the page
 //! (a split-off page only after its part of the wasm arrives). Each marks itself with
-//! [`MarkHydrated`]; the body is marked once both have.
+//! [`MarkHydrated`]; the body is marked once both have, and a `performance.mark("hydrated")`
+//! records when (what `make bench` times from navigation, S5 of issue 17).
 
 use leptos::prelude::*;
 
@@ -31,6 +32,10 @@ pub fn MarkHydrated() -> impl IntoView {
             && let Some(body) = document().body()
         {
             let _ = body.set_attribute("data-hydrated", "true");
+            #[cfg(feature = "hydrate")]
+            if let Some(performance) = window().performance() {
+                let _ = performance.mark("hydrated");
+            }
         }
     });
 }

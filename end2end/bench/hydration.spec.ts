@@ -8,11 +8,10 @@
 // written beside its files here).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import type { Browser } from '@playwright/test';
-import { expect, generateLink, setUpOwner, test } from '../tests/fixtures';
+import { expect, freePort, generateLink, setUpOwner, test } from '../tests/fixtures';
 
 const workspace = join(__dirname, '..', '..');
 const anchorDir = join(workspace, 'benches', 'anchor-hello');
@@ -27,18 +26,6 @@ const FAST_3G = {
   uploadThroughput: (750 * 1024 * 0.9) / 8,
 };
 const CPU_SLOWDOWN = 4;
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** Brotli files beside the anchor's wasm and JS, as Gatehouse's release carries its own. */
 function precompressAnchor(pkg: string) {

@@ -116,7 +116,8 @@ export type Gatehouse = {
   createTailnet(name: string): Promise<string>;
 };
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on yet. */
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);

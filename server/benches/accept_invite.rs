@@ -23,9 +23,8 @@ mod seed;
 use std::time::{Duration, Instant};
 
 use app::auth::model::PasskeyChallenge;
-use app::ids::{TailnetId, UserId};
-use app::invites::model::InviteLink;
-use harness::{Backend, TestApp, TestDatabase, token_of};
+use app::ids::UserId;
+use harness::{Backend, TestApp, TestDatabase};
 use passkey::TestPasskey;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -34,17 +33,6 @@ use webauthn_rs_proto::CreationChallengeResponse;
 const RUNS: usize = 40;
 const RACE_ROUNDS: usize = 5;
 const CONTENDERS: usize = 100;
-
-async fn invite_link(app: &TestApp, tailnet: &TailnetId) -> String {
-    let (status, link) = app
-        .call::<InviteLink>(
-            "create_invite_link",
-            json!({ "tailnet": tailnet, "role": "member" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    token_of(&link.expect("link").url)
-}
 
 fn summary(mut times: Vec<Duration>) -> String {
     times.sort();
@@ -105,7 +93,7 @@ async fn run(backend: Backend, label: &str) {
 
     let mut sign_ups = Vec::with_capacity(RUNS);
     for i in 0..RUNS {
-        let token = invite_link(&app, &tailnet).await;
+        let token = app.invite_link_token(&tailnet, "member").await;
         let browser = app.other_browser();
         let mut passkey = TestPasskey::new(&app.public_origin);
         let (_, started) = browser
@@ -133,7 +121,7 @@ async fn run(backend: Backend, label: &str) {
     let mut people = admins_elsewhere(&app, RUNS + CONTENDERS).await;
     let mut accepts = Vec::with_capacity(RUNS);
     for (_, browser) in people.drain(..RUNS) {
-        let token = invite_link(&app, &tailnet).await;
+        let token = app.invite_link_token(&tailnet, "member").await;
         let clock = Instant::now();
         let (status, _) = browser
             .call::<String>("accept_invite", json!({ "token": token }))
@@ -148,7 +136,7 @@ async fn run(backend: Backend, label: &str) {
 
     let mut races = Vec::with_capacity(RACE_ROUNDS);
     for _ in 0..RACE_ROUNDS {
-        let token = invite_link(&app, &tailnet).await;
+        let token = app.invite_link_token(&tailnet, "member").await;
         let clock = Instant::now();
         let answers = futures::future::join_all(people.iter().map(|(_, browser)| {
             browser.call::<String>("accept_invite", json!({ "token": token }))

@@ -16,8 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use app::auth::model::PasskeyChallenge;
-use app::invites::model::InviteLink;
-use harness::{Backend, TestApp, TestDatabase, token_of};
+use harness::{Backend, TestApp, TestDatabase};
 use passkey::TestPasskey;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -91,17 +90,6 @@ impl Counts {
     }
 }
 
-async fn invite_link(app: &TestApp, tailnet: &app::ids::TailnetId) -> String {
-    let (status, link) = app
-        .call::<InviteLink>(
-            "create_invite_link",
-            json!({ "tailnet": tailnet, "role": "member" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    token_of(&link.expect("link").url)
-}
-
 async fn measure(
     backend: Backend,
     statements: Arc<AtomicUsize>,
@@ -116,7 +104,7 @@ async fn measure(
     };
     // Some rows, so that the lists are not empty.
     for _ in 0..3 {
-        invite_link(&app, &tailnet).await;
+        app.invite_link_token(&tailnet, "member").await;
     }
 
     let users_path = format!("/admin/{}/users", tailnet.as_str());
@@ -148,7 +136,7 @@ async fn measure(
     .expect("tailnet");
     let member = harness::insert_member(&app, &elsewhere, "admin@elsewhere.example", "admin").await;
     let browser = app.signed_in_as(&member).await;
-    let token = invite_link(&app, &tailnet).await;
+    let token = app.invite_link_token(&tailnet, "member").await;
     let (status, answer) = counts
         .count(
             "Accept invite, signed in",
@@ -158,7 +146,7 @@ async fn measure(
     assert_eq!(status, StatusCode::OK, "{answer:?}");
 
     // A new person creates an account with a passkey.
-    let token = invite_link(&app, &tailnet).await;
+    let token = app.invite_link_token(&tailnet, "member").await;
     let newcomer = app.other_browser();
     let mut passkey = TestPasskey::new(&app.public_origin);
     let (_, started) = newcomer

@@ -41,14 +41,7 @@ pub(crate) async fn owner_app(
 }
 
 pub(crate) async fn invite_link(app: &TestApp, tailnet: &TailnetId, role: &str) -> String {
-    let (status, link) = app
-        .call::<InviteLink>(
-            "create_invite_link",
-            json!({ "tailnet": tailnet, "role": role }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{link:?}");
-    token_of(&link.expect("link").url)
+    app.invite_link_token(tailnet, role).await
 }
 
 /// The token of the open email invite for `email`, through "Copy invite link".

@@ -352,6 +352,18 @@ impl TestApp {
             .clone()
     }
 
+    /// "Generate & copy invite link" for `role` in `tailnet`; returns the link's token.
+    pub async fn invite_link_token(&self, tailnet: &app::ids::TailnetId, role: &str) -> String {
+        let (status, link) = self
+            .call::<app::invites::model::InviteLink>(
+                "create_invite_link",
+                json!({ "tailnet": tailnet, "role": role }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{link:?}");
+        token_of(&link.expect("link").url)
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
             .fetch_one(&self.db)

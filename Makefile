@@ -167,6 +167,8 @@ bench: release system-packages node-packages
 	cd end2end && GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/release/gatehouse \
 		ANCHOR_BIN=$(CARGO_TARGET_DIR)/release/anchor-hello \
 		npx playwright test -c playwright.bench.config.ts
+	@# cargo bench builds its own release `gatehouse` over the embedded one (S5 ran first);
+	@# `make run` and `make package` build theirs again through `release`.
 	pg_virtualenv bash -c 'url="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE"; \
 		GATEHOUSE_BENCH_POSTGRES_URL="$$url" GATEHOUSE_TEST_POSTGRES_URL="$$url" cargo bench -p server && \
 		GATEHOUSE_TEST_POSTGRES_URL="$$url" GATEHOUSE_QUERY_COUNTS_JSON=$(CURDIR)/target/bench/query-counts.json \

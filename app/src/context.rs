@@ -152,10 +152,34 @@ pub fn stored_status(stored: &str) -> Result<MemberStatus, AppError> {
 
 /// The signed-in person's session, or `Unauthenticated`.
 pub async fn current_session(state: &AppState) -> Result<Session, AppError> {
+    match use_context::<PageCache>() {
+        Some(page) => page
+            .session
+            .get_or_init(|| look_up_session(state))
+            .await
+            .clone(),
+        None => look_up_session(state).await,
+    }
+}
+
+async fn look_up_session(state: &AppState) -> Result<Session, AppError> {
     let parts = request_parts()?;
     sessions::session_from_headers(&state.db, &state.settings, &parts.headers, now())
         .await?
         .ok_or(AppError::Unauthenticated)
+}
+
+/// What a page being rendered looks up once however many of its parts ask: the session (the
+/// account menu, the page and each of its lists ask for it). Only page renders carry one: a
+/// server function call looks again each time, because it may change the session.
+#[derive(Clone, Default)]
+pub struct PageCache {
+    session: Arc<tokio::sync::OnceCell<Result<Session, AppError>>>,
+}
+
+/// Called once per page render, before the page asks anything of it.
+pub fn provide_page_cache() {
+    provide_context(PageCache::default());
 }
 
 /// The caller's role in `tailnet`, after checking they are an active member allowed `permission`.

@@ -136,10 +136,15 @@ pub fn build(state: AppState) -> Router {
     };
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
+    let page_state = provide_state.clone();
+    let provide_page_context = move || {
+        page_state();
+        app::context::provide_page_cache();
+    };
     let shell_options = state.leptos_options.clone();
 
     Router::new()
-        .leptos_routes_with_context(&state, routes, provide_state.clone(), move || {
+        .leptos_routes_with_context(&state, routes, provide_page_context, move || {
             shell(shell_options.clone())
         })
         .route(

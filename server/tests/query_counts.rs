@@ -26,7 +26,7 @@ use webauthn_rs_proto::CreationChallengeResponse;
 /// The most statements each request may run on SQLite and on PostgreSQL (as measured on
 /// 2026-11-29; sqlx logs one more statement for a PostgreSQL write transaction).
 const LIMITS: &[(&str, usize, usize)] = &[
-    ("Users page, full load", 11, 11),
+    ("Users page, full load", 9, 9),
     ("list_users (search or filter)", 4, 4),
     ("Accept invite, signed in", 16, 17),
     ("Create account with passkey (finish)", 21, 22),

@@ -170,16 +170,8 @@ impl Config {
         ))
         .map_err(|problem| fail("GATEHOUSE_CLIENT_DOWNLOAD_URL", problem))?;
         let count_between_1_and_a_million = |variable: &'static str, default: &str| {
-            let text = read(variable, default);
-            text.parse::<i64>()
-                .ok()
-                .filter(|n| (1..=1_000_000).contains(n))
-                .ok_or_else(|| {
-                    fail(
-                        variable,
-                        format!("'{text}' is not a whole number from 1 to 1000000"),
-                    )
-                })
+            parse_count_up_to(&read(variable, default), 1_000_000)
+                .map_err(|problem| fail(variable, problem))
         };
         let invite_lookups_per_minute =
             count_between_1_and_a_million("GATEHOUSE_INVITE_LOOKUPS_PER_MINUTE", "30")?;
@@ -226,18 +218,10 @@ impl Config {
             }
         };
         let worker_threads = optional("GATEHOUSE_WORKER_THREADS")
-            .map(|text| {
-                text.parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=1024).contains(n))
-                    .ok_or_else(|| {
-                        fail(
-                            "GATEHOUSE_WORKER_THREADS",
-                            format!("'{text}' is not a whole number from 1 to 1024"),
-                        )
-                    })
-            })
-            .transpose()?;
+            .map(|text| parse_count_up_to(&text, 1024))
+            .transpose()
+            .map_err(|problem| fail("GATEHOUSE_WORKER_THREADS", problem))?
+            .map(|count| usize::try_from(count).unwrap_or(1));
         Ok(Self {
             listen,
             public_url,
@@ -376,6 +360,14 @@ fn parse_database_url(text: &str) -> Result<String, String> {
 /// `90s`, `15m`, `12h` or `30d`: a whole number and a unit; between one minute and one year.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
     parse_duration_between(text, 60, 366 * 86_400)
+}
+
+/// A whole number from 1 to `max`.
+fn parse_count_up_to(text: &str, max: i64) -> Result<i64, String> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("'{text}' is not a whole number from 1 to {max}"))
 }
 
 /// A duration (as [`parse_duration`] reads it) from `min_secs` to `max_secs`.

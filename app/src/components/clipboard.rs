@@ -1,8 +1,9 @@
 //! Copying text to the clipboard, and the read-only field that shows a link for copying by hand
 //! where the clipboard is unavailable.
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
+
+use crate::components::browser_only::browser_action;
 
 /// Writes `text` to the clipboard; false when the browser refused (no permission, insecure
 /// page) or outside a browser.

@@ -28,7 +28,7 @@ pub fn MarkHydrated() -> impl IntoView {
             return;
         };
         count.update_untracked(|n| *n = n.saturating_add(1));
-        if count.get_untracked() >= PARTS
+        if count.get_untracked() == PARTS
             && let Some(body) = document().body()
         {
             let _ = body.set_attribute("data-hydrated", "true");

@@ -178,13 +178,7 @@ async fn sigterm_finishes_what_was_accepted_and_sends_no_email_twice() {
     let sink = SmtpSink::start().await;
     let smtp = [("GATEHOUSE_SMTP_URL", sink.url())];
     let server = Process::start_with(&database, None, &smtp).await;
-    let session = {
-        let mut conn = app.db.acquire().await.expect("connection");
-        app::auth::sessions::start_session(&mut conn, &owner, None, app::context::now())
-            .await
-            .expect("session")
-    };
-    let cookie = format!("gatehouse_session={}", session.expose());
+    let cookie = app.session_cookie(&owner).await;
     let client = TestApp::browser(&server.origin);
     let url = format!("{}/api/invite_by_email", server.address);
 

@@ -438,16 +438,23 @@ pub async fn insert_member(
 }
 
 impl TestApp {
-    /// A new browser holding a session for `user`, made by the app's own session code.
-    pub async fn signed_in_as(&self, user: &app::ids::UserId) -> TestApp {
+    /// A `Cookie` header value holding a new session for `user`, made by the app's own session
+    /// code (for clients of another server on the same database, such as a real process).
+    pub async fn session_cookie(&self, user: &app::ids::UserId) -> String {
         let mut conn = self.db.acquire().await.expect("connection");
         let token = app::auth::sessions::start_session(&mut conn, user, None, app::context::now())
             .await
             .expect("session");
+        format!("gatehouse_session={}", token.expose())
+    }
+
+    /// A new browser holding a session for `user`, made by the app's own session code.
+    pub async fn signed_in_as(&self, user: &app::ids::UserId) -> TestApp {
+        let cookie = self.session_cookie(user).await;
         let browser = self.other_browser();
         let url: reqwest::Url = self.address.parse().expect("url");
         let jar = reqwest::cookie::Jar::default();
-        jar.add_cookie_str(&format!("gatehouse_session={}", token.expose()), &url);
+        jar.add_cookie_str(&cookie, &url);
         TestApp {
             client: TestApp::browser_with_cookies(&self.public_origin, std::sync::Arc::new(jar)),
             ..browser

@@ -1,7 +1,6 @@
 //! The header's tailnet switcher (for people in more than one tailnet) and the account menu:
 //! who is signed in, "Your tailnets", "Account" and "Sign out".
 
-use crate::components::browser_only::browser_action;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -10,6 +9,7 @@ use leptos_router::hooks::use_location;
 
 use crate::auth::api::sign_out;
 use crate::auth::model::TailnetMembership;
+use crate::components::browser_only::browser_action;
 use crate::components::hydrated::MarkHydrated;
 use crate::components::{load_page, use_current_user};
 

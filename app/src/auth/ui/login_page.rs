@@ -3,7 +3,6 @@
 //! request starts when the field is focused, with a challenge fetched when the page loaded.
 //! `/login?next=/path` returns to that page of this site once signed in.
 
-use crate::components::browser_only::{BrowserValue, browser_action};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use webauthn_rs_proto::RequestChallengeResponse;
@@ -12,6 +11,7 @@ use super::tailnet_list::YourTailnets;
 use crate::auth::api::{finish_sign_in, start_sign_in};
 use crate::auth::model::{PasskeyChallenge, return_path};
 use crate::components::alert::ErrorAlert;
+use crate::components::browser_only::{BrowserValue, browser_action};
 use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, use_current_user};
 use crate::error::AppError;

@@ -3,7 +3,6 @@
 //! passkey" or "Sign in with passkey". Every unusable link (unknown, expired, deleted, used)
 //! gets the same page and status.
 
-use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,6 +12,7 @@ use crate::auth::api::{current_user, sign_out};
 use crate::auth::model::SignedInUser;
 use crate::auth::ui::login_page::sign_in_with_passkey;
 use crate::components::alert::ErrorAlert;
+use crate::components::browser_only::browser_action;
 use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, set_status, use_current_user};
 use crate::error::AppError;

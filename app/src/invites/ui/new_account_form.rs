@@ -2,11 +2,11 @@
 //! link proves it). For a link invite on a server that sends email, the typed address is
 //! proven first: "Email me a code", then the code, then the passkey.
 
-use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 
 use crate::components::alert::ErrorAlert;
+use crate::components::browser_only::browser_action;
 use crate::components::field::{FormFailure, TextField};
 use crate::components::load_page;
 use crate::components::passkey_button::PasskeyButton;

@@ -2,11 +2,11 @@
 //! "Delete invite" (after confirming). A person waiting for approval's: "Approve" (with the
 //! role to give) and "Remove" (after confirming).
 
-use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 
 use super::row_menu::{MenuItem, RowMenu, focus_button};
+use crate::components::browser_only::browser_action;
 use crate::components::clipboard::copy_to_clipboard;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::role_select::RoleSelect;

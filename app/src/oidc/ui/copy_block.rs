@@ -1,8 +1,8 @@
 //! A block of configuration text with a "Copy" button (the Headscale `oidc:` settings).
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
+use crate::components::browser_only::browser_action;
 use crate::components::clipboard::copy_to_clipboard;
 
 #[component]

@@ -1,7 +1,6 @@
 //! `/account` ("Account" in the account menu): the person's passkeys, their notifications and
 //! their sessions.
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,6 +9,7 @@ use super::confirm_gate::{ConfirmGate, ConfirmGateDialog};
 use super::passkey_list::PasskeyList;
 use crate::auth::api::sign_out_everywhere;
 use crate::components::access_problem::AccessProblem;
+use crate::components::browser_only::browser_action;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::load_page;
 use crate::error::AppError;

@@ -5,9 +5,9 @@
 //! asks for a passkey (the button gives the browser the user gesture a passkey prompt needs),
 //! and then makes the change again.
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
+use crate::components::browser_only::browser_action;
 use crate::components::dialog::ConfirmDialog;
 use crate::error::AppError;
 use crate::passkeys::api::{finish_verify_passkey, start_verify_passkey};

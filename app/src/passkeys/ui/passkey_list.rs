@@ -1,12 +1,12 @@
 //! The Account page's "Passkeys" section: each passkey's name, when it was added and last
 //! used, and whether it is synced, with "Rename" and "Delete"; and "Add passkey".
 
-use crate::components::browser_only::browser_action;
 use leptos::html;
 use leptos::prelude::*;
 
 use super::account_state::AccountPageState;
 use super::confirm_gate::confirmable_action;
+use crate::components::browser_only::browser_action;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::passkey_button::PasskeyButton;
 use crate::error::AppError;

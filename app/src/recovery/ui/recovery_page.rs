@@ -2,12 +2,12 @@
 //! new passkey", registers a passkey for it and signs in. Every unusable link (unknown, used,
 //! replaced, expired) gets the same page and status.
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::alert::ErrorAlert;
+use crate::components::browser_only::browser_action;
 use crate::components::passkey_button::PasskeyButton;
 use crate::components::{load_page, set_status};
 use crate::error::AppError;

@@ -1,12 +1,12 @@
 //! `/setup/:token`: the first Owner names the tailnet, gives their name and email, and
 //! creates their passkey.
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::alert::ErrorAlert;
+use crate::components::browser_only::browser_action;
 use crate::components::field::{FormFailure, TextField};
 use crate::components::load_page;
 use crate::components::passkey_button::PasskeyButton;

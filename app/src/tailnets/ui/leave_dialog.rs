@@ -2,10 +2,10 @@
 //! sign-in page's list of tailnets. On success the person lands on `/login`, which lists the
 //! tailnets they still belong to.
 
-use crate::components::browser_only::browser_action;
 use leptos::prelude::*;
 
 use crate::components::alert::ErrorAlert;
+use crate::components::browser_only::browser_action;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::load_page;
 use crate::ids::TailnetId;

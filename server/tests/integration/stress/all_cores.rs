@@ -52,13 +52,7 @@ pub(super) async fn pages_render_on_every_core(backend: Backend) {
         ],
     )
     .await;
-    let session = {
-        let mut conn = app.db.acquire().await.expect("connection");
-        app::auth::sessions::start_session(&mut conn, &owner, None, app::context::now())
-            .await
-            .expect("session")
-    };
-    let cookie = format!("gatehouse_session={}", session.expose());
+    let cookie = app.session_cookie(&owner).await;
     let admin = |page: &str| format!("/admin/{}/{page}", tailnet.as_str());
     let pages: Arc<Vec<PageLoad>> = Arc::new(
         [

@@ -4,11 +4,10 @@
 //! feature's writes start here (`lock_actor_role`), for the console, the API and OIDC alike.
 
 use crate::audit::Actor;
-use crate::context::{stored_role, stored_status};
 use crate::delegation::Delegation;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
-use crate::roles::{MemberStatus, Permission, Role};
+use crate::roles::{MemberStatus, Permission, Role, stored_role, stored_status};
 
 /// A membership as a write transaction read (and, on PostgreSQL, locked) it.
 #[derive(Debug, Clone, PartialEq, Eq)]

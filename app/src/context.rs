@@ -12,10 +12,11 @@ use leptos_axum::ResponseOptions;
 use sqlx::AnyPool;
 use webauthn_rs::Webauthn;
 
+use crate::auth::model::SignedInUser;
 use crate::auth::sessions::{self, Session};
 use crate::error::AppError;
 use crate::ids::TailnetId;
-use crate::roles::{MemberStatus, Permission, Role};
+use crate::roles::{MemberStatus, Permission, Role, stored_role, stored_status};
 use crate::settings::Settings;
 
 /// State shared by every request. Holds no data that must survive a restart: that lives in
@@ -140,26 +141,9 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
     result
 }
 
-/// A role read from the database; an unknown name is a bug, reported as an internal error.
-pub fn stored_role(stored: &str) -> Result<Role, AppError> {
-    Role::parse(stored).ok_or_else(|| AppError::internal(format!("stored role {stored}")))
-}
-
-/// A membership status read from the database.
-pub fn stored_status(stored: &str) -> Result<MemberStatus, AppError> {
-    MemberStatus::parse(stored).ok_or_else(|| AppError::internal(format!("stored status {stored}")))
-}
-
-/// The signed-in person's session, or `Unauthenticated`.
+/// The signed-in person's session, or `Unauthenticated` (once per page render).
 pub async fn current_session(state: &AppState) -> Result<Session, AppError> {
-    match use_context::<PageCache>() {
-        Some(page) => page
-            .session
-            .get_or_init(|| look_up_session(state))
-            .await
-            .clone(),
-        None => look_up_session(state).await,
-    }
+    crate::page_cache::session(|| look_up_session(state)).await
 }
 
 async fn look_up_session(state: &AppState) -> Result<Session, AppError> {
@@ -167,19 +151,6 @@ async fn look_up_session(state: &AppState) -> Result<Session, AppError> {
     sessions::session_from_headers(&state.db, &state.settings, &parts.headers, now())
         .await?
         .ok_or(AppError::Unauthenticated)
-}
-
-/// What a page being rendered looks up once however many of its parts ask: the session (the
-/// account menu, the page and each of its lists ask for it). Only page renders carry one: a
-/// server function call looks again each time, because it may change the session.
-#[derive(Clone, Default)]
-pub struct PageCache {
-    session: Arc<tokio::sync::OnceCell<Result<Session, AppError>>>,
-}
-
-/// Called once per page render, before the page asks anything of it.
-pub fn provide_page_cache() {
-    provide_context(PageCache::default());
 }
 
 /// The caller's role in `tailnet`, after checking they are an active member allowed `permission`.
@@ -191,8 +162,32 @@ pub async fn require(
     permission: Permission,
 ) -> Result<(Session, Role), AppError> {
     let session = current_session(state).await?;
-    let role = member_role(&state.db, tailnet, &session.user_id, permission).await?;
+    let membership = if crate::page_cache::in_page_render() {
+        // The account menu loads the person with all their memberships anyway.
+        signed_in_user(state, &session)
+            .await?
+            .tailnets
+            .into_iter()
+            .find(|membership| &membership.tailnet_id == tailnet)
+            .map(|membership| (membership.role, membership.status))
+    } else {
+        membership(
+            &mut *state.db.acquire().await?,
+            tailnet,
+            session.user_id.as_str(),
+        )
+        .await?
+    };
+    let role = permitted_role(membership, permission)?;
     Ok((session, role))
+}
+
+/// The person behind `session`, with their tailnets and roles (once per page render).
+pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<SignedInUser, AppError> {
+    crate::page_cache::signed_in_user(|| {
+        crate::auth::server::load_signed_in_user(&state.db, &session.user_id)
+    })
+    .await
 }
 
 /// `user`'s role and status in `tailnet`, if they are a member.
@@ -212,22 +207,15 @@ pub async fn membership(
         .transpose()
 }
 
-/// `user`'s role in `tailnet`, after checking they are an active member allowed `permission`;
-/// `Forbidden` otherwise, whether or not the tailnet exists.
-pub async fn member_role(
-    db: &AnyPool,
-    tailnet: &TailnetId,
-    user: &crate::ids::UserId,
+/// The role of `membership`, if it is active and allowed `permission`; `Forbidden` otherwise,
+/// whether or not the tailnet exists.
+fn permitted_role(
+    membership: Option<(Role, MemberStatus)>,
     permission: Permission,
 ) -> Result<Role, AppError> {
-    let mut conn = db.acquire().await?;
-    let (role, status) = membership(&mut conn, tailnet, user.as_str())
-        .await?
-        .ok_or(AppError::Forbidden)?;
-    if status == MemberStatus::Active && role.can(permission) {
-        Ok(role)
-    } else {
-        Err(AppError::Forbidden)
+    match membership {
+        Some((role, MemberStatus::Active)) if role.can(permission) => Ok(role),
+        _ => Err(AppError::Forbidden),
     }
 }
 
@@ -242,7 +230,9 @@ pub async fn require_from_headers(
     let session = sessions::session_from_headers(&state.db, &state.settings, headers, now())
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let role = member_role(&state.db, tailnet, &session.user_id, permission).await?;
+    let mut conn = state.db.acquire().await?;
+    let membership = membership(&mut conn, tailnet, session.user_id.as_str()).await?;
+    let role = permitted_role(membership, permission)?;
     Ok((session, role))
 }
 

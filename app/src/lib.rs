@@ -25,6 +25,8 @@ pub mod invites;
 pub mod lazy_routes;
 pub mod members;
 pub mod oidc;
+#[cfg(feature = "ssr")]
+pub mod page_cache;
 pub mod paging;
 pub mod passkeys;
 #[cfg(feature = "ssr")]

@@ -248,6 +248,20 @@ impl MemberStatus {
     }
 }
 
+/// A role read from the database; an unknown name is a bug, reported as an internal error.
+#[cfg(feature = "ssr")]
+pub fn stored_role(stored: &str) -> Result<Role, crate::error::AppError> {
+    Role::parse(stored)
+        .ok_or_else(|| crate::error::AppError::internal(format!("stored role {stored}")))
+}
+
+/// A membership status read from the database.
+#[cfg(feature = "ssr")]
+pub fn stored_status(stored: &str) -> Result<MemberStatus, crate::error::AppError> {
+    MemberStatus::parse(stored)
+        .ok_or_else(|| crate::error::AppError::internal(format!("stored status {stored}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

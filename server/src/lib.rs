@@ -139,7 +139,7 @@ pub fn build(state: AppState) -> Router {
     let page_state = provide_state.clone();
     let provide_page_context = move || {
         page_state();
-        app::context::provide_page_cache();
+        app::page_cache::provide_page_cache();
     };
     let shell_options = state.leptos_options.clone();
 

@@ -26,12 +26,13 @@ use webauthn_rs_proto::CreationChallengeResponse;
 /// The most statements each request may run on SQLite and on PostgreSQL (as measured on
 /// 2026-11-29; sqlx logs one more statement for a PostgreSQL write transaction).
 const LIMITS: &[(&str, usize, usize)] = &[
-    ("Users page, full load", 9, 9),
+    ("Users page, full load", 5, 5),
+    ("Sign-in page (/login), signed in", 2, 2),
     ("list_users (search or filter)", 4, 4),
     ("Accept invite, signed in", 16, 17),
     ("Create account with passkey (finish)", 21, 22),
     ("Sign in (start)", 2, 2),
-    ("Sign in (finish)", 11, 12),
+    ("Sign in (finish)", 10, 11),
 ];
 
 /// Counts sqlx's one log event per statement it ran, leaving out the `PRAGMA`s that set up a
@@ -107,6 +108,14 @@ async fn measure(
         app.invite_link_token(&tailnet, "member").await;
     }
 
+    let (status, _, page) = counts
+        .count("Sign-in page (/login), signed in", app.get_page("/login"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("owner@example.com"),
+        "the account menu names the Owner"
+    );
     let users_path = format!("/admin/{}/users", tailnet.as_str());
     let (status, _, page) = counts
         .count("Users page, full load", app.get_page(&users_path))

@@ -159,15 +159,12 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 /// The signed-in person, or `None` when nobody is signed in.
 #[server(prefix = "/api", endpoint = "current_user", input = Json)]
 pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
-    use super::server::load_signed_in_user;
-    use crate::context::{app_state, current_session, respond};
+    use crate::context::{app_state, current_session, respond, signed_in_user};
 
     respond(async {
         let state = app_state()?;
         match current_session(&state).await {
-            Ok(session) => Ok(Some(
-                load_signed_in_user(&state.db, &session.user_id).await?,
-            )),
+            Ok(session) => Ok(Some(signed_in_user(&state, &session).await?)),
             Err(AppError::Unauthenticated) => Ok(None),
             Err(other) => Err(other),
         }

@@ -23,24 +23,41 @@ pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(ceremonies + sessions)
 }
 
-/// The person behind `user`, with their tailnets (home first).
+/// The person behind `user`, with their tailnets (home first), in one statement: the person's
+/// columns repeat on each of their memberships' rows.
 pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedInUser, AppError> {
-    let (display_name, email, home): (String, String, String) =
-        sqlx::query_as("SELECT display_name, email, home_tailnet_id FROM users WHERE id = $1")
-            .bind(user.as_str())
-            .fetch_optional(db)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-    let rows: Vec<(String, String, String, Option<String>, String, String)> = sqlx::query_as(
-        "SELECT t.id, t.name, t.kind, t.coordination_server_url, m.role, m.status \
-         FROM memberships m \
-         JOIN tailnets t ON t.id = m.tailnet_id WHERE m.user_id = $1 ORDER BY t.name, t.id",
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT u.display_name, u.email, u.home_tailnet_id, \
+         t.id, t.name, t.kind, t.coordination_server_url, m.role, m.status \
+         FROM users u \
+         LEFT JOIN memberships m ON m.user_id = u.id \
+         LEFT JOIN tailnets t ON t.id = m.tailnet_id \
+         WHERE u.id = $1 ORDER BY t.name, t.id",
     )
     .bind(user.as_str())
     .fetch_all(db)
     .await?;
+    let Some((display_name, email, home, ..)) = rows.first().cloned() else {
+        return Err(AppError::Unauthenticated);
+    };
     let mut tailnets = rows
         .into_iter()
+        .filter_map(
+            |(.., id, name, kind, coordination_server_url, role, status)| {
+                Some((id?, name?, kind?, coordination_server_url, role?, status?))
+            },
+        )
         .map(|(id, name, kind, coordination_server_url, role, status)| {
             Ok(TailnetMembership {
                 coordination_server_url,
@@ -49,8 +66,8 @@ pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedIn
                     .ok_or_else(|| AppError::internal(format!("stored tailnet kind {kind}")))?,
                 tailnet_id: TailnetId::from_raw(id),
                 tailnet_name: name,
-                role: crate::context::stored_role(&role)?,
-                status: crate::context::stored_status(&status)?,
+                role: crate::roles::stored_role(&role)?,
+                status: crate::roles::stored_status(&status)?,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;

@@ -324,8 +324,8 @@ pub async fn accept_invite(token: String) -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "get_welcome", input = Json)]
 pub async fn get_welcome(tailnet: TailnetId) -> Result<Welcome, AppError> {
     use crate::auth::model::users_path;
-    use crate::context::{app_state, current_session, respond, stored_role, stored_status};
-    use crate::roles::{MemberStatus, Permission};
+    use crate::context::{app_state, current_session, respond};
+    use crate::roles::{MemberStatus, Permission, stored_role, stored_status};
 
     respond(async {
         let state = app_state()?;

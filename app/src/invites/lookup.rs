@@ -5,10 +5,9 @@ use sqlx::AnyPool;
 
 use super::email::{InviteEmail, JoinNetwork};
 use super::model::{INVALID_INVITE_MESSAGE, InvitePreview, inviter_still_grants};
-use crate::context::stored_role;
 use crate::error::AppError;
 use crate::ids::InviteId;
-use crate::roles::Role;
+use crate::roles::{Role, stored_role};
 use crate::secrets::SecretToken;
 use crate::settings::Settings;
 use crate::setup::model::token_is_well_formed;
@@ -25,7 +24,7 @@ pub fn stored_inviter(
     match (role, status) {
         (Some(role), Some(status)) => Ok(Some((
             stored_role(&role)?,
-            crate::context::stored_status(&status)?,
+            crate::roles::stored_status(&status)?,
         ))),
         _ => Ok(None),
     }

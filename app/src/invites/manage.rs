@@ -13,10 +13,9 @@ use super::server::{
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change};
 use crate::authority::lock_member_role;
-use crate::context::stored_role;
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId, UserId};
-use crate::roles::{Permission, check_grant};
+use crate::roles::{Permission, check_grant, stored_role};
 use crate::settings::Settings;
 
 /// An open (not yet accepted) invite of `tailnet`, as stored.

@@ -11,11 +11,11 @@ use super::outbox::{enqueue_invite_email, take_email_allowance};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::authority::lock_actor_role;
-use crate::context::{Verification, stored_role};
+use crate::context::Verification;
 use crate::error::AppError;
 use crate::fields::EmailAddress;
 use crate::ids::{InviteId, TailnetId};
-use crate::roles::{Permission, Role, check_grant, grant_needs_recent_sign_in};
+use crate::roles::{Permission, Role, check_grant, grant_needs_recent_sign_in, stored_role};
 use crate::secrets::SecretToken;
 use crate::settings::Settings;
 

@@ -12,26 +12,29 @@ use crate::roles::Role;
 #[server(prefix = "/api", endpoint = "get_users_overview", input = Json)]
 pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, AppError> {
     use super::model::ViewerRights;
-    use super::server::active_user_count;
     use crate::context::{app_state, require, respond};
-    use crate::roles::Permission;
+    use crate::roles::{MemberStatus, Permission};
 
     respond(async {
         let state = app_state()?;
         let (session, role) = require(&state, &tailnet, Permission::ViewMembers).await?;
-        let (tailnet_name, kind, home): (String, String, String) = sqlx::query_as(
-            "SELECT t.name, t.kind, u.home_tailnet_id FROM tailnets t, users u \
-             WHERE t.id = $1 AND u.id = $2",
-        )
-        .bind(tailnet.as_str())
-        .bind(session.user_id.as_str())
-        .fetch_one(&state.db)
-        .await?;
+        // Members who have joined and are active (including idle ones) are the billable count.
+        let (tailnet_name, kind, home, active_users): (String, String, String, i64) =
+            sqlx::query_as(
+                "SELECT t.name, t.kind, u.home_tailnet_id, \
+                 (SELECT COUNT(*) FROM memberships m WHERE m.tailnet_id = t.id AND m.status = $3) \
+                 FROM tailnets t, users u WHERE t.id = $1 AND u.id = $2",
+            )
+            .bind(tailnet.as_str())
+            .bind(session.user_id.as_str())
+            .bind(MemberStatus::Active.as_str())
+            .fetch_one(&state.db)
+            .await?;
         let kind = crate::tailnets::model::TailnetKind::parse(&kind)
             .ok_or_else(|| AppError::internal(format!("stored tailnet kind {kind}")))?;
         Ok(UsersOverview {
             tailnet_name: tailnet_name.clone(),
-            active_users: active_user_count(&state.db, &tailnet).await?,
+            active_users,
             viewer: ViewerRights {
                 sees_invites: role.can(Permission::ViewInvites),
                 manages_invites: role.can(Permission::ManageInvites),
@@ -41,7 +44,7 @@ pub async fn get_users_overview(tailnet: TailnetId) -> Result<UsersOverview, App
                     home == tailnet.as_str(),
                     kind,
                     role,
-                    crate::roles::MemberStatus::Active,
+                    MemberStatus::Active,
                 ),
                 user: session.user_id,
                 role,

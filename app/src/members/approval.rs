@@ -9,11 +9,13 @@ use sqlx::AnyPool;
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::authority::lock_actor_and_member;
-use crate::context::{Verification, stored_role};
+use crate::context::Verification;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::invites::model::check_invitable;
-use crate::roles::{MemberStatus, Permission, Role, check_grant, grant_needs_recent_sign_in};
+use crate::roles::{
+    MemberStatus, Permission, Role, check_grant, grant_needs_recent_sign_in, stored_role,
+};
 
 fn not_waiting() -> AppError {
     AppError::NotFound(

@@ -99,7 +99,7 @@ pub async fn render(
     let Some((name, email, role, tailnet_name)) = row else {
         return Ok(None);
     };
-    let role = crate::context::stored_role(&role)?.label();
+    let role = crate::roles::stored_role(&role)?.label();
     let link = waiting_list_url(settings, tailnet);
     let subject = format!("{name} is waiting for approval in {tailnet_name}");
     let text = format!(

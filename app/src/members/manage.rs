@@ -12,10 +12,10 @@ use super::model::{MemberChange, MemberState, change_needs_recent_sign_in, check
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::authority::lock_actor_and_member;
-use crate::context::{Verification, stored_role, stored_status};
+use crate::context::Verification;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
-use crate::roles::{MemberStatus, Permission, Role};
+use crate::roles::{MemberStatus, Permission, Role, stored_role, stored_status};
 
 fn changed_meanwhile() -> AppError {
     AppError::Conflict(

@@ -8,13 +8,12 @@ use super::model::{
     IDLE_AFTER_SECS, InviteRow, MemberRow, PAGE_SIZE, RowStatus, UserListPage, UserListQuery,
     UserListRow, merge_newest_first,
 };
-use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
-use crate::ids::{InviteId, TailnetId, UserId};
+use crate::ids::{InviteId, UserId};
 use crate::invites::lookup::stored_inviter;
 use crate::invites::model::{InviteKind, inviter_still_grants};
 use crate::paging::Page;
-use crate::roles::MemberStatus;
+use crate::roles::{stored_role, stored_status};
 use crate::sql::{Statement, contains_pattern};
 
 type MemberRecord = (
@@ -236,17 +235,4 @@ pub async fn read_page(
         PAGE_SIZE,
         UserListRow::cursor,
     ))
-}
-
-/// Members who have joined and are active (including idle ones): the billable count.
-pub async fn active_user_count(db: &AnyPool, tailnet: &TailnetId) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM memberships WHERE tailnet_id = $1 AND status = $2",
-        )
-        .bind(tailnet.as_str())
-        .bind(MemberStatus::Active.as_str())
-        .fetch_one(db)
-        .await?,
-    )
 }

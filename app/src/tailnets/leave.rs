@@ -6,10 +6,9 @@ use sqlx::AnyPool;
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
-use crate::context::{stored_role, stored_status};
 use crate::error::AppError;
 use crate::ids::TailnetId;
-use crate::roles::{MemberStatus, Role};
+use crate::roles::{MemberStatus, Role, stored_role, stored_status};
 
 use super::model::TailnetKind;
 

@@ -15,12 +15,12 @@ use super::error::ApiError;
 use super::oauth_clients;
 use super::tokens::{USER_OWNED_ONLY, authenticate};
 use crate::audit::Actor;
-use crate::context::{AppState, client_ip_of, now, stored_role, stored_status};
+use crate::context::{AppState, client_ip_of, now};
 use crate::delegation::Scope;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::rate_limit::{self, Limit};
-use crate::roles::{MemberStatus, Permission, Role};
+use crate::roles::{MemberStatus, Permission, Role, stored_role, stored_status};
 
 /// Requests one API access token, or all the tokens of one OAuth client, may make a minute.
 pub const REQUESTS_PER_MINUTE_PER_TOKEN: i64 = 600;

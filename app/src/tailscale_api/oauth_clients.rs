@@ -14,11 +14,10 @@ use super::tokens::DAY_SECS;
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change, Target};
 use crate::authority::lock_actor_role;
-use crate::context::stored_role;
 use crate::delegation::{Delegation, Scope, Scopes, beyond_role, delegated_role};
 use crate::error::AppError;
 use crate::ids::TailnetId;
-use crate::roles::Permission;
+use crate::roles::{Permission, stored_role};
 use crate::secrets::{SecretToken, random_token};
 use crate::sql::begin_write;
 

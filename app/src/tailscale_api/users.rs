@@ -12,12 +12,12 @@ use sqlx::AnyConnection;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
-use crate::context::{AppState, Verification, now, stored_role, stored_status};
+use crate::context::{AppState, Verification, now};
 use crate::delegation::Scope;
 use crate::error::AppError;
 use crate::ids::UserId;
 use crate::members::model::{MemberChange, RowStatus};
-use crate::roles::{MemberStatus, Permission, Role};
+use crate::roles::{MemberStatus, Permission, Role, stored_role, stored_status};
 
 /// A user in Tailscale's shape. Gatehouse has no devices: `deviceCount` is 0 and
 /// `currentlyConnected` false.

@@ -802,10 +802,17 @@ async fn with_user_approval_people_wait_until_an_admin_approves_or_removes_them(
     assert_eq!(me.home().expect("home").status, MemberStatus::Active);
 }
 
+/// The active-user count the Users page shows `app`'s signed-in Owner.
 async fn active_users(app: &TestApp, tailnet: &TailnetId) -> i64 {
-    app::members::server::active_user_count(&app.db, tailnet)
-        .await
-        .expect("count")
+    let (_, overview) = app
+        .call::<app::members::model::UsersOverview>(
+            "get_users_overview",
+            json!({ "tailnet": tailnet }),
+        )
+        .await;
+    overview
+        .expect("the Owner sees the Users page")
+        .active_users
 }
 
 async fn invite_look_ups_are_rate_limited_per_client_address_across_servers(backend: Backend) {

@@ -30,6 +30,13 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 
 use crate::config::Config;
 
+/// mimalloc rather than the system allocator: a page render makes thousands of small
+/// allocations, from every worker thread at once, and glibc's allocator spent a fifth of the
+/// server's time in them and in the locks between threads (S8 in the README's performance
+/// notes). Declared here, so the binary, the tests and the benchmarks all run on it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

@@ -15,7 +15,7 @@ pub mod secret_key;
 pub mod site;
 pub mod webhooks;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::context::AppState;
 use app::oidc;
@@ -26,7 +26,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
 use crate::config::Config;
 
@@ -134,9 +134,18 @@ pub async fn prepare(config: &Config) -> Result<Prepared, StartupError> {
     })
 }
 
+/// The app's page routes, generated once per process. Leptos generates them by rendering the
+/// app with every resource held back, and it holds them back process-wide (a global flag in
+/// leptos_server, `SuppressResourceLoad`): a page rendering meanwhile in another app of the same
+/// process (the integration tests run one per test) would wait for its resources forever.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP app: pages, server functions, static files, and the layers around them.
 pub fn build(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let public_origin: Arc<str> = state.settings.public_origin().into();
     let header_policy = http::HeaderPolicy {
         https: state.settings.uses_https(),

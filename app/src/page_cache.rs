@@ -37,10 +37,7 @@ pub async fn session<Fut>(look_up: impl FnOnce() -> Fut) -> Result<Session, AppE
 where
     Fut: Future<Output = Result<Session, AppError>>,
 {
-    match use_context::<PageCache>() {
-        Some(page) => page.session.get_or_init(look_up).await.clone(),
-        None => look_up().await,
-    }
+    once_per_page(|page| &page.session, look_up).await
 }
 
 /// The signed-in person: `load`'s answer, once per page render (each time outside one).
@@ -48,8 +45,20 @@ pub async fn signed_in_user<Fut>(load: impl FnOnce() -> Fut) -> Result<SignedInU
 where
     Fut: Future<Output = Result<SignedInUser, AppError>>,
 {
+    once_per_page(|page| &page.signed_in_user, load).await
+}
+
+/// `load`'s answer, kept in the `cell` of the page being rendered; outside a page render each
+/// call loads again.
+async fn once_per_page<T: Clone, Fut>(
+    cell: fn(&PageCache) -> &OnceCell<Result<T, AppError>>,
+    load: impl FnOnce() -> Fut,
+) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
     match use_context::<PageCache>() {
-        Some(page) => page.signed_in_user.get_or_init(load).await.clone(),
+        Some(page) => cell(&page).get_or_init(load).await.clone(),
         None => load().await,
     }
 }

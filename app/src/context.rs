@@ -162,22 +162,14 @@ pub async fn require(
     permission: Permission,
 ) -> Result<(Session, Role), AppError> {
     let session = current_session(state).await?;
-    let membership = if crate::page_cache::in_page_render() {
-        // The account menu loads the person with all their memberships anyway.
-        signed_in_user(state, &session)
-            .await?
-            .tailnets
-            .into_iter()
-            .find(|membership| &membership.tailnet_id == tailnet)
-            .map(|membership| (membership.role, membership.status))
-    } else {
-        membership(
-            &mut *state.db.acquire().await?,
-            tailnet,
-            session.user_id.as_str(),
-        )
+    // The viewer's memberships come with the person: one statement, and none more in a page
+    // render, where the account menu has loaded the person already.
+    let membership = signed_in_user(state, &session)
         .await?
-    };
+        .tailnets
+        .into_iter()
+        .find(|membership| &membership.tailnet_id == tailnet)
+        .map(|membership| (membership.role, membership.status));
     let role = permitted_role(membership, permission)?;
     Ok((session, role))
 }

@@ -27,11 +27,6 @@ pub fn provide_page_cache() {
     provide_context(PageCache::default());
 }
 
-/// Whether a page is being rendered (rather than a server function called).
-pub fn in_page_render() -> bool {
-    use_context::<PageCache>().is_some()
-}
-
 /// The session: `look_up`'s answer, once per page render (each time outside one).
 pub async fn session<Fut>(look_up: impl FnOnce() -> Fut) -> Result<Session, AppError>
 where
@@ -87,7 +82,6 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         provide_page_cache();
-        assert!(in_page_render());
         let loads = AtomicUsize::new(0);
         for _ in 0..3 {
             let user = signed_in_user(|| load_counting(&loads)).await;
@@ -100,7 +94,6 @@ mod tests {
     async fn outside_a_page_render_every_call_loads_again() {
         let owner = Owner::new();
         owner.set();
-        assert!(!in_page_render());
         let loads = AtomicUsize::new(0);
         for _ in 0..2 {
             signed_in_user(|| load_counting(&loads))

@@ -141,16 +141,23 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
     result
 }
 
-/// The signed-in person's session, or `Unauthenticated` (once per page render).
+/// The signed-in person's session, or `Unauthenticated`. A request looks it up once, with its
+/// person (see [`signed_in_user`] and `page_cache`).
 pub async fn current_session(state: &AppState) -> Result<Session, AppError> {
-    crate::page_cache::session(|| look_up_session(state)).await
-}
-
-async fn look_up_session(state: &AppState) -> Result<Session, AppError> {
+    if let Some(visitor) = crate::page_cache::visitor(|| look_up_visitor(state)).await {
+        return visitor?
+            .map(|(session, _)| session)
+            .ok_or(AppError::Unauthenticated);
+    }
     let parts = request_parts()?;
     sessions::session_from_headers(&state.db, &state.settings, &parts.headers, now())
         .await?
         .ok_or(AppError::Unauthenticated)
+}
+
+async fn look_up_visitor(state: &AppState) -> Result<crate::page_cache::Visitor, AppError> {
+    let parts = request_parts()?;
+    sessions::signed_in_from_headers(&state.db, &state.settings, &parts.headers, now()).await
 }
 
 /// The caller's role in `tailnet`, after checking they are an active member allowed `permission`.
@@ -162,8 +169,7 @@ pub async fn require(
     permission: Permission,
 ) -> Result<(Session, Role), AppError> {
     let session = current_session(state).await?;
-    // The viewer's memberships come with the person: one statement, and none more in a page
-    // render, where the account menu has loaded the person already.
+    // The viewer's memberships come with the person, read in the session's own statement.
     let membership = signed_in_user(state, &session)
         .await?
         .tailnets
@@ -174,12 +180,16 @@ pub async fn require(
     Ok((session, role))
 }
 
-/// The person behind `session`, with their tailnets and roles (once per page render).
+/// The person behind `session`, with their tailnets and roles: the one read with the session
+/// (see `page_cache`), or one statement where there is no cache.
 pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<SignedInUser, AppError> {
-    crate::page_cache::signed_in_user(|| {
-        crate::auth::server::load_signed_in_user(&state.db, &session.user_id)
-    })
-    .await
+    if let Some(visitor) = crate::page_cache::visitor(|| look_up_visitor(state)).await
+        && let Some((page_session, person)) = visitor?
+        && page_session.user_id == session.user_id
+    {
+        return Ok(person);
+    }
+    crate::auth::server::load_signed_in_user(&state.db, &session.user_id).await
 }
 
 /// `user`'s role and status in `tailnet`, if they are a member.

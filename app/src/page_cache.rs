@@ -1,10 +1,11 @@
-//! (ssr) What a page being rendered looks up once however many of its parts ask: the session
-//! (the account menu, the page and each of its lists ask for it) and the signed-in person with
-//! their tailnets and roles (the account menu and the page each have a resource of it, and the
-//! page's permission checks read the viewer's role there).
+//! (ssr) Who a request is for, looked up once however many of its parts ask: the session with
+//! its person, their tailnets and roles, in one statement. In a page render the account menu,
+//! the page, each of its lists and their permission checks all ask.
 //!
-//! Only page renders carry a cache, and a render only reads. A server function call looks again
-//! each time, because it may change what it read.
+//! Leptos gives page renders and server function calls the same context, so each request, of
+//! either kind, starts with an empty cache, and nothing is kept between requests. A change never
+//! relies on what is kept here: who may make it is read again, and locked, inside the change's
+//! own transaction (`authority.rs`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,46 +17,27 @@ use crate::auth::model::SignedInUser;
 use crate::auth::sessions::Session;
 use crate::error::AppError;
 
+/// Who a page is rendered for: the live session and its person, or nobody signed in.
+pub type Visitor = Option<(Session, SignedInUser)>;
+
 #[derive(Clone, Default)]
 pub struct PageCache {
-    session: Arc<OnceCell<Result<Session, AppError>>>,
-    signed_in_user: Arc<OnceCell<Result<SignedInUser, AppError>>>,
+    visitor: Arc<OnceCell<Result<Visitor, AppError>>>,
 }
 
-/// Called once per page render, before the page asks anything of it.
+/// Called once per request (page or server function), before anything asks.
 pub fn provide_page_cache() {
     provide_context(PageCache::default());
 }
 
-/// The session: `look_up`'s answer, once per page render (each time outside one).
-pub async fn session<Fut>(look_up: impl FnOnce() -> Fut) -> Result<Session, AppError>
+/// `look_up`'s answer, looked up once per request however often asked; `None` (and `look_up`
+/// not called) where no cache was provided, as in a plain HTTP handler.
+pub async fn visitor<Fut>(look_up: impl FnOnce() -> Fut) -> Option<Result<Visitor, AppError>>
 where
-    Fut: Future<Output = Result<Session, AppError>>,
+    Fut: Future<Output = Result<Visitor, AppError>>,
 {
-    once_per_page(|page| &page.session, look_up).await
-}
-
-/// The signed-in person: `load`'s answer, once per page render (each time outside one).
-pub async fn signed_in_user<Fut>(load: impl FnOnce() -> Fut) -> Result<SignedInUser, AppError>
-where
-    Fut: Future<Output = Result<SignedInUser, AppError>>,
-{
-    once_per_page(|page| &page.signed_in_user, load).await
-}
-
-/// `load`'s answer, kept in the `cell` of the page being rendered; outside a page render each
-/// call loads again.
-async fn once_per_page<T: Clone, Fut>(
-    cell: fn(&PageCache) -> &OnceCell<Result<T, AppError>>,
-    load: impl FnOnce() -> Fut,
-) -> Result<T, AppError>
-where
-    Fut: Future<Output = Result<T, AppError>>,
-{
-    match use_context::<PageCache>() {
-        Some(page) => cell(&page).get_or_init(load).await.clone(),
-        None => load().await,
-    }
+    let page = use_context::<PageCache>()?;
+    Some(page.visitor.get_or_init(look_up).await.clone())
 }
 
 #[cfg(test)]
@@ -67,39 +49,48 @@ mod tests {
     use super::*;
     use crate::ids::UserId;
 
-    fn load_counting(loads: &AtomicUsize) -> impl Future<Output = Result<SignedInUser, AppError>> {
-        loads.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok(SignedInUser {
-            user_id: UserId::from_raw("u1"),
-            display_name: "Ada".to_owned(),
-            email: "ada@example.com".to_owned(),
-            tailnets: Vec::new(),
-        }))
+    fn look_up_counting(looks: &AtomicUsize) -> impl Future<Output = Result<Visitor, AppError>> {
+        looks.fetch_add(1, Ordering::SeqCst);
+        let user_id = UserId::from_raw("u1");
+        std::future::ready(Ok(Some((
+            Session {
+                token_hash: "hash".to_owned(),
+                user_id: user_id.clone(),
+                verified_at: 0,
+                passkey_id: None,
+            },
+            SignedInUser {
+                user_id,
+                display_name: "Ada".to_owned(),
+                email: "ada@example.com".to_owned(),
+                tailnets: Vec::new(),
+            },
+        ))))
     }
 
     #[tokio::test]
-    async fn a_page_render_loads_the_signed_in_person_once() {
+    async fn one_request_looks_the_visitor_up_once() {
         let owner = Owner::new();
         owner.set();
         provide_page_cache();
-        let loads = AtomicUsize::new(0);
+        let looks = AtomicUsize::new(0);
         for _ in 0..3 {
-            let user = signed_in_user(|| load_counting(&loads)).await;
-            assert_eq!(user.map(|user| user.display_name), Ok("Ada".to_owned()));
+            let visitor = visitor(|| look_up_counting(&looks)).await;
+            let name = visitor
+                .and_then(Result::ok)
+                .flatten()
+                .map(|(_, user)| user.display_name);
+            assert_eq!(name, Some("Ada".to_owned()));
         }
-        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        assert_eq!(looks.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
-    async fn outside_a_page_render_every_call_loads_again() {
+    async fn without_a_cache_nothing_is_looked_up() {
         let owner = Owner::new();
         owner.set();
-        let loads = AtomicUsize::new(0);
-        for _ in 0..2 {
-            signed_in_user(|| load_counting(&loads))
-                .await
-                .expect("load");
-        }
-        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        let looks = AtomicUsize::new(0);
+        assert!(visitor(|| look_up_counting(&looks)).await.is_none());
+        assert_eq!(looks.load(Ordering::SeqCst), 0);
     }
 }

@@ -153,6 +153,7 @@ pub fn build(state: AppState) -> Router {
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
     let page_state = provide_state.clone();
+    // Leptos calls this for page renders and for the server functions it routes alike.
     let provide_page_context = move || {
         page_state();
         app::page_cache::provide_page_cache();

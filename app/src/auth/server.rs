@@ -23,31 +23,57 @@ pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(ceremonies + sessions)
 }
 
+/// The columns of one row of the signed-in person: their own, then one membership's (absent for
+/// a person with no membership). `PERSON_JOINS` brings the membership and tailnet to a `users u`.
+macro_rules! person_columns {
+    () => {
+        "u.display_name, u.email, u.home_tailnet_id, \
+         t.id, t.name, t.kind, t.coordination_server_url, m.role, m.status"
+    };
+}
+macro_rules! person_joins {
+    () => {
+        "LEFT JOIN memberships m ON m.user_id = u.id \
+         LEFT JOIN tailnets t ON t.id = m.tailnet_id"
+    };
+}
+pub(super) use {person_columns, person_joins};
+
+/// One row of [`person_columns`].
+pub(super) type PersonRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// The person behind `user`, with their tailnets (home first), in one statement: the person's
 /// columns repeat on each of their memberships' rows.
 pub async fn load_signed_in_user(db: &AnyPool, user: &UserId) -> Result<SignedInUser, AppError> {
-    type Row = (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT u.display_name, u.email, u.home_tailnet_id, \
-         t.id, t.name, t.kind, t.coordination_server_url, m.role, m.status \
-         FROM users u \
-         LEFT JOIN memberships m ON m.user_id = u.id \
-         LEFT JOIN tailnets t ON t.id = m.tailnet_id \
-         WHERE u.id = $1 ORDER BY t.name, t.id",
-    )
+    let rows: Vec<PersonRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        person_columns!(),
+        " FROM users u ",
+        person_joins!(),
+        " WHERE u.id = $1 ORDER BY t.name, t.id"
+    ))
     .bind(user.as_str())
     .fetch_all(db)
     .await?;
+    person_from_rows(user, rows)
+}
+
+/// The person `user` from their rows (in tailnet name order), home tailnet first;
+/// `Unauthenticated` when there are none (the account is gone).
+pub(super) fn person_from_rows(
+    user: &UserId,
+    rows: Vec<PersonRow>,
+) -> Result<SignedInUser, AppError> {
     let Some((display_name, email, home, ..)) = rows.first().cloned() else {
         return Err(AppError::Unauthenticated);
     };

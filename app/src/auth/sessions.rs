@@ -7,7 +7,10 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use sqlx::{AnyConnection, AnyPool};
 
-use super::model::{SESSION_ABSOLUTE_SECS, SESSION_TOUCH_INTERVAL_SECS, session_is_live};
+use super::model::{
+    SESSION_ABSOLUTE_SECS, SESSION_TOUCH_INTERVAL_SECS, SignedInUser, session_is_live,
+};
+use super::server::{person_columns, person_from_rows, person_joins};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::error::AppError;
@@ -60,16 +63,87 @@ pub async fn session_from_headers(
         return Ok(None);
     };
     let token_hash = token.hash();
-    let row: Option<(String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+    let row: Option<SessionRow> = sqlx::query_as(
         "SELECT user_id, created_at, last_seen_at, verified_at, passkey_id FROM sessions \
          WHERE token_hash = $1",
     )
     .bind(&token_hash)
     .fetch_optional(db)
     .await?;
-    let Some((user_id, created_at, last_seen_at, verified_at, passkey_id)) = row else {
+    match row {
+        Some(row) => keep_alive(db, token_hash, row, now).await,
+        None => Ok(None),
+    }
+}
+
+/// [`session_from_headers`] together with the person it belongs to, with their tailnets and
+/// roles, in one statement: what every page render needs first.
+pub async fn signed_in_from_headers(
+    db: &AnyPool,
+    settings: &Settings,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<Option<(Session, SignedInUser)>, AppError> {
+    let Some(token) = session_token(settings, headers) else {
         return Ok(None);
     };
+    let token_hash = token.hash();
+    type Row = (
+        String,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        "SELECT s.user_id, s.created_at, s.last_seen_at, s.verified_at, s.passkey_id, ",
+        person_columns!(),
+        " FROM sessions s JOIN users u ON u.id = s.user_id ",
+        person_joins!(),
+        " WHERE s.token_hash = $1 ORDER BY t.name, t.id"
+    ))
+    .bind(&token_hash)
+    .fetch_all(db)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let session_row = (first.0.clone(), first.1, first.2, first.3, first.4.clone());
+    let Some(session) = keep_alive(db, token_hash, session_row, now).await? else {
+        return Ok(None);
+    };
+    let person_rows = rows
+        .into_iter()
+        .map(
+            |(_, _, _, _, _, name, email, home, id, tailnet, kind, url, role, status)| {
+                (name, email, home, id, tailnet, kind, url, role, status)
+            },
+        )
+        .collect();
+    let person = person_from_rows(&session.user_id, person_rows)?;
+    Ok(Some((session, person)))
+}
+
+/// A session row: user, created, last seen, last verified, passkey.
+type SessionRow = (String, i64, i64, i64, Option<String>);
+
+/// The session in `row` if it is still live (an expired one is deleted), with `last_seen_at`
+/// (and its memberships' last activity) refreshed when a minute has passed.
+async fn keep_alive(
+    db: &AnyPool,
+    token_hash: String,
+    (user_id, created_at, last_seen_at, verified_at, passkey_id): SessionRow,
+    now: i64,
+) -> Result<Option<Session>, AppError> {
     if !session_is_live(created_at, last_seen_at, now) {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash)
@@ -77,6 +151,7 @@ pub async fn session_from_headers(
             .await?;
         return Ok(None);
     }
+    let user_id = UserId::from_raw(user_id);
     if now - last_seen_at >= SESSION_TOUCH_INTERVAL_SECS {
         let mut tx = begin_write(db).await?;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
@@ -84,12 +159,12 @@ pub async fn session_from_headers(
             .bind(&token_hash)
             .execute(&mut *tx)
             .await?;
-        touch_memberships(&mut tx, &UserId::from_raw(user_id.clone()), now).await?;
+        touch_memberships(&mut tx, &user_id, now).await?;
         tx.commit().await?;
     }
     Ok(Some(Session {
         token_hash,
-        user_id: UserId::from_raw(user_id),
+        user_id,
         verified_at,
         passkey_id: passkey_id.map(PasskeyId::from_raw),
     }))

@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::AnyConnection;
 use webauthn_rs::prelude::{Passkey, PasskeyRegistration};
-use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use crate::audit::model::EventName;
 use crate::audit::{Actor, Change};
@@ -15,6 +14,7 @@ use crate::context::AppState;
 use crate::error::AppError;
 use crate::fields::{DisplayName, EmailAddress};
 use crate::ids::{PasskeyId, TailnetId, UserId};
+use crate::passkeys::wire::{NewPasskey, PasskeyCreationOptions};
 
 /// The message for an address that already has an account.
 pub const EMAIL_TAKEN_MESSAGE: &str =
@@ -138,7 +138,7 @@ pub async fn start_registration<C: Serialize>(
     display_name: &DisplayName,
     context: impl FnOnce(uuid::Uuid) -> C,
     now: i64,
-) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     let webauthn_user_id = uuid::Uuid::new_v4();
     let (options, registration) = state
         .webauthn
@@ -153,7 +153,9 @@ pub async fn start_registration<C: Serialize>(
     let ceremony = store_ceremony(&state.db, purpose, &registration, &context, now).await?;
     Ok(PasskeyChallenge {
         ceremony: ceremony.expose().to_owned(),
-        options: crate::passkeys::server::require_discoverable(options),
+        options: PasskeyCreationOptions::encode(&crate::passkeys::server::require_discoverable(
+            options,
+        ))?,
     })
 }
 
@@ -162,20 +164,27 @@ pub async fn finish_registration<C: DeserializeOwned>(
     state: &AppState,
     purpose: CeremonyPurpose,
     ceremony: String,
-    credential: &RegisterPublicKeyCredential,
+    credential: &NewPasskey,
     now: i64,
 ) -> Result<(Passkey, C), AppError> {
     let (registration, context): (PasskeyRegistration, C) =
         take_ceremony(&state.db, purpose, ceremony, now).await?;
+    let not_verified = || {
+        AppError::validation(
+            "passkey",
+            "Gatehouse could not verify the new passkey. Please try again.",
+        )
+    };
+    let credential = credential.decode().map_err(|error| {
+        tracing::info!(%error, "new passkey unreadable");
+        not_verified()
+    })?;
     let passkey = state
         .webauthn
-        .finish_passkey_registration(credential, &registration)
+        .finish_passkey_registration(&credential, &registration)
         .map_err(|error| {
             tracing::info!(%error, "passkey registration refused");
-            AppError::validation(
-                "passkey",
-                "Gatehouse could not verify the new passkey. Please try again.",
-            )
+            not_verified()
         })?;
     Ok((passkey, context))
 }

@@ -9,3 +9,4 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
+pub mod wire;

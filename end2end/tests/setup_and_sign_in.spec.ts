@@ -96,6 +96,27 @@ test('signing in with a passkey Gatehouse does not know shows a clear message', 
   await context.close();
 });
 
+test('a browser without WebAuthn\'s JSON methods (before 2024) is told to update, and nothing is created', async ({
+  page,
+  gatehouse,
+  authenticator,
+}) => {
+  // Gatehouse hands the server's options to the browser's own WebAuthn JSON parser.
+  await page.addInitScript(() => {
+    delete (PublicKeyCredential as unknown as Record<string, unknown>).parseCreationOptionsFromJSON;
+  });
+  await open(page, gatehouse.setupLink);
+  await page.getByLabel('Tailnet name').fill('Example Co');
+  await page.getByLabel('Your name').fill('Ada Owner');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByRole('button', { name: 'Create passkey and finish setup' }).click();
+  await expect(page.getByRole('alert')).toContainText(
+    'This browser does not support passkeys. Use a current version of Chrome, Edge, Firefox or Safari.',
+  );
+  await expect(page.getByRole('heading', { name: 'Set up your tailnet' })).toBeVisible();
+  expect(await authenticator.credentials()).toHaveLength(0);
+});
+
 test('a tailnet created from the command line is claimed through its own setup link', async ({
   page,
   gatehouse,

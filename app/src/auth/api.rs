@@ -2,14 +2,14 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use webauthn_rs_proto::{PublicKeyCredential, RequestChallengeResponse};
 
 use super::model::{PasskeyChallenge, SignedInUser};
 use crate::error::AppError;
+use crate::passkeys::wire::{PasskeyAssertion, PasskeyRequestOptions};
 
 /// Starts a passkey sign-in without a user name: the browser offers the passkeys it holds.
 #[server(prefix = "/api", endpoint = "start_sign_in", input = Json)]
-pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse>, AppError> {
+pub async fn start_sign_in() -> Result<PasskeyChallenge<PasskeyRequestOptions>, AppError> {
     use super::ceremonies::{CeremonyPurpose, store_ceremony};
     use crate::context::{app_state, now, respond};
 
@@ -30,7 +30,7 @@ pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse
         .await?;
         Ok(PasskeyChallenge {
             ceremony: ceremony.expose().to_owned(),
-            options,
+            options: PasskeyRequestOptions::encode(&options)?,
         })
     })
     .await
@@ -40,7 +40,7 @@ pub async fn start_sign_in() -> Result<PasskeyChallenge<RequestChallengeResponse
 #[server(prefix = "/api", endpoint = "finish_sign_in", input = Json)]
 pub async fn finish_sign_in(
     ceremony: String,
-    credential: PublicKeyCredential,
+    credential: PasskeyAssertion,
 ) -> Result<String, AppError> {
     use super::ceremonies::{CeremonyPurpose, take_ceremony};
     use super::server::load_signed_in_user;
@@ -66,6 +66,15 @@ pub async fn finish_sign_in(
                     .into(),
             )
         };
+        let not_verified = || {
+            AppError::SignInFailed(
+                "Gatehouse could not verify this passkey. Please try again.".into(),
+            )
+        };
+        let credential = credential.decode().map_err(|error| {
+            tracing::info!(%error, "passkey sign-in answer unreadable");
+            not_verified()
+        })?;
         let (user_handle, credential_id) = state
             .webauthn
             .identify_discoverable_authentication(&credential)
@@ -85,9 +94,7 @@ pub async fn finish_sign_in(
             }
             Err(error) => {
                 tracing::info!(%error, "passkey sign-in refused");
-                return Err(AppError::SignInFailed(
-                    "Gatehouse could not verify this passkey. Please try again.".into(),
-                ));
+                return Err(not_verified());
             }
         };
         stored.passkey.update_credential(&result);

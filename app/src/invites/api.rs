@@ -4,8 +4,6 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
-
 use super::model::{
     EmailCodeAnswer, EmailCodeSent, EmailInvite, InviteLink, InvitePreview, InviteSignUpForm,
     InvitesSent, Welcome,
@@ -13,6 +11,7 @@ use super::model::{
 use crate::auth::model::PasskeyChallenge;
 use crate::error::AppError;
 use crate::ids::{InviteId, TailnetId};
+use crate::passkeys::wire::{NewPasskey, PasskeyCreationOptions};
 use crate::roles::Role;
 
 /// "Invite by email": one role for every address; all or nothing.
@@ -201,7 +200,7 @@ pub async fn start_invite_sign_up(
     /// The emailed code, for a link invite on a server that sends email.
     #[server(default)]
     code: Option<EmailCodeAnswer>,
-) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     use crate::accounts::{ensure_email_is_free, start_registration};
     use crate::auth::ceremonies::CeremonyPurpose;
     use crate::context::{app_state, now, respond};
@@ -252,7 +251,7 @@ pub async fn start_invite_sign_up(
 #[server(prefix = "/api", endpoint = "finish_invite_sign_up", input = Json)]
 pub async fn finish_invite_sign_up(
     ceremony: String,
-    credential: RegisterPublicKeyCredential,
+    credential: NewPasskey,
 ) -> Result<String, AppError> {
     use super::model::welcome_path;
     use crate::accounts::{NewAccount, finish_registration};

@@ -5,10 +5,6 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, WebauthnError};
-use webauthn_rs_proto::{
-    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
-    RequestChallengeResponse,
-};
 
 use super::model::{AccountOverview, PasskeyName};
 use super::server::{RecordedUse, StoredPasskey, credentials_of, find_by_credential, record_use};
@@ -20,6 +16,9 @@ use crate::auth::sessions::Session;
 use crate::context::AppState;
 use crate::error::AppError;
 use crate::ids::{PasskeyId, UserId};
+use crate::passkeys::wire::{
+    NewPasskey, PasskeyAssertion, PasskeyCreationOptions, PasskeyRequestOptions,
+};
 use crate::sql::begin_write;
 
 /// What a passkey ceremony of the Account page keeps for its second half: whose it is.
@@ -84,7 +83,7 @@ pub async fn start_adding(
     state: &AppState,
     session: &Session,
     now: i64,
-) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     require_recent_verification(state, session, now)?;
     let owner = CeremonyOwner {
         user: session.user_id.clone(),
@@ -105,7 +104,7 @@ pub async fn finish_adding(
     state: &AppState,
     actor: &Actor,
     ceremony: String,
-    credential: &RegisterPublicKeyCredential,
+    credential: &NewPasskey,
     name: &str,
     now: i64,
 ) -> Result<PasskeyId, AppError> {
@@ -210,7 +209,7 @@ pub async fn start_verification(
     state: &AppState,
     session: &Session,
     now: i64,
-) -> Result<PasskeyChallenge<RequestChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyRequestOptions>, AppError> {
     let mut conn = state.db.acquire().await?;
     let passkeys = credentials_of(&mut conn, &session.user_id).await?;
     drop(conn);
@@ -231,7 +230,7 @@ pub async fn start_verification(
     .await?;
     Ok(PasskeyChallenge {
         ceremony: ceremony.expose().to_owned(),
-        options,
+        options: PasskeyRequestOptions::encode(&options)?,
     })
 }
 
@@ -240,7 +239,7 @@ pub async fn finish_verification(
     state: &AppState,
     session: &Session,
     ceremony: String,
-    credential: &PublicKeyCredential,
+    credential: &PasskeyAssertion,
     client_address: Option<String>,
     now: i64,
 ) -> Result<(), AppError> {
@@ -249,6 +248,13 @@ pub async fn finish_verification(
     if owner.user != session.user_id {
         return Err(AppError::Forbidden);
     }
+    let not_verified = || {
+        AppError::SignInFailed("Gatehouse could not verify this passkey. Please try again.".into())
+    };
+    let credential = credential.decode().map_err(|error| {
+        tracing::info!(%error, "passkey verification answer unreadable");
+        not_verified()
+    })?;
     let not_yours = || {
         AppError::SignInFailed(
             "This passkey is not one of yours. Choose a passkey of this account.".into(),
@@ -260,7 +266,7 @@ pub async fn finish_verification(
         .ok_or_else(not_yours)?;
     let result = match state
         .webauthn
-        .finish_passkey_authentication(credential, &authentication)
+        .finish_passkey_authentication(&credential, &authentication)
     {
         Ok(result) => result,
         Err(WebauthnError::CredentialPossibleCompromise) => {
@@ -268,9 +274,7 @@ pub async fn finish_verification(
         }
         Err(error) => {
             tracing::info!(%error, "passkey verification refused");
-            return Err(AppError::SignInFailed(
-                "Gatehouse could not verify this passkey. Please try again.".into(),
-            ));
+            return Err(not_verified());
         }
     };
     stored.passkey.update_credential(&result);

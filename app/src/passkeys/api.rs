@@ -3,15 +3,14 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use webauthn_rs_proto::{
-    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
-    RequestChallengeResponse,
-};
 
 use super::model::AccountOverview;
 use crate::auth::model::PasskeyChallenge;
 use crate::error::AppError;
 use crate::ids::PasskeyId;
+use crate::passkeys::wire::{
+    NewPasskey, PasskeyAssertion, PasskeyCreationOptions, PasskeyRequestOptions,
+};
 
 /// The Account page: name, email, passkeys and how many sessions are signed in.
 #[server(prefix = "/api", endpoint = "get_account", input = Json)]
@@ -29,7 +28,7 @@ pub async fn get_account() -> Result<AccountOverview, AppError> {
 /// "Add passkey", first half: options that exclude the person's passkeys. Needs a passkey
 /// sign-in within `GATEHOUSE_RECENT_SIGN_IN` (5 minutes).
 #[server(prefix = "/api", endpoint = "start_add_passkey", input = Json)]
-pub async fn start_add_passkey() -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+pub async fn start_add_passkey() -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     use crate::context::{app_state, current_session, now, respond};
 
     respond(async {
@@ -44,7 +43,7 @@ pub async fn start_add_passkey() -> Result<PasskeyChallenge<CreationChallengeRes
 #[server(prefix = "/api", endpoint = "finish_add_passkey", input = Json)]
 pub async fn finish_add_passkey(
     ceremony: String,
-    credential: RegisterPublicKeyCredential,
+    credential: NewPasskey,
     name: String,
 ) -> Result<PasskeyId, AppError> {
     use crate::context::{acting_person, app_state, current_session, now, respond};
@@ -89,8 +88,7 @@ pub async fn delete_passkey(passkey: PasskeyId) -> Result<(), AppError> {
 
 /// "Confirm it's you", first half: a challenge for the person's own passkeys.
 #[server(prefix = "/api", endpoint = "start_verify_passkey", input = Json)]
-pub async fn start_verify_passkey() -> Result<PasskeyChallenge<RequestChallengeResponse>, AppError>
-{
+pub async fn start_verify_passkey() -> Result<PasskeyChallenge<PasskeyRequestOptions>, AppError> {
     use crate::context::{app_state, current_session, now, respond};
 
     respond(async {
@@ -106,7 +104,7 @@ pub async fn start_verify_passkey() -> Result<PasskeyChallenge<RequestChallengeR
 #[server(prefix = "/api", endpoint = "finish_verify_passkey", input = Json)]
 pub async fn finish_verify_passkey(
     ceremony: String,
-    credential: PublicKeyCredential,
+    credential: PasskeyAssertion,
 ) -> Result<(), AppError> {
     use crate::context::{app_state, client_address, current_session, now, respond};
 

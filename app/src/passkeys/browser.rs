@@ -1,11 +1,9 @@
-//! The browser's WebAuthn calls (`navigator.credentials`), converted to and from the
-//! webauthn-rs wire types, including passkeys offered in a field's autofill (conditional
-//! mediation). On the server these report `Unsupported`: they only run in the browser.
+//! The browser's WebAuthn calls (`navigator.credentials`), including passkeys offered in a
+//! field's autofill (conditional mediation). The server's options go to the browser's own
+//! WebAuthn JSON parser and the passkey's answer comes back as its `toJSON()`
+//! ([`super::wire`]). On the server these report `Unsupported`: they only run in the browser.
 
-use webauthn_rs_proto::{
-    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
-    RequestChallengeResponse,
-};
+use super::wire::{NewPasskey, PasskeyAssertion, PasskeyCreationOptions, PasskeyRequestOptions};
 
 /// Why the browser did not produce a passkey response; each reads as advice to the person.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,11 +90,11 @@ mod imp {
     }
 
     pub async fn use_passkey_from_autofill(
-        options: RequestChallengeResponse,
+        options: PasskeyRequestOptions,
         pending: &PendingAutofill,
-    ) -> Result<PublicKeyCredential, BrowserPasskeyError> {
+    ) -> Result<PasskeyAssertion, BrowserPasskeyError> {
         let container = credentials()?;
-        let options: web_sys::CredentialRequestOptions = options.into();
+        let options = parsed_options(options.as_json(), "parseRequestOptionsFromJSON")?;
         let conditional = Reflect::set(
             &options,
             &JsValue::from_str("mediation"),
@@ -112,8 +110,46 @@ mod imp {
         if conditional.is_err() {
             return Err(BrowserPasskeyError::Unsupported);
         }
-        let credential = settle(container.get_with_options(&options)).await?;
-        Ok(PublicKeyCredential::from(credential))
+        let credential = settle(container.get_with_options(&options.unchecked_into())).await?;
+        PasskeyAssertion::from_json(as_json(&credential)?).map_err(unreadable)
+    }
+
+    /// The server's options (`{"publicKey": …}` as JSON), with `publicKey` made into what
+    /// `navigator.credentials` takes by the browser's own `PublicKeyCredential.<parser>`.
+    /// Browsers without that parser (before 2024) are told to update.
+    fn parsed_options(json: &str, parser: &str) -> Result<js_sys::Object, BrowserPasskeyError> {
+        let interface = public_key_credential().ok_or(BrowserPasskeyError::Unsupported)?;
+        let parse = Reflect::get(&interface, &JsValue::from_str(parser))
+            .ok()
+            .and_then(|value| value.dyn_into::<js_sys::Function>().ok())
+            .ok_or(BrowserPasskeyError::Unsupported)?;
+        let options = js_sys::JSON::parse(json)
+            .ok()
+            .and_then(|value| value.dyn_into::<js_sys::Object>().ok())
+            .ok_or_else(|| {
+                BrowserPasskeyError::Failed("the server's options are not JSON".into())
+            })?;
+        let key = JsValue::from_str("publicKey");
+        let public_key = Reflect::get(&options, &key).map_err(classify)?;
+        let public_key = parse.call1(&interface, &public_key).map_err(classify)?;
+        Reflect::set(&options, &key, &public_key).map_err(classify)?;
+        Ok(options)
+    }
+
+    /// The credential's `toJSON()`, as text.
+    fn as_json(credential: &web_sys::PublicKeyCredential) -> Result<String, BrowserPasskeyError> {
+        let to_json = Reflect::get(credential, &JsValue::from_str("toJSON"))
+            .ok()
+            .and_then(|value| value.dyn_into::<js_sys::Function>().ok())
+            .ok_or(BrowserPasskeyError::Unsupported)?;
+        let value = to_json.call0(credential).map_err(classify)?;
+        js_sys::JSON::stringify(&value)
+            .map(String::from)
+            .map_err(classify)
+    }
+
+    fn unreadable(error: serde_json::Error) -> BrowserPasskeyError {
+        BrowserPasskeyError::Failed(format!("the passkey's answer is not JSON ({error})"))
     }
 
     fn classify(error: JsValue) -> BrowserPasskeyError {
@@ -140,21 +176,21 @@ mod imp {
     }
 
     pub async fn create_passkey(
-        options: CreationChallengeResponse,
-    ) -> Result<RegisterPublicKeyCredential, BrowserPasskeyError> {
+        options: PasskeyCreationOptions,
+    ) -> Result<NewPasskey, BrowserPasskeyError> {
         let container = credentials()?;
-        let options: web_sys::CredentialCreationOptions = options.into();
-        let credential = settle(container.create_with_options(&options)).await?;
-        Ok(RegisterPublicKeyCredential::from(credential))
+        let options = parsed_options(options.as_json(), "parseCreationOptionsFromJSON")?;
+        let credential = settle(container.create_with_options(&options.unchecked_into())).await?;
+        NewPasskey::from_json(as_json(&credential)?).map_err(unreadable)
     }
 
     pub async fn use_passkey(
-        options: RequestChallengeResponse,
-    ) -> Result<PublicKeyCredential, BrowserPasskeyError> {
+        options: PasskeyRequestOptions,
+    ) -> Result<PasskeyAssertion, BrowserPasskeyError> {
         let container = credentials()?;
-        let options: web_sys::CredentialRequestOptions = options.into();
-        let credential = settle(container.get_with_options(&options)).await?;
-        Ok(PublicKeyCredential::from(credential))
+        let options = parsed_options(options.as_json(), "parseRequestOptionsFromJSON")?;
+        let credential = settle(container.get_with_options(&options.unchecked_into())).await?;
+        PasskeyAssertion::from_json(as_json(&credential)?).map_err(unreadable)
     }
 }
 
@@ -187,21 +223,21 @@ mod imp {
     }
 
     pub async fn use_passkey_from_autofill(
-        _options: RequestChallengeResponse,
+        _options: PasskeyRequestOptions,
         _pending: &PendingAutofill,
-    ) -> Result<PublicKeyCredential, BrowserPasskeyError> {
+    ) -> Result<PasskeyAssertion, BrowserPasskeyError> {
         Err(BrowserPasskeyError::Unsupported)
     }
 
     pub async fn create_passkey(
-        _options: CreationChallengeResponse,
-    ) -> Result<RegisterPublicKeyCredential, BrowserPasskeyError> {
+        _options: PasskeyCreationOptions,
+    ) -> Result<NewPasskey, BrowserPasskeyError> {
         Err(BrowserPasskeyError::Unsupported)
     }
 
     pub async fn use_passkey(
-        _options: RequestChallengeResponse,
-    ) -> Result<PublicKeyCredential, BrowserPasskeyError> {
+        _options: PasskeyRequestOptions,
+    ) -> Result<PasskeyAssertion, BrowserPasskeyError> {
         Err(BrowserPasskeyError::Unsupported)
     }
 }

@@ -8,6 +8,7 @@ use webauthn_rs::{Webauthn, WebauthnBuilder};
 use webauthn_rs_proto::ResidentKeyRequirement;
 
 use super::model::{LAST_PASSKEY_MESSAGE, PasskeyName, PasskeySummary, SyncState};
+use super::wire::PasskeyCreationOptions;
 use crate::error::AppError;
 use crate::ids::{PasskeyId, UserId};
 
@@ -269,7 +270,7 @@ pub async fn start_registration_for<C: serde::Serialize>(
     purpose: crate::auth::ceremonies::CeremonyPurpose,
     context: &C,
     now: i64,
-) -> Result<crate::auth::model::PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<crate::auth::model::PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     let mut conn = state.db.acquire().await?;
     let (webauthn_user_id, display_name, email): (String, String, String) =
         sqlx::query_as("SELECT webauthn_user_id, display_name, email FROM users WHERE id = $1")
@@ -292,6 +293,6 @@ pub async fn start_registration_for<C: serde::Serialize>(
             .await?;
     Ok(crate::auth::model::PasskeyChallenge {
         ceremony: ceremony.expose().to_owned(),
-        options: require_discoverable(options),
+        options: PasskeyCreationOptions::encode(&require_discoverable(options))?,
     })
 }

@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use super::model::{IssuedRecoveryLink, RecoveryLinkPreview};
 use crate::auth::model::PasskeyChallenge;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
+use crate::passkeys::wire::{NewPasskey, PasskeyCreationOptions};
 
 /// "Recovery link": a one-time link for `user`, a member of `tailnet` (Owner, Admin, IT admin;
 /// never for an account with more privileges than the caller's, in any of its tailnets). The
@@ -60,7 +60,7 @@ pub async fn inspect_recovery_link(token: String) -> Result<RecoveryLinkPreview,
 #[server(prefix = "/api", endpoint = "start_recovery", input = Json)]
 pub async fn start_recovery(
     token: String,
-) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     use crate::context::{app_state, now, respond};
 
     respond(async {
@@ -75,10 +75,7 @@ pub async fn start_recovery(
 
 /// "Create a new passkey", second half: uses the link, signs in, and returns where to go.
 #[server(prefix = "/api", endpoint = "finish_recovery", input = Json)]
-pub async fn finish_recovery(
-    ceremony: String,
-    credential: RegisterPublicKeyCredential,
-) -> Result<String, AppError> {
+pub async fn finish_recovery(ceremony: String, credential: NewPasskey) -> Result<String, AppError> {
     use crate::context::{app_state, client_address, now, request_parts, respond};
 
     respond(async {

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool};
 use webauthn_rs::prelude::Passkey;
-use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use super::email::RecoveryEmail;
 use super::model::{
@@ -21,6 +20,7 @@ use crate::context::AppState;
 use crate::error::AppError;
 use crate::ids::{TailnetId, UserId};
 use crate::passkeys::account::passkey_value;
+use crate::passkeys::wire::{NewPasskey, PasskeyCreationOptions};
 use crate::roles::{stored_role, stored_status};
 use crate::secrets::SecretToken;
 use crate::settings::Settings;
@@ -268,7 +268,7 @@ pub async fn start(
     state: &AppState,
     token: String,
     now: i64,
-) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     let link = find_usable(&state.db, token, now).await?;
     let context = RecoveryCeremony {
         link: link.id,
@@ -289,7 +289,7 @@ pub async fn start(
 pub async fn finish(
     state: &AppState,
     ceremony: String,
-    credential: &RegisterPublicKeyCredential,
+    credential: &NewPasskey,
     headers: &axum::http::HeaderMap,
     client_address: Option<String>,
     now: i64,

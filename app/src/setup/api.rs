@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 use super::model::{SetupForm, SetupLinkInfo};
 use crate::auth::model::PasskeyChallenge;
 use crate::error::AppError;
+use crate::passkeys::wire::{NewPasskey, PasskeyCreationOptions};
 
 /// What the server keeps while the browser creates the Owner's passkey.
 #[cfg(feature = "ssr")]
@@ -34,7 +34,7 @@ pub async fn get_setup_link(token: String) -> Result<SetupLinkInfo, AppError> {
 pub async fn start_setup(
     token: String,
     form: SetupForm,
-) -> Result<PasskeyChallenge<CreationChallengeResponse>, AppError> {
+) -> Result<PasskeyChallenge<PasskeyCreationOptions>, AppError> {
     use super::server::inspect_setup_link;
     use crate::accounts::{ensure_email_is_free, start_registration};
     use crate::auth::ceremonies::CeremonyPurpose;
@@ -69,10 +69,7 @@ pub async fn start_setup(
 /// Verifies the new passkey, creates the tailnet and its Owner, signs them in and returns the
 /// path of their Users page.
 #[server(prefix = "/api", endpoint = "finish_setup", input = Json)]
-pub async fn finish_setup(
-    ceremony: String,
-    credential: RegisterPublicKeyCredential,
-) -> Result<String, AppError> {
+pub async fn finish_setup(ceremony: String, credential: NewPasskey) -> Result<String, AppError> {
     use crate::accounts::finish_registration;
     use crate::auth::ceremonies::CeremonyPurpose;
     use crate::auth::server::load_signed_in_user;

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use webauthn_rs_proto::RequestChallengeResponse;
 
 use super::tailnet_list::YourTailnets;
 use crate::auth::api::{finish_sign_in, start_sign_in};
@@ -19,6 +18,7 @@ use crate::passkeys::browser::{
     BrowserPasskeyError, PendingAutofill, autofill_available, passkeys_supported, use_passkey,
     use_passkey_from_autofill,
 };
+use crate::passkeys::wire::PasskeyRequestOptions;
 
 /// Signs in with a passkey the browser offers; returns where to go next.
 pub async fn sign_in_with_passkey() -> Result<String, String> {
@@ -35,7 +35,7 @@ pub async fn sign_in_with_passkey() -> Result<String, String> {
 /// email field is focused; older than this, a fresh one is fetched.
 const PREPARED_CHALLENGE_MAX_AGE_MS: f64 = 4.0 * 60.0 * 1000.0;
 
-type SignInChallenge = PasskeyChallenge<RequestChallengeResponse>;
+type SignInChallenge = PasskeyChallenge<PasskeyRequestOptions>;
 
 /// The autofill's state on this page: a prepared challenge, and the request waiting in the
 /// field (which "Sign in with passkey" cancels).

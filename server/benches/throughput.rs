@@ -1,6 +1,7 @@
 //! S8 of issue 17: requests per second for `/login` and the Users page, signed in, against a
 //! bare axum handler that does the same session lookup and answers a small page, in the same
-//! run. Each figure is the median of 5 alternating rounds (anchor, `/login`, Users page, …) of
+//! run. Beside them, Leptos's floor: the smallest Leptos page that does the same lookup (a
+//! resource, served as Gatehouse serves its pages), which no Leptos page can beat. Each figure is the median of 5 alternating rounds (anchor, `/login`, Users page, …) of
 //! 2 s with 16 concurrent keep-alive clients, once with the server on every core (tokio's
 //! multi-thread runtime, as `gatehouse serve` runs) and once on one thread (as it ran before).
 //! Run with `cargo bench -p server --bench throughput` or `make bench`; the figures also go to
@@ -51,6 +52,81 @@ async fn anchor_page(State(state): State<AnchorState>, headers: HeaderMap) -> Ht
     )
 }
 
+/// Leptos's floor: one route whose page waits for the same session lookup, in the same
+/// document shell as Gatehouse's (hydration scripts included), rendered the same way
+/// (`SsrMode::Async`, a context per request).
+mod leptos_floor {
+    use leptos::prelude::*;
+    use leptos_axum::LeptosRoutes;
+    use leptos_router::components::{Route, Router, Routes};
+    use leptos_router::{SsrMode, path};
+
+    use super::AnchorState;
+
+    pub fn router(state: AnchorState, options: LeptosOptions) -> axum::Router {
+        let routes = leptos_axum::generate_route_list(App);
+        let shell_options = options.clone();
+        axum::Router::new()
+            .leptos_routes_with_context(
+                &options,
+                routes,
+                move || provide_context(state.clone()),
+                move || shell(shell_options.clone()),
+            )
+            .with_state(options)
+    }
+
+    fn shell(options: LeptosOptions) -> impl IntoView {
+        view! {
+            <!DOCTYPE html>
+            <html lang="en">
+                <head>
+                    <meta charset="utf-8" />
+                    <HydrationScripts options />
+                </head>
+                <body>
+                    <App />
+                </body>
+            </html>
+        }
+    }
+
+    #[component]
+    fn App() -> impl IntoView {
+        view! {
+            <Router>
+                <Routes fallback=|| "Not found">
+                    <Route path=path!("/") view=Page ssr=SsrMode::Async />
+                </Routes>
+            </Router>
+        }
+    }
+
+    #[component]
+    fn Page() -> impl IntoView {
+        let signed_in = Resource::new(|| (), |()| signed_in());
+        view! {
+            <Suspense>
+                <p>{move || signed_in.get().map(|yes| if yes { "Signed in" } else { "Signed out" })}</p>
+            </Suspense>
+        }
+    }
+
+    async fn signed_in() -> bool {
+        let state = expect_context::<AnchorState>();
+        let parts = expect_context::<axum::http::request::Parts>();
+        app::auth::sessions::session_from_headers(
+            &state.db,
+            &state.settings,
+            &parts.headers,
+            app::context::now(),
+        )
+        .await
+        .expect("session lookup")
+        .is_some()
+    }
+}
+
 /// Completed `GET url` per second with `CLIENTS` clients for one `ROUND`.
 async fn requests_per_second(client: &reqwest::Client, url: &str) -> f64 {
     let done = Arc::new(AtomicUsize::new(0));
@@ -84,6 +160,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 struct Figures {
     anchor: f64,
+    leptos_floor: f64,
     login: f64,
     users: f64,
 }
@@ -108,6 +185,21 @@ async fn measure() -> Figures {
         });
     tokio::spawn(async move { axum::serve(listener, anchor).await.expect("anchor") });
 
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let floor_address = format!("http://{}/", listener.local_addr().expect("address"));
+    let floor = leptos_floor::router(
+        AnchorState {
+            db: app.db.clone(),
+            settings: app.settings.clone(),
+        },
+        leptos::config::LeptosOptions::builder()
+            .output_name("gatehouse")
+            .build(),
+    );
+    tokio::spawn(async move { axum::serve(listener, floor).await.expect("Leptos floor") });
+
     let login = format!("{}/login", app.address);
     let users = format!("{}/admin/{}/users", app.address, tailnet.as_str());
     // The Owner's cookie goes to both servers (cookies do not depend on the port).
@@ -122,15 +214,19 @@ async fn measure() -> Figures {
     };
     assert!(page(&users).await.contains("Invite external users"));
     assert!(page(&anchor_address).await.contains("Signed in"));
+    assert!(page(&floor_address).await.contains("Signed in"));
 
-    let (mut anchors, mut logins, mut users_pages) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut anchors, mut floors) = (Vec::new(), Vec::new());
+    let (mut logins, mut users_pages) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         anchors.push(requests_per_second(&app.client, &anchor_address).await);
+        floors.push(requests_per_second(&app.client, &floor_address).await);
         logins.push(requests_per_second(&app.client, &login).await);
         users_pages.push(requests_per_second(&app.client, &users).await);
     }
     Figures {
         anchor: median(anchors),
+        leptos_floor: median(floors),
         login: median(logins),
         users: median(users_pages),
     }
@@ -142,7 +238,11 @@ fn report(label: &str, figures: &Figures) -> serde_json::Value {
         "  anchor (session lookup + small page)  {:>8.0} req/s",
         figures.anchor
     );
-    for (name, value) in [("/login", figures.login), ("Users page", figures.users)] {
+    for (name, value) in [
+        ("Leptos's floor (same lookup)", figures.leptos_floor),
+        ("/login", figures.login),
+        ("Users page", figures.users),
+    ] {
         println!(
             "  {name:<36}  {value:>8.0} req/s  {:.2}x the anchor",
             value / figures.anchor
@@ -150,6 +250,8 @@ fn report(label: &str, figures: &Figures) -> serde_json::Value {
     }
     serde_json::json!({
         "anchor_rps": figures.anchor,
+        "leptos_floor_rps": figures.leptos_floor,
+        "leptos_floor_ratio": figures.leptos_floor / figures.anchor,
         "login_rps": figures.login,
         "users_rps": figures.users,
         "login_ratio": figures.login / figures.anchor,

@@ -23,12 +23,12 @@ pub async fn purge_expired(db: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(ceremonies + sessions)
 }
 
-/// The columns of one row of the signed-in person: their own, then one membership's (absent for
-/// a person with no membership). `PERSON_JOINS` brings the membership and tailnet to a `users u`.
+/// The columns of [`PersonRow`], from a `users u`; `person_joins!` brings each membership and
+/// its tailnet.
 macro_rules! person_columns {
     () => {
-        "u.display_name, u.email, u.home_tailnet_id, \
-         t.id, t.name, t.kind, t.coordination_server_url, m.role, m.status"
+        "u.display_name, u.email, u.home_tailnet_id, t.id AS tailnet_id, t.name AS tailnet_name, \
+         t.kind AS tailnet_kind, t.coordination_server_url, m.role, m.status"
     };
 }
 macro_rules! person_joins {
@@ -39,18 +39,20 @@ macro_rules! person_joins {
 }
 pub(super) use {person_columns, person_joins};
 
-/// One row of [`person_columns`].
-pub(super) type PersonRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// One row of the signed-in person: their own columns, then one membership's (all absent for a
+/// person with no membership).
+#[derive(Clone, sqlx::FromRow)]
+pub(super) struct PersonRow {
+    display_name: String,
+    email: String,
+    home_tailnet_id: String,
+    tailnet_id: Option<String>,
+    tailnet_name: Option<String>,
+    tailnet_kind: Option<String>,
+    coordination_server_url: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+}
 
 /// The person behind `user`, with their tailnets (home first), in one statement: the person's
 /// columns repeat on each of their memberships' rows.
@@ -74,16 +76,26 @@ pub(super) fn person_from_rows(
     user: &UserId,
     rows: Vec<PersonRow>,
 ) -> Result<SignedInUser, AppError> {
-    let Some((display_name, email, home, ..)) = rows.first().cloned() else {
+    let Some(first) = rows.first() else {
         return Err(AppError::Unauthenticated);
     };
+    let (display_name, email, home) = (
+        first.display_name.clone(),
+        first.email.clone(),
+        first.home_tailnet_id.clone(),
+    );
     let mut tailnets = rows
         .into_iter()
-        .filter_map(
-            |(.., id, name, kind, coordination_server_url, role, status)| {
-                Some((id?, name?, kind?, coordination_server_url, role?, status?))
-            },
-        )
+        .filter_map(|row| {
+            Some((
+                row.tailnet_id?,
+                row.tailnet_name?,
+                row.tailnet_kind?,
+                row.coordination_server_url,
+                row.role?,
+                row.status?,
+            ))
+        })
         .map(|(id, name, kind, coordination_server_url, role, status)| {
             Ok(TailnetMembership {
                 coordination_server_url,

@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::model::{
     SESSION_ABSOLUTE_SECS, SESSION_TOUCH_INTERVAL_SECS, SignedInUser, session_is_live,
 };
-use super::server::{person_columns, person_from_rows, person_joins};
+use super::server::{PersonRow, person_columns, person_from_rows, person_joins};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::error::AppError;
@@ -88,22 +88,14 @@ pub async fn signed_in_from_headers(
         return Ok(None);
     };
     let token_hash = token.hash();
-    type Row = (
-        String,
-        i64,
-        i64,
-        i64,
-        Option<String>,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
+    /// A session's row with one row of its person.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        session: SessionRow,
+        #[sqlx(flatten)]
+        person: PersonRow,
+    }
     let rows: Vec<Row> = sqlx::query_as(concat!(
         "SELECT s.user_id, s.created_at, s.last_seen_at, s.verified_at, s.passkey_id, ",
         person_columns!(),
@@ -117,42 +109,42 @@ pub async fn signed_in_from_headers(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let session_row = (first.0.clone(), first.1, first.2, first.3, first.4.clone());
+    let session_row = first.session.clone();
     let Some(session) = keep_alive(db, token_hash, session_row, now).await? else {
         return Ok(None);
     };
-    let person_rows = rows
-        .into_iter()
-        .map(
-            |(_, _, _, _, _, name, email, home, id, tailnet, kind, url, role, status)| {
-                (name, email, home, id, tailnet, kind, url, role, status)
-            },
-        )
-        .collect();
+    let person_rows = rows.into_iter().map(|row| row.person).collect();
     let person = person_from_rows(&session.user_id, person_rows)?;
     Ok(Some((session, person)))
 }
 
-/// A session row: user, created, last seen, last verified, passkey.
-type SessionRow = (String, i64, i64, i64, Option<String>);
+/// A session's own columns.
+#[derive(Clone, sqlx::FromRow)]
+struct SessionRow {
+    user_id: String,
+    created_at: i64,
+    last_seen_at: i64,
+    verified_at: i64,
+    passkey_id: Option<String>,
+}
 
 /// The session in `row` if it is still live (an expired one is deleted), with `last_seen_at`
 /// (and its memberships' last activity) refreshed when a minute has passed.
 async fn keep_alive(
     db: &AnyPool,
     token_hash: String,
-    (user_id, created_at, last_seen_at, verified_at, passkey_id): SessionRow,
+    row: SessionRow,
     now: i64,
 ) -> Result<Option<Session>, AppError> {
-    if !session_is_live(created_at, last_seen_at, now) {
+    if !session_is_live(row.created_at, row.last_seen_at, now) {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash)
             .execute(db)
             .await?;
         return Ok(None);
     }
-    let user_id = UserId::from_raw(user_id);
-    if now - last_seen_at >= SESSION_TOUCH_INTERVAL_SECS {
+    let user_id = UserId::from_raw(row.user_id);
+    if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL_SECS {
         let mut tx = begin_write(db).await?;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
@@ -165,8 +157,8 @@ async fn keep_alive(
     Ok(Some(Session {
         token_hash,
         user_id,
-        verified_at,
-        passkey_id: passkey_id.map(PasskeyId::from_raw),
+        verified_at: row.verified_at,
+        passkey_id: row.passkey_id.map(PasskeyId::from_raw),
     }))
 }
 

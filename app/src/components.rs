@@ -16,21 +16,24 @@ pub mod not_found;
 pub mod pager;
 pub mod passkey_button;
 pub mod role_select;
-
-use leptos::prelude::*;
+pub mod server_resource;
 
 use crate::auth::model::SignedInUser;
+use crate::components::server_resource::{ServerResource, server_resource};
 use crate::error::AppError;
 
 /// The signed-in person (or `None`).
 #[derive(Clone, Copy)]
-pub struct CurrentUser(pub Resource<Result<Option<SignedInUser>, AppError>>);
+pub struct CurrentUser(pub ServerResource<Result<Option<SignedInUser>, AppError>>);
 
 /// A resource of the signed-in person for one `<Suspense>`. Each boundary gets its own: Leptos
 /// 0.8 can leave a server-rendered response unfinished when two boundaries await one resource
 /// (leptos-rs/leptos#4851), which hung pages now and then. The extra look-up is one indexed read.
 pub fn use_current_user() -> CurrentUser {
-    CurrentUser(Resource::new(|| (), |()| crate::auth::api::current_user()))
+    CurrentUser(server_resource(
+        || (),
+        |()| crate::auth::api::current_user(),
+    ))
 }
 
 /// A full page load of `path`: after signing in or out, everything on the page changes.
@@ -47,7 +50,7 @@ pub fn load_page(path: &str) {
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
     if let (Some(response), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
         axum::http::StatusCode::from_u16(code),
     ) {
         response.set_status(status);

@@ -104,6 +104,8 @@ mod leptos_floor {
 
     #[component]
     fn Page() -> impl IntoView {
+        // Leptos's own default, as the smallest Leptos page would have it.
+        #[allow(clippy::disallowed_methods)]
         let signed_in = Resource::new(|| (), |()| signed_in());
         view! {
             <Suspense>

@@ -7,6 +7,7 @@ use leptos_router::components::Redirect;
 use super::join_network::JoinSteps;
 use super::use_current_user;
 use crate::auth::model::users_path;
+use crate::components::server_resource::server_resource;
 use crate::invites::api::client_download_url;
 use crate::invites::model::welcome_path;
 use crate::roles::{MemberStatus, Permission};
@@ -14,7 +15,7 @@ use crate::roles::{MemberStatus, Permission};
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = use_current_user();
-    let download = Resource::new(|| (), |()| client_download_url());
+    let download = server_resource(|| (), |()| client_download_url());
     view! {
         <Title text="Your tailnets" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -13,6 +13,7 @@ use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::debounce::{DebouncedText, SearchField};
 use crate::components::pager::Pager;
+use crate::components::server_resource::{ServerResource, server_resource};
 use crate::error::AppError;
 use crate::format::{parse_utc_date, utc_timestamp};
 use crate::ids::TailnetId;
@@ -21,7 +22,7 @@ use crate::paging::PageRequest;
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
-    let overview = Resource::new(move || tailnet.get(), get_audit_log_overview);
+    let overview = server_resource(move || tailnet.get(), get_audit_log_overview);
     // Created outside the `<Suspense>`, like the Users page's list (leptos-rs/leptos#4866).
     let controls = LogControls::new(tailnet);
 
@@ -61,7 +62,7 @@ struct LogControls {
     target: DebouncedText,
     page: RwSignal<PageRequest>,
     filters: Memo<AuditFilters>,
-    rows: Resource<Result<AuditPage, AppError>>,
+    rows: ServerResource<Result<AuditPage, AppError>>,
 }
 
 impl LogControls {
@@ -84,7 +85,7 @@ impl LogControls {
             filters: filters.get(),
             page: page.get(),
         });
-        let rows = Resource::new(move || query.get(), list_audit_events);
+        let rows = server_resource(move || query.get(), list_audit_events);
         Self {
             from_date,
             to_date,

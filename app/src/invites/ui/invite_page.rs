@@ -14,6 +14,7 @@ use crate::auth::ui::login_page::sign_in_with_passkey;
 use crate::components::alert::ErrorAlert;
 use crate::components::browser_only::browser_action;
 use crate::components::passkey_button::PasskeyButton;
+use crate::components::server_resource::server_resource;
 use crate::components::{load_page, set_status, use_current_user};
 use crate::error::AppError;
 use crate::format::utc_date;
@@ -26,7 +27,7 @@ use super::new_account_form::NewAccountForm;
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let invite = Resource::new(move || token.get(), inspect_invite);
+    let invite = server_resource(move || token.get(), inspect_invite);
     let user = use_current_user();
     view! {
         <Title text="Invitation" />

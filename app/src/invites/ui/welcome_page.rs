@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::join_network::JoinSteps;
+use crate::components::server_resource::server_resource;
 use crate::components::set_status;
 use crate::error::AppError;
 use crate::ids::TailnetId;
@@ -24,7 +25,7 @@ pub fn WelcomePage() -> impl IntoView {
     let params = use_params_map();
     let tailnet =
         Memo::new(move |_| TailnetId::from_raw(params.read().get("tailnet").unwrap_or_default()));
-    let welcome = Resource::new(move || tailnet.get(), get_welcome);
+    let welcome = server_resource(move || tailnet.get(), get_welcome);
     let check_again = Callback::new(move |()| welcome.refetch());
     view! {
         <Title text="Welcome" />

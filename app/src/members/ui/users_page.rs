@@ -11,6 +11,7 @@ use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::clipboard::LinkField;
 use crate::components::debounce::{DebouncedText, SearchField};
 use crate::components::pager::Pager;
+use crate::components::server_resource::{ServerResource, server_resource};
 use crate::error::AppError;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
@@ -27,7 +28,7 @@ use crate::roles::{Role, may_grant};
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
-    let overview = Resource::new(move || tailnet.get(), get_users_overview);
+    let overview = server_resource(move || tailnet.get(), get_users_overview);
     // Created here, outside the `<Suspense>`: a resource made inside a boundary's children can
     // keep the server's response from finishing (leptos-rs/leptos#4866).
     let controls = ListControls::new(tailnet);
@@ -66,7 +67,7 @@ struct ListControls {
     search: DebouncedText,
     page: RwSignal<PageRequest>,
     reload: RwSignal<u32>,
-    rows: Resource<Result<UserListPage, AppError>>,
+    rows: ServerResource<Result<UserListPage, AppError>>,
 }
 
 impl ListControls {
@@ -95,7 +96,7 @@ impl ListControls {
         });
         // Resources keep only the newest request's answer, so a slow, stale search never
         // overwrites a newer one.
-        let rows = Resource::new(
+        let rows = server_resource(
             move || (query.get(), reload.get()),
             |(query, _)| list_users(query),
         );

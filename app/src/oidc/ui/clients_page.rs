@@ -11,6 +11,7 @@ use super::revealed_secret::RevealedSecret;
 use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
+use crate::components::server_resource::server_resource;
 use crate::ids::TailnetId;
 use crate::oidc::api::list_oidc_clients;
 use crate::oidc::model::OidcClientsPage as PageData;
@@ -21,7 +22,7 @@ pub fn OidcClientsPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
     let gate = ConfirmGate::provide();
     let version = RwSignal::new(0_u32);
-    let page = Resource::new(
+    let page = server_resource(
         move || (tailnet.get(), version.get()),
         |(tailnet, _)| list_oidc_clients(tailnet),
     );

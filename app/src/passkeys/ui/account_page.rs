@@ -12,6 +12,7 @@ use crate::components::access_problem::AccessProblem;
 use crate::components::browser_only::browser_action;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::load_page;
+use crate::components::server_resource::server_resource;
 use crate::error::AppError;
 use crate::members::ui::approval_email_setting::ApprovalEmailSetting;
 use crate::passkeys::api::get_account;
@@ -21,7 +22,7 @@ use crate::passkeys::model::AccountOverview;
 pub fn AccountPage() -> impl IntoView {
     let page = AccountPageState::new();
     let gate = ConfirmGate::provide();
-    let account = Resource::new(move || page.reload.get(), |_| get_account());
+    let account = server_resource(move || page.reload.get(), |_| get_account());
     view! {
         <Title text="Account" />
         <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::alert::ErrorAlert;
 use crate::components::browser_only::browser_action;
 use crate::components::passkey_button::PasskeyButton;
+use crate::components::server_resource::server_resource;
 use crate::components::{load_page, set_status};
 use crate::error::AppError;
 use crate::format::utc_minute;
@@ -20,7 +21,7 @@ use crate::recovery::model::{INVALID_RECOVERY_LINK_MESSAGE, RecoveryLinkPreview}
 pub fn RecoveryPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let link = Resource::new(move || token.get(), inspect_recovery_link);
+    let link = server_resource(move || token.get(), inspect_recovery_link);
     view! {
         <Title text="Recover your account" />
         <Suspense fallback=|| view! { <p class="muted">"Checking your recovery link…"</p> }>

@@ -10,6 +10,7 @@ use crate::components::browser_only::browser_action;
 use crate::components::field::{FormFailure, TextField};
 use crate::components::load_page;
 use crate::components::passkey_button::PasskeyButton;
+use crate::components::server_resource::server_resource;
 use crate::error::AppError;
 use crate::passkeys::browser::create_passkey;
 use crate::setup::api::{finish_setup, get_setup_link, start_setup};
@@ -28,7 +29,7 @@ async fn register_owner(token: String, form: SetupForm) -> Result<String, AppErr
 pub fn SetupPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let link = Resource::new(token, get_setup_link);
+    let link = server_resource(token, get_setup_link);
 
     view! {
         <Title text="Set up your tailnet" />

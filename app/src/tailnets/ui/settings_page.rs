@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
+use crate::components::server_resource::server_resource;
 use crate::error::AppError;
 use crate::ids::TailnetId;
 use crate::passkeys::ui::confirm_gate::{
@@ -26,7 +27,7 @@ pub fn GeneralSettingsPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
     // Its dialog comes last in the page, so it stands above any dialog a change came from.
     let gate = ConfirmGate::provide();
-    let settings = Resource::new(move || tailnet.get(), get_general_settings);
+    let settings = server_resource(move || tailnet.get(), get_general_settings);
     view! {
         <Title text="General settings" />
         <AdminNav tailnet current=AdminSection::Settings />

@@ -12,6 +12,7 @@ use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
 use crate::components::clipboard::LinkField;
 use crate::components::field::FormFailure;
+use crate::components::server_resource::server_resource;
 use crate::format::utc_date;
 use crate::ids::TailnetId;
 use crate::passkeys::ui::confirm_gate::{
@@ -60,7 +61,7 @@ pub fn KeysPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
     let gate = ConfirmGate::provide();
     let version = RwSignal::new(0_u32);
-    let page = Resource::new(
+    let page = server_resource(
         move || (tailnet.get(), version.get()),
         |(tailnet, _)| list_api_tokens(tailnet),
     );

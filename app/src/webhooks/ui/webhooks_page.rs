@@ -11,6 +11,7 @@ use super::endpoint_card::{EndpointCard, Outcome, RevealedSecret};
 use crate::components::access_problem::AccessProblem;
 use crate::components::admin_nav::{AdminNav, AdminSection, tailnet_from_path};
 use crate::components::alert::ErrorAlert;
+use crate::components::server_resource::server_resource;
 use crate::ids::TailnetId;
 use crate::webhooks::api::list_webhooks;
 use crate::webhooks::model::{DeliveryState, SIGNATURE_TOLERANCE_SECS, WebhooksPage as PageData};
@@ -22,7 +23,7 @@ const PENDING_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 pub fn WebhooksPage() -> impl IntoView {
     let tailnet = tailnet_from_path();
     let version = RwSignal::new(0_u32);
-    let page = Resource::new(
+    let page = server_resource(
         move || (tailnet.get(), version.get()),
         |(tailnet, _)| list_webhooks(tailnet),
     );

@@ -64,6 +64,18 @@ const throughput = read('throughput.json');
 if (throughput) {
   for (const [mode, label] of [['every_core', `every core (${throughput.cores})`], ['one_thread', 'one thread, before']]) {
     const f = throughput[mode];
+    // Leptos's floor: the smallest Leptos page doing the same lookup; no Leptos page beats it.
+    if (f.leptos_floor_rps !== undefined) {
+      rows.push({
+        id: mode === 'every_core' ? 'S8 floor' : 'S8 floor before',
+        what: `smallest Leptos page, same lookup, requests per second, ${label}`,
+        value: `${Math.round(f.leptos_floor_rps)}/s`,
+        anchor: `${Math.round(f.anchor_rps)}/s`,
+        ratio: Number(f.leptos_floor_ratio.toFixed(2)),
+        target: null,
+        kind: 'at least',
+      });
+    }
     for (const [page, rps, ratio] of [['/login', f.login_rps, f.login_ratio], ['Users page', f.users_rps, f.users_ratio]]) {
       rows.push({
         id: mode === 'every_core' ? 'S8' : 'S8 before',

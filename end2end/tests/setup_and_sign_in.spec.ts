@@ -96,7 +96,7 @@ test('signing in with a passkey Gatehouse does not know shows a clear message', 
   await context.close();
 });
 
-test('a browser without WebAuthn\'s JSON methods (before 2024) is told to update, and nothing is created', async ({
+test('a browser without WebAuthn\'s JSON methods is told to update, and nothing is created', async ({
   page,
   gatehouse,
   authenticator,

@@ -116,7 +116,7 @@ mod imp {
 
     /// The server's options (`{"publicKey": …}` as JSON), with `publicKey` made into what
     /// `navigator.credentials` takes by the browser's own `PublicKeyCredential.<parser>`.
-    /// Browsers without that parser (before 2024) are told to update.
+    /// Browsers without that parser (older than Baseline 2025) are told to update.
     fn parsed_options(json: &str, parser: &str) -> Result<js_sys::Object, BrowserPasskeyError> {
         let interface = public_key_credential().ok_or(BrowserPasskeyError::Unsupported)?;
         let parse = Reflect::get(&interface, &JsValue::from_str(parser))

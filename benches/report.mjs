@@ -97,10 +97,10 @@ const met = (row) => {
   return row.ratio <= row.target ? 'met' : 'MISSED';
 };
 const pad = (text, width) => String(text ?? '').padEnd(width);
-console.log(`\n${pad('id', 10)}${pad('what', 78)}${pad('value', 18)}${pad('anchor', 12)}${pad('ratio', 7)}target`);
+console.log(`\n${pad('id', 16)}${pad('what', 78)}${pad('value', 18)}${pad('anchor', 12)}${pad('ratio', 7)}target`);
 for (const row of rows) {
   const target = row.target === null ? '' : `${row.kind === 'at least' ? '≥' : '≤'} ${row.target}`;
-  console.log(`${pad(row.id, 10)}${pad(row.what, 78)}${pad(row.value, 18)}${pad(row.anchor, 12)}${pad(row.ratio, 7)}${pad(target, 8)}${met(row)}`);
+  console.log(`${pad(row.id, 16)}${pad(row.what, 78)}${pad(row.value, 18)}${pad(row.anchor, 12)}${pad(row.ratio, 7)}${pad(target, 8)}${met(row)}`);
 }
 if (missing.length > 0) console.log(`\nnot measured in this run: ${missing.join(', ')}`);
 writeFileSync(join(dir, 'report.json'), `${JSON.stringify(rows.map((row) => ({ ...row, met: met(row) })), null, 2)}\n`);

@@ -50,7 +50,9 @@ pub async fn finish_sign_in(
     use crate::audit::model::EventName;
     use crate::context::{app_state, client_address, now, request_parts, respond};
     use crate::passkeys::account::refuse_possible_clone;
-    use crate::passkeys::server::{RecordedUse, find_by_credential, record_use};
+    use crate::passkeys::server::{
+        RecordedUse, find_by_credential, passkey_not_verified, record_use,
+    };
     use webauthn_rs::prelude::{DiscoverableAuthentication, WebauthnError};
 
     respond(async {
@@ -66,14 +68,9 @@ pub async fn finish_sign_in(
                     .into(),
             )
         };
-        let not_verified = || {
-            AppError::SignInFailed(
-                "Gatehouse could not verify this passkey. Please try again.".into(),
-            )
-        };
         let credential = credential.decode().map_err(|error| {
             tracing::info!(%error, "passkey sign-in answer unreadable");
-            not_verified()
+            passkey_not_verified()
         })?;
         let (user_handle, credential_id) = state
             .webauthn
@@ -94,7 +91,7 @@ pub async fn finish_sign_in(
             }
             Err(error) => {
                 tracing::info!(%error, "passkey sign-in refused");
-                return Err(not_verified());
+                return Err(passkey_not_verified());
             }
         };
         stored.passkey.update_credential(&result);

@@ -7,7 +7,10 @@ use sqlx::AnyConnection;
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, WebauthnError};
 
 use super::model::{AccountOverview, PasskeyName};
-use super::server::{RecordedUse, StoredPasskey, credentials_of, find_by_credential, record_use};
+use super::server::{
+    RecordedUse, StoredPasskey, credentials_of, find_by_credential, passkey_not_verified,
+    record_use,
+};
 use crate::audit::model::EventName;
 use crate::audit::{Actor, EventGroup, Target, record_for_person};
 use crate::auth::ceremonies::{CeremonyPurpose, store_ceremony, take_ceremony};
@@ -248,12 +251,9 @@ pub async fn finish_verification(
     if owner.user != session.user_id {
         return Err(AppError::Forbidden);
     }
-    let not_verified = || {
-        AppError::SignInFailed("Gatehouse could not verify this passkey. Please try again.".into())
-    };
     let credential = credential.decode().map_err(|error| {
         tracing::info!(%error, "passkey verification answer unreadable");
-        not_verified()
+        passkey_not_verified()
     })?;
     let not_yours = || {
         AppError::SignInFailed(
@@ -274,7 +274,7 @@ pub async fn finish_verification(
         }
         Err(error) => {
             tracing::info!(%error, "passkey verification refused");
-            return Err(not_verified());
+            return Err(passkey_not_verified());
         }
     };
     stored.passkey.update_credential(&result);

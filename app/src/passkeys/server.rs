@@ -32,6 +32,12 @@ pub fn require_discoverable(mut options: CreationChallengeResponse) -> CreationC
     options
 }
 
+/// The refusal of a passkey that was used but could not be verified (or whose answer could
+/// not be read): signing in and "Confirm it's you" say the same.
+pub fn passkey_not_verified() -> AppError {
+    AppError::SignInFailed("Gatehouse could not verify this passkey. Please try again.".into())
+}
+
 pub fn credential_key(credential_id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(credential_id)
 }

@@ -11,7 +11,9 @@ impl EmailAddress {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, String> {
-        let candidate = input.trim().to_lowercase();
+        // Only ASCII letters are lower-cased: an address must be ASCII (below), and Unicode's
+        // case tables would turn look-alikes such as the Kelvin sign "\u{212a}" into ASCII.
+        let candidate = input.trim().to_ascii_lowercase();
         if candidate.is_empty() {
             return Err("Enter an email address.".to_owned());
         }
@@ -251,6 +253,8 @@ mod tests {
             "ada@ex\u{430}mple.com",
             "\u{430}da@example.com",
             "ada@b\u{fc}cher.de",
+            // The Kelvin sign (U+212A) looks like "K" and lower-cases to an ASCII "k".
+            "\u{212a}ate@example.com",
         ] {
             let error = EmailAddress::parse(bad).expect_err(bad);
             assert!(error.contains("ASCII"), "{bad}: {error}");

@@ -46,7 +46,8 @@ pub fn NewAccountForm(
     let sent = RwSignal::new(None::<EmailCodeSent>);
     // A code belongs to the address it went to: another address needs its own.
     Effect::new(move || {
-        let typed = email.get().trim().to_lowercase();
+        // Addresses are ASCII, lower-cased as `EmailAddress` does.
+        let typed = email.get().trim().to_ascii_lowercase();
         if sent.with_untracked(|sent| sent.as_ref().is_some_and(|s| s.email != typed)) {
             sent.set(None);
         }

@@ -36,9 +36,10 @@ try {
 } catch {
   // An unsplit build: every page is the main bundle.
 }
+// The manifest lists a route's own module among its chunks: each file is counted once.
 const routes = Object.entries(manifest).map(([name, chunks]) => {
-  const own = [`split_${name}.wasm`, ...chunks.map((chunk) => `${chunk}.wasm`)];
-  return { route: name.replace(/^__|_view_\d+$/g, ''), bytes: main + sum(site, own) };
+  const own = new Set([`split_${name}.wasm`, ...chunks.map((chunk) => `${chunk}.wasm`)]);
+  return { route: name.replace(/^__|_view_\d+$/g, ''), bytes: main + sum(site, [...own]) };
 });
 const route = (name) => routes.find((r) => r.route === name)?.bytes ?? main;
 const signIn = Math.max(route('login_route'), route('setup_route'));

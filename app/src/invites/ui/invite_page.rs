@@ -3,6 +3,7 @@
 //! passkey" or "Sign in with passkey". Every unusable link (unknown, expired, deleted, used)
 //! gets the same page and status.
 
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,10 +38,9 @@ pub fn InvitePage() -> impl IntoView {
                 let person = user.0.await.ok().flatten();
                 match preview {
                     Ok(preview) => {
-                        view! { <InviteCard preview person token=token.get_untracked() /> }
-                            .into_any()
+                        Either::Left(view! { <InviteCard preview person token=token.get_untracked() /> })
                     }
-                    Err(error) => view! { <UnusableInvite error /> }.into_any(),
+                    Err(error) => Either::Right(view! { <UnusableInvite error /> }),
                 }
             })}
         </Suspense>
@@ -64,7 +64,11 @@ fn UnusableInvite(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: String) -> AnyView {
+fn InviteCard(
+    preview: InvitePreview,
+    person: Option<SignedInUser>,
+    token: String,
+) -> impl IntoView {
     let person = RwSignal::new(person);
     let choosing = RwSignal::new(false);
     let name_input = NodeRef::<html::Div>::new();
@@ -145,7 +149,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
             </p>
             {move || match person.get() {
                 Some(signed_in) => {
-                    view! {
+                    Either::Left(view! {
                         <p>
                             {format!(
                                 "Signed in as {} ({}). ",
@@ -174,11 +178,10 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
                         >
                             {move || if accepting.get() { "Joining…" } else { "Accept invite" }}
                         </button>
-                    }
-                        .into_any()
+                    })
                 }
                 None => {
-                    view! {
+                    Either::Right(view! {
                         <button
                             type="button"
                             class="primary"
@@ -188,8 +191,7 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
                         >
                             "Accept invite"
                         </button>
-                    }
-                        .into_any()
+                    })
                 }
             }}
             <div
@@ -207,12 +209,11 @@ fn InviteCard(preview: InvitePreview, person: Option<SignedInUser>, token: Strin
             </div>
         </section>
     }
-    .into_any()
 }
 
 /// "Sign in with passkey" for people who already have an account on this server.
 #[component]
-fn ExistingAccount(sign_in: Action<(), Result<(), AppError>>) -> AnyView {
+fn ExistingAccount(sign_in: Action<(), Result<(), AppError>>) -> impl IntoView {
     let error = Signal::derive(move || {
         sign_in
             .value()
@@ -234,7 +235,6 @@ fn ExistingAccount(sign_in: Action<(), Result<(), AppError>>) -> AnyView {
             />
         </section>
     }
-    .into_any()
 }
 
 /// The page's own path, to come back to after signing out.

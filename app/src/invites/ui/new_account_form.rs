@@ -38,7 +38,7 @@ pub fn NewAccountForm(
     email_code_required: bool,
     /// Wraps the "Your name" field, which takes focus when the choices open.
     name_field: NodeRef<html::Div>,
-) -> AnyView {
+) -> impl IntoView {
     let display_name = RwSignal::new(String::new());
     let fixed_email = invited_email.is_some();
     let email = RwSignal::new(invited_email.unwrap_or_default());
@@ -163,5 +163,4 @@ pub fn NewAccountForm(
             </form>
         </section>
     }
-    .into_any()
 }

@@ -3,6 +3,7 @@
 //! request starts when the field is focused, with a challenge fetched when the page loaded.
 //! `/login?next=/path` returns to that page of this site once signed in.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -200,21 +201,19 @@ pub fn LoginPage() -> impl IntoView {
                             .is_some_and(|n| n.starts_with(crate::oidc::AUTHORIZE_PATH));
                         let onward = next.unwrap_or_else(|| person.landing_path());
                         let notice = if again {
-                            view! {
+                            Either::Left(view! {
                                 <p class="notice">
                                     "You are signed in as " {person.display_name.clone()}
                                     ". The app you came from asks you to confirm with your passkey again."
                                 </p>
-                            }
-                                .into_any()
+                            })
                         } else {
-                            view! {
+                            Either::Right(view! {
                                 <p class="notice">
                                     "You are signed in as " {person.display_name.clone()} ". "
                                     <a href=onward>"Continue"</a>
                                 </p>
-                            }
-                                .into_any()
+                            })
                         };
                         view! {
                             {notice}

@@ -1,6 +1,7 @@
 //! `/admin/:tailnet/users`: the tailnet's members and open invites, filtered and paged by the
 //! server, with "Invite external users" and each row's actions.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -42,14 +43,12 @@ pub fn UsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => {
-                        view! {
+                        Either::Left(view! {
                             <UsersConsole tailnet=tailnet.get_untracked() overview controls />
-                        }
-                            .into_any()
+                        })
                     }
                     Err(error) => {
-                        view! { <AccessProblem error what="its users" subject="Users" /> }
-                            .into_any()
+                        Either::Right(view! { <AccessProblem error what="its users" subject="Users" /> })
                     }
                 }
             })}
@@ -114,7 +113,11 @@ impl ListControls {
 /// The filters, the table and the pager. The filters live outside the part that reloads, so
 /// typing in "Search" never loses focus.
 #[component]
-fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListControls) -> AnyView {
+fn UsersConsole(
+    tailnet: TailnetId,
+    overview: UsersOverview,
+    controls: ListControls,
+) -> impl IntoView {
     let ListControls {
         status,
         role,
@@ -267,23 +270,21 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
                             match rows.await {
                                 Ok(list) => {
                                     let (previous, next) = (list.previous.clone(), list.next.clone());
-                                    view! {
+                                    Either::Left(view! {
                                         <UsersTable list tailnet viewer notice refresh />
                                         <Pager
                                             list_page=page
                                             previous
                                             next
                                         />
-                                    }
-                                        .into_any()
+                                    })
                                 }
                                 Err(error) => {
-                                    view! {
+                                    Either::Right(view! {
                                         <p class="alert error" role="alert">
                                             {error.to_string()}
                                         </p>
-                                    }
-                                        .into_any()
+                                    })
                                 }
                             }
                         })
@@ -302,7 +303,6 @@ fn UsersConsole(tailnet: TailnetId, overview: UsersOverview, controls: ListContr
             />
         </Show>
     }
-    .into_any()
 }
 
 #[component]
@@ -314,10 +314,9 @@ fn UsersTable(
     refresh: Callback<()>,
 ) -> impl IntoView {
     if list.rows.is_empty() {
-        return view! {
+        return Either::Left(view! {
             <p class="empty">"No users or invites match these filters."</p>
-        }
-        .into_any();
+        });
     }
     let rows = list
         .rows
@@ -326,7 +325,7 @@ fn UsersTable(
             view! { <UserRow row tailnet=tailnet.clone() viewer=viewer.clone() notice refresh /> }
         })
         .collect_view();
-    view! {
+    Either::Right(view! {
         <table>
             <caption class="visually-hidden">"Members and invites of this tailnet"</caption>
             <thead>
@@ -344,8 +343,7 @@ fn UsersTable(
             </thead>
             <tbody>{rows}</tbody>
         </table>
-    }
-    .into_any()
+    })
 }
 
 #[component]
@@ -355,17 +353,19 @@ fn UserRow(
     viewer: ViewerRights,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     match row {
         UserListRow::Member(member) => {
             let actions = if member.status == RowStatus::NeedsApproval {
                 let granter = viewer.role;
                 (viewer.approves_users && may_grant(granter, member.role))
-                    .then(|| view! { <ApprovalActions member=member.clone() tailnet granter notice refresh /> }.into_any())
+                    .then(|| Either::Left(view! { <ApprovalActions member=member.clone() tailnet granter notice refresh /> }))
             } else {
-                Some(view! { <MemberActions member=member.clone() tailnet viewer notice refresh /> }.into_any())
+                Some(Either::Right(
+                    view! { <MemberActions member=member.clone() tailnet viewer notice refresh /> },
+                ))
             };
-            view! {
+            Either::Left(view! {
                 <tr>
                     <td>{member.display_name}</td>
                     <td>
@@ -383,8 +383,7 @@ fn UserRow(
                     <td>{member.last_seen_at.map(utc_date).unwrap_or_else(|| "—".to_owned())}</td>
                     <td>{actions}</td>
                 </tr>
-            }
-            .into_any()
+            })
         }
         UserListRow::Invite(invite) => {
             let label = invite
@@ -392,7 +391,7 @@ fn UserRow(
                 .clone()
                 .unwrap_or_else(|| format!("invite link of {}", utc_date(invite.invited_at)));
             let pending = invite.email_pending;
-            view! {
+            Either::Right(view! {
                 <tr>
                     <td class="muted">
                         {invite
@@ -431,9 +430,7 @@ fn UserRow(
                             })}
                     </td>
                 </tr>
-            }
-            .into_any()
+            })
         }
     }
-    .into_any()
 }

@@ -2,6 +2,7 @@
 //! new passkey", registers a passkey for it and signs in. Every unusable link (unknown, used,
 //! replaced, expired) gets the same page and status.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -28,9 +29,9 @@ pub fn RecoveryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match link.await {
                     Ok(preview) => {
-                        view! { <RecoveryCard preview token=token.get_untracked() /> }.into_any()
+                        Either::Left(view! { <RecoveryCard preview token=token.get_untracked() /> })
                     }
-                    Err(error) => view! { <UnusableLink error /> }.into_any(),
+                    Err(error) => Either::Right(view! { <UnusableLink error /> }),
                 }
             })}
         </Suspense>

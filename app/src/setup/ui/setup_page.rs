@@ -1,6 +1,7 @@
 //! `/setup/:token`: the first Owner names the tailnet, gives their name and email, and
 //! creates their passkey.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -36,14 +37,13 @@ pub fn SetupPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Checking your setup link…"</p> }>
             {move || Suspend::new(async move {
                 match link.await {
-                    Ok(info) => view! { <SetupForm info token=token() /> }.into_any(),
-                    Err(error) => view! {
+                    Ok(info) => Either::Left(view! { <SetupForm info token=token() /> }),
+                    Err(error) => Either::Right(view! {
                         <section class="card narrow">
                             <h1>"This setup link can't be used"</h1>
                             <p role="alert">{error.to_string()}</p>
                         </section>
-                    }
-                        .into_any(),
+                    }),
                 }
             })}
         </Suspense>

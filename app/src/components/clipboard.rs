@@ -35,7 +35,7 @@ pub fn LinkField(
     /// Whether copying was tried when it was made (false: nothing is said until "Copy").
     #[prop(default = true)]
     attempted: bool,
-) -> AnyView {
+) -> impl IntoView {
     let status = RwSignal::new(match (copied, attempted) {
         (true, _) => "Copied to the clipboard.".to_owned(),
         (false, true) => {
@@ -81,5 +81,4 @@ pub fn LinkField(
             <p class="muted" role="status">{move || status.get()}</p>
         </div>
     }
-    .into_any()
 }

@@ -1,5 +1,6 @@
 //! The start page: a signed-in person's tailnets, or the way to sign in.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -23,7 +24,7 @@ pub fn HomePage() -> impl IntoView {
                 let person = user.0.await.ok().flatten();
                 let download_url = download.await.unwrap_or_default();
                 match person {
-                    None => view! { <Redirect path="/login" /> }.into_any(),
+                    None => Either::Left(view! { <Redirect path="/login" /> }),
                     Some(person) => {
                         let joinable: Vec<(String, String)> = person
                             .tailnets
@@ -36,17 +37,16 @@ pub fn HomePage() -> impl IntoView {
                             })
                             .collect();
                         let connect = if joinable.is_empty() {
-                            view! {
+                            Either::Left(view! {
                                 <p>
                                     "Install the client on each device, then sign in to join your tailnet. "
                                     <a href=download_url rel="noopener noreferrer">
                                         "Download the client"
                                     </a>
                                 </p>
-                            }
-                                .into_any()
+                            })
                         } else {
-                            joinable
+                            Either::Right(joinable
                                 .into_iter()
                                 .map(|(name, url)| {
                                     view! {
@@ -59,8 +59,7 @@ pub fn HomePage() -> impl IntoView {
                                         </ol>
                                     }
                                 })
-                                .collect_view()
-                                .into_any()
+                                .collect_view())
                         };
                         let rows = person
                             .tailnets
@@ -90,7 +89,7 @@ pub fn HomePage() -> impl IntoView {
                                 }
                             })
                             .collect_view();
-                        view! {
+                        Either::Right(view! {
                             <section class="card">
                                 <h1>"Your tailnets"</h1>
                                 <p>"Signed in as " {person.display_name} " (" {person.email} ")."</p>
@@ -98,8 +97,7 @@ pub fn HomePage() -> impl IntoView {
                                 <h2>"Connect your devices"</h2>
                                 {connect}
                             </section>
-                        }
-                            .into_any()
+                        })
                     }
                 }
             })}

@@ -9,7 +9,7 @@ use crate::tailnets::model::login_command;
 
 /// The join steps for one coordination server, as list items of an `<ol class="steps">`.
 #[component]
-pub fn JoinSteps(coordination_server_url: String, client_download_url: String) -> AnyView {
+pub fn JoinSteps(coordination_server_url: String, client_download_url: String) -> impl IntoView {
     let command = login_command(&coordination_server_url);
     view! {
         <li>
@@ -27,5 +27,4 @@ pub fn JoinSteps(coordination_server_url: String, client_download_url: String) -
         </li>
         <li>"Log in with your Gatehouse passkey when the client asks."</li>
     }
-    .into_any()
 }

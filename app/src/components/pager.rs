@@ -11,7 +11,7 @@ pub fn Pager(
     list_page: RwSignal<PageRequest>,
     previous: Option<Cursor>,
     next: Option<Cursor>,
-) -> AnyView {
+) -> impl IntoView {
     let no_previous = previous.is_none();
     let no_next = next.is_none();
     view! {
@@ -40,5 +40,4 @@ pub fn Pager(
             </button>
         </nav>
     }
-    .into_any()
 }

@@ -1,6 +1,7 @@
 //! `/admin/:tailnet/logs`: "Configuration audit logs", newest first, filtered and paged by the
 //! server; each row expands to its details with old and new values side by side.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -33,17 +34,16 @@ pub fn AuditLogPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => {
-                        view! { <AuditConsole tailnet overview controls /> }.into_any()
+                        Either::Left(view! { <AuditConsole tailnet overview controls /> })
                     }
                     Err(error) => {
-                        view! {
+                        Either::Right(view! {
                             <AccessProblem
                                 error
                                 what="its audit logs"
                                 subject="Audit logs"
                             />
-                        }
-                            .into_any()
+                        })
                     }
                 }
             })}
@@ -104,7 +104,7 @@ fn AuditConsole(
     tailnet: Memo<TailnetId>,
     overview: AuditLogOverview,
     controls: LogControls,
-) -> AnyView {
+) -> impl IntoView {
     let LogControls {
         from_date,
         to_date,
@@ -191,19 +191,17 @@ fn AuditConsole(
                         match rows.await {
                             Ok(list) => {
                                 let (previous, next) = (list.previous.clone(), list.next.clone());
-                                view! {
+                                Either::Left(view! {
                                     <EventsTable rows=list.rows />
                                     <Pager list_page=page previous next />
-                                }
-                                    .into_any()
+                                })
                             }
                             Err(error) => {
-                                view! {
+                                Either::Right(view! {
                                     <p class="alert error" role="alert">
                                         {error.to_string()}
                                     </p>
-                                }
-                                    .into_any()
+                                })
                             }
                         }
                     })}
@@ -211,7 +209,6 @@ fn AuditConsole(
             </div>
         </section>
     }
-    .into_any()
 }
 
 /// A "From" or "To" date (UTC).
@@ -239,11 +236,11 @@ fn DateField(
 }
 
 #[component]
-fn EventsTable(rows: Vec<AuditEventRow>) -> AnyView {
+fn EventsTable(rows: Vec<AuditEventRow>) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p class="empty">"No events match these filters."</p> }.into_any();
+        return Either::Left(view! { <p class="empty">"No events match these filters."</p> });
     }
-    view! {
+    Either::Right(view! {
         <table class="events">
             <caption class="visually-hidden">"Configuration audit events, newest first"</caption>
             <thead>
@@ -257,10 +254,9 @@ fn EventsTable(rows: Vec<AuditEventRow>) -> AnyView {
                     </th>
                 </tr>
             </thead>
-            {rows.into_iter().map(|row| view! { <EventRow row /> }.into_any()).collect::<Vec<_>>()}
+            {rows.into_iter().map(|row| view! { <EventRow row /> }).collect::<Vec<_>>()}
         </table>
-    }
-    .into_any()
+    })
 }
 
 /// `2026-11-22 05:39:07`: the table's time, without the RFC 3339 `T` and `Z`.
@@ -274,7 +270,7 @@ fn table_time(unix_secs: i64) -> String {
 /// One event and, when expanded, its details. Each event is its own `<tbody>`, so the details
 /// row stays with its event.
 #[component]
-fn EventRow(row: AuditEventRow) -> AnyView {
+fn EventRow(row: AuditEventRow) -> impl IntoView {
     let expanded = RwSignal::new(false);
     let details_id = format!("event-{}", row.id);
     let time = table_time(row.event_time);
@@ -332,16 +328,15 @@ fn EventRow(row: AuditEventRow) -> AnyView {
             // The details are rendered only when opened: a page of 50 events stays light.
             <tr class="event-details" id=details_id hidden=move || !expanded.get()>
                 <td colspan="5">
-                    {move || expanded.get().then(|| view! { <EventDetails row=row.clone() /> }.into_any())}
+                    {move || expanded.get().then(|| view! { <EventDetails row=row.clone() /> })}
                 </td>
             </tr>
         </tbody>
     }
-    .into_any()
 }
 
 #[component]
-fn EventDetails(row: AuditEventRow) -> AnyView {
+fn EventDetails(row: AuditEventRow) -> impl IntoView {
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
     let actor = format!(
         "{} <{}> ({}, {})",
@@ -386,7 +381,6 @@ fn EventDetails(row: AuditEventRow) -> AnyView {
         </dl>
         <ValueChange old=row.old_value new=row.new_value />
     }
-    .into_any()
 }
 
 /// Old and new values side by side. JSON objects are compared field by field, and fields that
@@ -394,7 +388,7 @@ fn EventDetails(row: AuditEventRow) -> AnyView {
 #[component]
 fn ValueChange(old: Option<String>, new: Option<String>) -> impl IntoView {
     if old.is_none() && new.is_none() {
-        return view! { <p class="muted">"No values recorded for this event."</p> }.into_any();
+        return Either::Left(view! { <p class="muted">"No values recorded for this event."</p> });
     }
     let rows = compare_values(old.as_deref(), new.as_deref())
         .into_iter()
@@ -413,7 +407,7 @@ fn ValueChange(old: Option<String>, new: Option<String>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
+    Either::Right(view! {
         <table class="value-change">
             <caption class="visually-hidden">"Old and new values"</caption>
             <thead>
@@ -425,8 +419,7 @@ fn ValueChange(old: Option<String>, new: Option<String>) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-    }
-    .into_any()
+    })
 }
 
 /// One line of the comparison.

@@ -1,5 +1,6 @@
 //! "Invite external users": a dialog with the tabs "Invite by email" and "Copy invite link".
 
+use leptos::either::EitherOf3;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -72,7 +73,7 @@ pub fn InviteDialog(
     open: RwSignal<bool>,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let tab = RwSignal::new(Tab::Email);
     let email_tab = NodeRef::<html::Button>::new();
     let link_tab = NodeRef::<html::Button>::new();
@@ -170,7 +171,6 @@ pub fn InviteDialog(
             </div>
         </div>
     }
-    .into_any()
 }
 
 #[component]
@@ -183,7 +183,7 @@ fn EmailInviteForm(
     on_done: Callback<()>,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let addresses = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Member);
     let invite = confirmable_action(move |request: &EmailInvite, retry| {
@@ -270,11 +270,10 @@ fn EmailInviteForm(
             </button>
         </form>
     }
-    .into_any()
 }
 
 #[component]
-fn LinkInviteForm(tailnet: TailnetId, granter: Role, refresh: Callback<()>) -> AnyView {
+fn LinkInviteForm(tailnet: TailnetId, granter: Role, refresh: Callback<()>) -> impl IntoView {
     let role = RwSignal::new(Role::Member);
     let generate = confirmable_action(move |role: &Role, retry| {
         let (tailnet, role) = (tailnet.clone(), *role);
@@ -307,10 +306,9 @@ fn LinkInviteForm(tailnet: TailnetId, granter: Role, refresh: Callback<()>) -> A
             "Generate & copy invite link"
         </button>
         {move || match generate.value().get() {
-            Some(Ok(Some((link, copied)))) => view! { <LinkField id="invite-link" link copied /> }.into_any(),
-            Some(Err(error)) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-            Some(Ok(None)) | None => ().into_any(),
+            Some(Ok(Some((link, copied)))) => EitherOf3::A(view! { <LinkField id="invite-link" link copied /> }),
+            Some(Err(error)) => EitherOf3::B(view! { <p class="alert error" role="alert">{error.to_string()}</p> }),
+            Some(Ok(None)) | None => EitherOf3::C(()),
         }}
     }
-    .into_any()
 }

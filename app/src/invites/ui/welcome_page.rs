@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -33,10 +34,10 @@ pub fn WelcomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match welcome.await {
                     Ok(welcome) if welcome.status == MemberStatus::NeedsApproval => {
-                        view! { <WaitingForApproval welcome check_again /> }.into_any()
+                        EitherOf3::A(view! { <WaitingForApproval welcome check_again /> })
                     }
-                    Ok(welcome) => view! { <NextSteps welcome /> }.into_any(),
-                    Err(error) => view! { <NoWelcome error /> }.into_any(),
+                    Ok(welcome) => EitherOf3::B(view! { <NextSteps welcome /> }),
+                    Err(error) => EitherOf3::C(view! { <NoWelcome error /> }),
                 }
             })}
         </Transition>
@@ -46,14 +47,13 @@ pub fn WelcomePage() -> impl IntoView {
 #[component]
 fn NextSteps(welcome: Welcome) -> impl IntoView {
     let steps = match welcome.coordination_server_url.clone() {
-        Some(coordination_server_url) => view! {
+        Some(coordination_server_url) => Either::Left(view! {
             <JoinSteps
                 coordination_server_url
                 client_download_url=welcome.client_download_url.clone()
             />
-        }
-        .into_any(),
-        None => view! {
+        }),
+        None => Either::Right(view! {
             <li>
                 <a href=welcome.client_download_url.clone() rel="noopener noreferrer">
                     "Download the client"
@@ -61,8 +61,7 @@ fn NextSteps(welcome: Welcome) -> impl IntoView {
                 " and install it on each device you want in the tailnet."
             </li>
             <li>"Sign in to the client with the passkey you just used."</li>
-        }
-        .into_any(),
+        }),
     };
     view! {
         <section class="card narrow" aria-labelledby="welcome-heading">

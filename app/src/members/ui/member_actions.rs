@@ -2,6 +2,7 @@
 //! "Suspend user" or "Restore user", and "Remove user". It offers only what
 //! [`check_member_change`] allows the viewer; the server checks the same rules again.
 
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -76,7 +77,7 @@ pub fn MemberActions(
     viewer: ViewerRights,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let status = if member.status == RowStatus::Suspended {
         MemberStatus::Suspended
     } else {
@@ -161,7 +162,7 @@ pub fn MemberActions(
         items.push(MenuItem::new("Leave tailnet", move || leaving.set(true)).danger());
     }
     if items.is_empty() {
-        return ().into_any();
+        return Either::Left(());
     }
 
     let new_role = RwSignal::new(member.role);
@@ -181,7 +182,7 @@ pub fn MemberActions(
     let id = member.user_id.to_string();
     let role_title = format!("Change the role of {label}");
 
-    view! {
+    Either::Right(view! {
         <RowMenu
             label=format!("Actions for {label}")
             id=format!("actions-{id}")
@@ -245,6 +246,5 @@ pub fn MemberActions(
             }
             _ => None,
         }}
-    }
-    .into_any()
+    })
 }

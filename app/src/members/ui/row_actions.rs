@@ -70,7 +70,7 @@ pub fn InviteActions(
     granter: Role,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let hands_out = invite.inviter_still_grants && may_grant(granter, invite.role);
     let trigger = NodeRef::<html::Button>::new();
@@ -161,7 +161,6 @@ pub fn InviteActions(
             </ConfirmDialog>
         </Show>
     }
-    .into_any()
 }
 
 /// What an admin decided about a person waiting for approval.
@@ -180,7 +179,7 @@ pub fn ApprovalActions(
     granter: Role,
     notice: RwSignal<Option<Notice>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let approving = RwSignal::new(false);
     let removing = RwSignal::new(false);
     let role = RwSignal::new(member.role);
@@ -269,5 +268,4 @@ pub fn ApprovalActions(
             </ConfirmDialog>
         </Show>
     }
-    .into_any()
 }

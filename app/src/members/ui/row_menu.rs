@@ -45,7 +45,7 @@ pub fn RowMenu(
     /// The menu's button, so a dialog opened from the menu can return focus to it.
     trigger: NodeRef<html::Button>,
     #[prop(into)] busy: Signal<bool>,
-) -> AnyView {
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let menu = NodeRef::<html::Div>::new();
     let container = NodeRef::<html::Div>::new();
@@ -125,5 +125,4 @@ pub fn RowMenu(
             </div>
         </div>
     }
-    .into_any()
 }

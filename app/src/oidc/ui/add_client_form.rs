@@ -20,7 +20,7 @@ pub fn AddClientForm(
     tailnet: TailnetId,
     revealed: RwSignal<Option<Revealed>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let callback_urls = RwSignal::new(String::new());
@@ -195,5 +195,4 @@ pub fn AddClientForm(
             </form>
         </Show>
     }
-    .into_any()
 }

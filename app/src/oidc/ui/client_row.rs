@@ -46,7 +46,7 @@ pub fn ClientRow(
     issuer: String,
     manages: bool,
     outcome: RowOutcome,
-) -> AnyView {
+) -> impl IntoView {
     let asking = RwSignal::new(None::<Asking>);
     let regenerate_button = NodeRef::<html::Button>::new();
     let delete_button = NodeRef::<html::Button>::new();
@@ -207,5 +207,4 @@ pub fn ClientRow(
             </td>
         </tr>
     }
-    .into_any()
 }

@@ -2,6 +2,7 @@
 //! and Network admin add clients, regenerate secrets and delete clients (the server refuses
 //! everyone else as well).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -40,14 +41,12 @@ pub fn OidcClientsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(data) => {
-                        view! { <ClientsConsole tailnet=tailnet.get_untracked() data outcome /> }
-                            .into_any()
+                        Either::Left(view! { <ClientsConsole tailnet=tailnet.get_untracked() data outcome /> })
                     }
                     Err(error) => {
-                        view! {
+                        Either::Right(view! {
                             <AccessProblem error what="its OIDC clients" subject="OIDC clients" />
-                        }
-                            .into_any()
+                        })
                     }
                 }
             })}
@@ -57,7 +56,7 @@ pub fn OidcClientsPage() -> impl IntoView {
 }
 
 #[component]
-fn ClientsConsole(tailnet: TailnetId, data: PageData, outcome: RowOutcome) -> AnyView {
+fn ClientsConsole(tailnet: TailnetId, data: PageData, outcome: RowOutcome) -> impl IntoView {
     let PageData {
         issuer,
         clients,
@@ -106,14 +105,13 @@ fn ClientsConsole(tailnet: TailnetId, data: PageData, outcome: RowOutcome) -> An
                     }
                 })}
             {if empty {
-                view! {
+                Either::Left(view! {
                     <p class="empty">
                         "No OIDC clients yet. Add one for your coordination server so members join the network with their passkey."
                     </p>
-                }
-                    .into_any()
+                })
             } else {
-                view! {
+                Either::Right(view! {
                     <table class="clients">
                         <thead>
                             <tr>
@@ -144,8 +142,7 @@ fn ClientsConsole(tailnet: TailnetId, data: PageData, outcome: RowOutcome) -> An
                                 .collect_view()}
                         </tbody>
                     </table>
-                }
-                    .into_any()
+                })
             }}
             {(!manages)
                 .then(|| {
@@ -157,5 +154,4 @@ fn ClientsConsole(tailnet: TailnetId, data: PageData, outcome: RowOutcome) -> An
                 })}
         </section>
     }
-    .into_any()
 }

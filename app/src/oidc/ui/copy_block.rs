@@ -11,7 +11,7 @@ pub fn CopyBlock(
     id: String,
     heading: &'static str,
     text: String,
-) -> AnyView {
+) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let for_copy = text.clone();
     let copy = browser_action(move |(): &()| {
@@ -45,5 +45,4 @@ pub fn CopyBlock(
             <p class="muted" role="status">{move || status.get()}</p>
         </div>
     }
-    .into_any()
 }

@@ -1,6 +1,7 @@
 //! A client secret just made (by "Add OIDC client" or "Regenerate secret"): shown this once,
 //! with the Headscale settings that use it.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::copy_block::CopyBlock;
@@ -17,7 +18,7 @@ pub struct Revealed {
 }
 
 #[component]
-pub fn RevealedSecret(revealed: Revealed, issuer: String, on_done: Callback<()>) -> AnyView {
+pub fn RevealedSecret(revealed: Revealed, issuer: String, on_done: Callback<()>) -> impl IntoView {
     let config = headscale_config(&issuer, &revealed.client, revealed.secret.as_deref());
     let heading = match revealed.what {
         "regenerated" => format!("New secret for {}", revealed.client.name),
@@ -34,7 +35,7 @@ pub fn RevealedSecret(revealed: Revealed, issuer: String, on_done: Callback<()>)
             </dl>
             {match revealed.secret.clone() {
                 Some(secret) => {
-                    view! {
+                    Either::Left(view! {
                         <p>
                             <strong>"Copy the client secret now: Gatehouse shows it only once."</strong>
                         </p>
@@ -45,16 +46,14 @@ pub fn RevealedSecret(revealed: Revealed, issuer: String, on_done: Callback<()>)
                             copied=false
                             attempted=false
                         />
-                    }
-                        .into_any()
+                    })
                 }
                 None => {
-                    view! {
+                    Either::Right(view! {
                         <p>
                             "A public client has no secret: it proves itself with PKCE on every sign-in."
                         </p>
-                    }
-                        .into_any()
+                    })
                 }
             }}
             <CopyBlock id="revealed-headscale".to_owned() heading="Headscale settings" text=config />
@@ -63,5 +62,4 @@ pub fn RevealedSecret(revealed: Revealed, issuer: String, on_done: Callback<()>)
             </button>
         </section>
     }
-    .into_any()
 }

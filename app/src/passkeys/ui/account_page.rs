@@ -1,6 +1,7 @@
 //! `/account` ("Account" in the account menu): the person's passkeys, their notifications and
 //! their sessions.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -28,10 +29,9 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(overview) => view! { <AccountDetails overview page /> }.into_any(),
+                    Ok(overview) => Either::Left(view! { <AccountDetails overview page /> }),
                     Err(error) => {
-                        view! { <AccessProblem error what="this page" subject="Your account" /> }
-                            .into_any()
+                        Either::Right(view! { <AccessProblem error what="this page" subject="Your account" /> })
                     }
                 }
             })}
@@ -41,7 +41,7 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountDetails(overview: AccountOverview, page: AccountPageState) -> AnyView {
+fn AccountDetails(overview: AccountOverview, page: AccountPageState) -> impl IntoView {
     let outcome = move || {
         page.outcome.get().map(|outcome| {
             let role = if outcome.is_error { "alert" } else { "status" };
@@ -71,7 +71,6 @@ fn AccountDetails(overview: AccountOverview, page: AccountPageState) -> AnyView 
             <SessionsSection sessions=overview.sessions />
         </section>
     }
-    .into_any()
 }
 
 /// "Sign out everywhere": ends every session of the person, this one included.

@@ -220,7 +220,6 @@ fn PasskeyRow(
             </td>
         </tr>
     }
-    .into_any()
 }
 
 /// "Add passkey", with an optional name.

@@ -2,6 +2,7 @@
 //! tailnets" and "User approval". Each choice is saved at once, with its result announced; roles
 //! that may not change a setting see it read-only (the server refuses them as well).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -35,14 +36,12 @@ pub fn GeneralSettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Ok(settings) => {
-                        view! { <SettingsConsole tailnet=tailnet.get_untracked() settings /> }
-                            .into_any()
+                        Either::Left(view! { <SettingsConsole tailnet=tailnet.get_untracked() settings /> })
                     }
                     Err(error) => {
-                        view! {
+                        Either::Right(view! {
                             <AccessProblem error what="its settings" subject="Settings" />
-                        }
-                            .into_any()
+                        })
                     }
                 }
             })}
@@ -52,7 +51,7 @@ pub fn GeneralSettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsConsole(tailnet: TailnetId, settings: GeneralSettings) -> AnyView {
+fn SettingsConsole(tailnet: TailnetId, settings: GeneralSettings) -> impl IntoView {
     view! {
         <section class="card wide" aria-labelledby="settings-heading">
             <h1 id="settings-heading">"General settings"</h1>
@@ -79,7 +78,6 @@ fn SettingsConsole(tailnet: TailnetId, settings: GeneralSettings) -> AnyView {
             />
         </section>
     }
-    .into_any()
 }
 
 /// "Join external tailnets": three choices, saved when one is picked.
@@ -223,7 +221,11 @@ fn UserApprovalSection(tailnet: TailnetId, enabled: bool, may_change: bool) -> i
 
 /// "Coordination server URL": typed, then saved with "Save"; empty clears it.
 #[component]
-fn CoordinationServerSection(tailnet: TailnetId, url: Option<String>, may_change: bool) -> AnyView {
+fn CoordinationServerSection(
+    tailnet: TailnetId,
+    url: Option<String>,
+    may_change: bool,
+) -> impl IntoView {
     let typed = RwSignal::new(url.unwrap_or_default());
     let save = confirmable_action(move |url: &String, retry| {
         let (tailnet, url) = (tailnet.clone(), url.clone());
@@ -300,7 +302,6 @@ fn CoordinationServerSection(tailnet: TailnetId, url: Option<String>, may_change
             <SaveStatus feedback />
         </section>
     }
-    .into_any()
 }
 
 /// What the last save of a setting said: a status line, or why it failed.

@@ -4,6 +4,7 @@
 //! ([`super::oauth_clients`]). Owner, Admin, IT admin and Network admin; the server refuses
 //! everyone else as well.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -78,11 +79,10 @@ pub fn KeysPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(data) => {
-                        view! { <KeysConsole tailnet=tailnet.get_untracked() data outcome /> }
-                            .into_any()
+                        Either::Left(view! { <KeysConsole tailnet=tailnet.get_untracked() data outcome /> })
                     }
                     Err(error) => {
-                        view! { <AccessProblem error what="its keys" subject="Keys" /> }.into_any()
+                        Either::Right(view! { <AccessProblem error what="its keys" subject="Keys" /> })
                     }
                 }
             })}
@@ -92,7 +92,7 @@ pub fn KeysPage() -> impl IntoView {
 }
 
 #[component]
-fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView {
+fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> impl IntoView {
     let now = data.now;
     let empty = data.tokens.is_empty();
     let token_url = format!("{}/api/v2/oauth/token", data.api_base_url);
@@ -112,9 +112,9 @@ fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView 
             <RevealedSecret revealed=outcome.revealed />
             <GenerateForm tailnet=tailnet.clone() outcome />
             {if empty {
-                view! { <p class="empty">"No access tokens yet."</p> }.into_any()
+                Either::Left(view! { <p class="empty">"No access tokens yet."</p> })
             } else {
-                view! {
+                Either::Right(view! {
                     <table class="clients">
                         <thead>
                             <tr>
@@ -140,8 +140,7 @@ fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView 
                                 .collect_view()}
                         </tbody>
                     </table>
-                }
-                    .into_any()
+                })
             }}
             <OauthClients
                 tailnet=tailnet.clone()
@@ -152,7 +151,6 @@ fn KeysConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView 
             />
         </section>
     }
-    .into_any()
 }
 
 /// The secret just generated, with "Done" to put it away.
@@ -196,7 +194,7 @@ fn RevealedSecret(revealed: RwSignal<Option<Revealed>>) -> impl IntoView {
 }
 
 #[component]
-fn GenerateForm(tailnet: TailnetId, outcome: Outcome) -> AnyView {
+fn GenerateForm(tailnet: TailnetId, outcome: Outcome) -> impl IntoView {
     let open = RwSignal::new(false);
     let description = RwSignal::new(String::new());
     let days = RwSignal::new(MAX_EXPIRY_DAYS.to_string());
@@ -291,11 +289,15 @@ fn GenerateForm(tailnet: TailnetId, outcome: Outcome) -> AnyView {
             </form>
         </Show>
     }
-    .into_any()
 }
 
 #[component]
-fn TokenRow(tailnet: TailnetId, token: ApiTokenSummary, now: i64, outcome: Outcome) -> AnyView {
+fn TokenRow(
+    tailnet: TailnetId,
+    token: ApiTokenSummary,
+    now: i64,
+    outcome: Outcome,
+) -> impl IntoView {
     let name = if token.description.is_empty() {
         token.id.clone()
     } else {
@@ -328,5 +330,4 @@ fn TokenRow(tailnet: TailnetId, token: ApiTokenSummary, now: i64, outcome: Outco
             />
         </tr>
     }
-    .into_any()
 }

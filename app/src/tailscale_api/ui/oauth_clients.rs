@@ -1,6 +1,7 @@
 //! The "OAuth clients" part of the "Keys" page: "Generate OAuth client" (a description and
 //! the scopes the viewer's role may give; the secret is shown once) and the list of clients.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::keys_page::{Outcome, Revealed};
@@ -21,7 +22,7 @@ pub fn OauthClients(
     scopes_to_give: Vec<Scope>,
     token_url: String,
     outcome: Outcome,
-) -> AnyView {
+) -> impl IntoView {
     let empty = clients.is_empty();
     view! {
         <h2 id="oauth-clients-heading">"OAuth clients"</h2>
@@ -32,9 +33,9 @@ pub fn OauthClients(
         </p>
         <GenerateClientForm tailnet=tailnet.clone() scopes_to_give outcome />
         {if empty {
-            view! { <p class="empty">"No OAuth clients yet."</p> }.into_any()
+            Either::Left(view! { <p class="empty">"No OAuth clients yet."</p> })
         } else {
-            view! {
+            Either::Right(view! {
                 <table class="clients" aria-labelledby="oauth-clients-heading">
                     <thead>
                         <tr>
@@ -55,15 +56,17 @@ pub fn OauthClients(
                             .collect_view()}
                     </tbody>
                 </table>
-            }
-                .into_any()
+            })
         }}
     }
-    .into_any()
 }
 
 #[component]
-fn GenerateClientForm(tailnet: TailnetId, scopes_to_give: Vec<Scope>, outcome: Outcome) -> AnyView {
+fn GenerateClientForm(
+    tailnet: TailnetId,
+    scopes_to_give: Vec<Scope>,
+    outcome: Outcome,
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let description = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<Scope>::new());
@@ -179,11 +182,10 @@ fn GenerateClientForm(tailnet: TailnetId, scopes_to_give: Vec<Scope>, outcome: O
             </form>
         </Show>
     }
-    .into_any()
 }
 
 #[component]
-fn ClientRow(tailnet: TailnetId, client: OauthClientSummary, outcome: Outcome) -> AnyView {
+fn ClientRow(tailnet: TailnetId, client: OauthClientSummary, outcome: Outcome) -> impl IntoView {
     let name = if client.description.is_empty() {
         client.id.clone()
     } else {
@@ -218,5 +220,4 @@ fn ClientRow(tailnet: TailnetId, client: OauthClientSummary, outcome: Outcome) -
             />
         </tr>
     }
-    .into_any()
 }

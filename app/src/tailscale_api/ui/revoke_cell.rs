@@ -30,7 +30,7 @@ pub fn RevokeCell(
     /// Whether it still works (no button otherwise).
     live: bool,
     outcome: Outcome,
-) -> AnyView {
+) -> impl IntoView {
     let asking = RwSignal::new(false);
     let button = NodeRef::<html::Button>::new();
     let revoke = confirmable_action(move |(): &(), retry| {
@@ -106,5 +106,4 @@ pub fn RevokeCell(
             </Show>
         </td>
     }
-    .into_any()
 }

@@ -21,7 +21,7 @@ pub fn AddEndpointForm(
     tailnet: TailnetId,
     revealed: RwSignal<Option<EndpointSecret>>,
     refresh: Callback<()>,
-) -> AnyView {
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let url = RwSignal::new(String::new());
     let provider = RwSignal::new(ProviderType::Tailscale);
@@ -177,5 +177,4 @@ pub fn AddEndpointForm(
             </form>
         </Show>
     }
-    .into_any()
 }

@@ -1,6 +1,7 @@
 //! An endpoint's recent deliveries: when, which event, how it went (with the receiver's HTTP
 //! status), how many attempts and when the next is due; "Retry" on a failed one.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::endpoint_card::Outcome;
@@ -15,12 +16,11 @@ pub fn Deliveries(
     deliveries: Vec<Delivery>,
     manages: bool,
     outcome: Outcome,
-) -> AnyView {
+) -> impl IntoView {
     if deliveries.is_empty() {
-        return view! {
+        return Either::Left(view! {
             <p class="empty">"No deliveries yet. Use \"Test endpoint\" to send one."</p>
-        }
-        .into_any();
+        });
     }
     let retry = Action::new(move |(tailnet, delivery): &(TailnetId, String)| {
         let (tailnet, delivery) = (tailnet.clone(), delivery.clone());
@@ -31,7 +31,7 @@ pub fn Deliveries(
             result.map(|()| "Delivery queued again: it is tried within seconds.".to_owned())
         }));
     });
-    view! {
+    Either::Right(view! {
         <div class="table-scroll">
             <table class="deliveries">
                 <caption>"Recent deliveries"</caption>
@@ -103,6 +103,5 @@ pub fn Deliveries(
                 </tbody>
             </table>
         </div>
-    }
-    .into_any()
+    })
 }

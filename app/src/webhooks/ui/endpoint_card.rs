@@ -43,7 +43,7 @@ impl Outcome {
 
 /// The signing secret of an endpoint just added or rotated.
 #[component]
-pub fn RevealedSecret(revealed: EndpointSecret, on_done: Callback<()>) -> AnyView {
+pub fn RevealedSecret(revealed: EndpointSecret, on_done: Callback<()>) -> impl IntoView {
     view! {
         <section class="notice revealed" aria-labelledby="revealed-heading">
             <h2 id="revealed-heading">{format!("Signing secret for {}", revealed.endpoint.url)}</h2>
@@ -63,7 +63,6 @@ pub fn RevealedSecret(revealed: EndpointSecret, on_done: Callback<()>) -> AnyVie
             </button>
         </section>
     }
-    .into_any()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +77,7 @@ pub fn EndpointCard(
     entry: EndpointWithDeliveries,
     manages: bool,
     outcome: Outcome,
-) -> AnyView {
+) -> impl IntoView {
     let EndpointWithDeliveries {
         endpoint,
         deliveries,
@@ -237,5 +236,4 @@ pub fn EndpointCard(
             </Show>
         </article>
     }
-    .into_any()
 }

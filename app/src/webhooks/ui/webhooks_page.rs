@@ -3,6 +3,7 @@
 //! deliveries (the server refuses everyone else as well). While a delivery is pending the page
 //! looks again every two seconds, so a test's result appears without reloading.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -56,12 +57,10 @@ pub fn WebhooksPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(data) => {
-                        view! { <WebhooksConsole tailnet=tailnet.get_untracked() data outcome /> }
-                            .into_any()
+                        Either::Left(view! { <WebhooksConsole tailnet=tailnet.get_untracked() data outcome /> })
                     }
                     Err(error) => {
-                        view! { <AccessProblem error what="its webhooks" subject="webhooks" /> }
-                            .into_any()
+                        Either::Right(view! { <AccessProblem error what="its webhooks" subject="webhooks" /> })
                     }
                 }
             })}
@@ -70,7 +69,7 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 #[component]
-fn WebhooksConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyView {
+fn WebhooksConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> impl IntoView {
     let PageData { endpoints, manages } = data;
     let empty = endpoints.is_empty();
     view! {
@@ -110,20 +109,18 @@ fn WebhooksConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyV
                     }
                 })}
             {if empty {
-                view! {
+                Either::Left(view! {
                     <p class="empty">
                         "No webhook endpoints yet. Add one to hear within seconds when someone needs approval."
                     </p>
-                }
-                    .into_any()
+                })
             } else {
-                endpoints
+                Either::Right(endpoints
                     .into_iter()
                     .map(|entry| {
                         view! { <EndpointCard tailnet=tailnet.clone() entry manages outcome /> }
                     })
-                    .collect_view()
-                    .into_any()
+                    .collect_view())
             }}
             {(!manages)
                 .then(|| {
@@ -135,5 +132,4 @@ fn WebhooksConsole(tailnet: TailnetId, data: PageData, outcome: Outcome) -> AnyV
                 })}
         </section>
     }
-    .into_any()
 }

@@ -10,15 +10,10 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub const MAX_LEN: usize = 254;
 
-    /// Typed text as addresses are compared: trimmed, with ASCII letters lower-cased. Only
-    /// ASCII: an address must be ASCII ([`Self::parse`]), and Unicode's case tables would turn
-    /// look-alikes such as the Kelvin sign "\u{212a}" into ASCII.
-    pub fn normalise(input: &str) -> String {
-        input.trim().to_ascii_lowercase()
-    }
-
     pub fn parse(input: &str) -> Result<Self, String> {
-        let candidate = Self::normalise(input);
+        // Only ASCII letters are lower-cased: an address must be ASCII (below), and Unicode's
+        // case tables would turn look-alikes such as the Kelvin sign "\u{212a}" into ASCII.
+        let candidate = input.trim().to_ascii_lowercase();
         if candidate.is_empty() {
             return Err("Enter an email address.".to_owned());
         }

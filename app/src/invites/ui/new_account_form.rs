@@ -11,7 +11,6 @@ use crate::components::field::{FormFailure, TextField};
 use crate::components::load_page;
 use crate::components::passkey_button::PasskeyButton;
 use crate::error::AppError;
-use crate::fields::EmailAddress;
 use crate::invites::api::{finish_invite_sign_up, send_email_code, start_invite_sign_up};
 use crate::invites::model::{EmailCodeAnswer, EmailCodeSent, InviteSignUpForm};
 use crate::passkeys::browser::create_passkey;
@@ -47,7 +46,8 @@ pub fn NewAccountForm(
     let sent = RwSignal::new(None::<EmailCodeSent>);
     // A code belongs to the address it went to: another address needs its own.
     Effect::new(move || {
-        let typed = EmailAddress::normalise(&email.get());
+        // Addresses are ASCII, lower-cased as `EmailAddress` does.
+        let typed = email.get().trim().to_ascii_lowercase();
         if sent.with_untracked(|sent| sent.as_ref().is_some_and(|s| s.email != typed)) {
             sent.set(None);
         }
